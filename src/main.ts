@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+/**
+ * Process entry: hands argv to the CLI and turns its result into the exit code.
+ * SIGINT/SIGTERM abort the running command through its signal; a second signal exits at once.
+ */
+import { runCli } from "./cli/index.js";
+
+const controller = new AbortController();
+let signalled = false;
+for (const name of ["SIGINT", "SIGTERM"] as const) {
+  process.on(name, () => {
+    if (signalled) process.exit(130);
+    signalled = true;
+    controller.abort(new Error(`received ${name}`));
+  });
+}
+
+const code = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  signal: controller.signal,
+});
+process.exitCode = code;
