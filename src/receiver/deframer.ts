@@ -13,13 +13,17 @@
  *   which loses the real packet in that case.)
  * - A packet inside one chunk is emitted as a view of that chunk (no copy); only a packet spanning
  *   chunks is copied, once, into a buffer of its exact length. Never per-byte concatenation.
+ * - A false SOF in garbage can announce a length that the real bytes never fill. Nothing in the
+ *   stream can tell that apart from a slow packet, so the owner calls `idle()` when the line has
+ *   been quiet: it looks for a complete, CRC-valid packet starting at a later SOF in the buffered
+ *   bytes and, only if one exists, drops what precedes it (reason `stalled`).
  * - Payload views share memory with the chunks pushed in; callers that keep a payload beyond the
  *   current cycle copy it.
  */
 import { crc16 } from "./crc16.js";
 import { MIN_PACKET_LENGTH, PACKET_CRC_LENGTH, PACKET_HEADER_LENGTH, type Packet, SOF } from "./packet.js";
 
-export type DiscardReason = "no-sof" | "bad-length" | "bad-crc" | "reset";
+export type DiscardReason = "no-sof" | "bad-length" | "bad-crc" | "stalled" | "reset";
 
 export type DeframerEvent =
   | { readonly kind: "packet"; readonly packet: Packet }
@@ -88,6 +92,31 @@ export class Deframer {
       this.#onEvent({ kind: "discarded", reason: "reset", count, preview });
     }
     return count;
+  }
+
+  /**
+   * The line went quiet with a partial packet buffered: if a complete, valid packet starts at a later
+   * SOF, drop the bytes before it and deliver it (and what follows). Returns whether it did. Never
+   * drops anything otherwise, so calling it while a real packet is still arriving is harmless.
+   */
+  idle(): boolean {
+    if (this.#buffered < MIN_PACKET_LENGTH + 1) return false;
+    // While a candidate is incomplete, fewer than maxLength bytes are buffered: the copy is bounded.
+    const all = this.#peekRange(this.#buffered);
+    for (let start = all.indexOf(SOF, 1); start >= 0; start = all.indexOf(SOF, start + 1)) {
+      if (start + MIN_PACKET_LENGTH > all.length) return false;
+      const length = (all[start + 1] as number) | ((all[start + 2] as number) << 8);
+      if (length < MIN_PACKET_LENGTH || length > this.#maxLength || start + length > all.length) continue;
+      const stored = (all[start + length - 2] as number) | ((all[start + length - 1] as number) << 8);
+      if (stored !== crc16(all, start, start + length - PACKET_CRC_LENGTH)) continue;
+      this.#collectGarbage(all, start);
+      this.#consume(start);
+      this.#flushGarbage("stalled");
+      this.#drain();
+      this.#flushGarbage("no-sof");
+      return true;
+    }
+    return false;
   }
 
   #drain(): void {
