@@ -1,0 +1,75 @@
+/**
+ * `--device auto|PATH|tcp://HOST:PORT` (DESIGN.md §8) → a transport opener.
+ *
+ * With `auto` every open searches again, so a receiver that comes back on another /dev node after a
+ * replug is found by the link's reopen and by the daemon's next cycle.
+ */
+import { SharebridgeError } from "../errors.js";
+import { type DiscoveryRoots, findReceiverPorts } from "./discovery.js";
+import type { TransportOpener } from "./transport.js";
+import { serialOpener } from "./transports/serial.js";
+import { tcpOpener } from "./transports/tcp.js";
+
+export type DeviceSpec =
+  | { readonly kind: "auto" }
+  | { readonly kind: "path"; readonly path: string }
+  | { readonly kind: "tcp"; readonly host: string; readonly port: number };
+
+export function parseDeviceSpec(text: string): DeviceSpec {
+  const value = text.trim();
+  if (value === "" || value === "auto") return { kind: "auto" };
+  if (value.startsWith("tcp://")) {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw invalid(text, "not a valid tcp:// URL");
+    }
+    const port = Number(url.port);
+    if (url.hostname === "" || !Number.isInteger(port) || port < 1 || port > 65535) {
+      throw invalid(text, "expected tcp://HOST:PORT with a port in 1–65535");
+    }
+    if (url.pathname !== "" && url.pathname !== "/") throw invalid(text, "a tcp:// device has no path");
+    return { kind: "tcp", host: url.hostname.replace(/^\[(.*)\]$/, "$1"), port };
+  }
+  if (value.includes("://")) throw invalid(text, "only tcp:// URLs are supported");
+  if (value.length > 4096 || value.includes("\0")) throw invalid(text, "not a usable path");
+  return { kind: "path", path: value };
+}
+
+function invalid(text: string, why: string): SharebridgeError {
+  return new SharebridgeError(
+    "DEVICE_SPEC_INVALID",
+    `--device ${JSON.stringify(text.slice(0, 200))}: ${why}`,
+    {
+      hint: "use auto, a device path such as /dev/serial/by-id/..., or tcp://HOST:PORT",
+    },
+  );
+}
+
+export interface DeviceOpenerOptions {
+  discovery?: DiscoveryRoots;
+  /** Called with the path `auto` chose, for logs. */
+  onDiscovered?: (path: string, others: number) => void;
+}
+
+export function deviceOpener(spec: DeviceSpec, options: DeviceOpenerOptions = {}): TransportOpener {
+  switch (spec.kind) {
+    case "tcp":
+      return tcpOpener(spec.host, spec.port);
+    case "path":
+      return serialOpener(spec.path);
+    case "auto":
+      return async (sink) => {
+        const found = await findReceiverPorts(options.discovery);
+        const first = found[0];
+        if (first === undefined) {
+          throw new SharebridgeError("DEVICE_NOT_FOUND", "no Dexcom receiver (USB 22a3:0047) is connected", {
+            hint: "plug the receiver in with a data cable, or pass --device PATH",
+          });
+        }
+        options.onDiscovered?.(first.path, found.length - 1);
+        return serialOpener(first.path)(sink);
+      };
+  }
+}

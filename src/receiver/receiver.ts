@@ -1,0 +1,145 @@
+/**
+ * `Receiver`: the receiver API over a link (DESIGN.md §1). Commands go through their codecs; page
+ * reads are split into requests of up to 4 pages (spec §4.7), falling back to 1 page per request for
+ * the rest of the connection when the receiver refuses a multi-page read.
+ */
+import { isSharebridgeError, SharebridgeError } from "../errors.js";
+import { type Logger, silentLogger } from "../observe/log.js";
+import { type CommandCodec, ReadDatabasePages } from "./commands.js";
+import { Link, type LinkOptions, type LinkStats, type RequestOptions } from "./link.js";
+import { MAX_PAGES_PER_REQUEST } from "./packet.js";
+import type { ReceiverApi, TimedResult } from "./receiver-api.js";
+import type { TransportOpener } from "./transport.js";
+
+export interface ReceiverOptions extends LinkOptions {
+  /** Pages per ReadDatabasePages request, 1–4. Default 4 (spec §4.7). */
+  pagesPerRequest?: number;
+}
+
+/**
+ * Response codes that mean "not like that": a receiver refusing a 4-page read is expected to
+ * answer NAK (2), INVALID_COMMAND (3) or INVALID_PARAM (4). Nothing public shows which (spec §9.2).
+ */
+/** Re-asks after an ACK whose payload did not decode (RESPONSE_MALFORMED). */
+const MALFORMED_RETRIES = 2;
+
+const MULTI_PAGE_REFUSALS: ReadonlySet<number> = new Set([2, 3, 4]);
+
+export class Receiver implements ReceiverApi {
+  readonly #link: Link;
+  readonly #log: Logger;
+  #pagesPerRequest: number;
+  /** Until one multi-page read succeeded, failures fall back quickly instead of retrying long. */
+  #multiPageConfirmed = false;
+
+  private constructor(link: Link, options: ReceiverOptions) {
+    this.#link = link;
+    this.#log = (options.log ?? silentLogger).child({ component: "receiver" });
+    const pages = options.pagesPerRequest ?? MAX_PAGES_PER_REQUEST;
+    if (!Number.isInteger(pages) || pages < 1 || pages > MAX_PAGES_PER_REQUEST) {
+      throw new RangeError(
+        `pagesPerRequest must be an integer in [1, ${MAX_PAGES_PER_REQUEST}], got ${pages}`,
+      );
+    }
+    this.#pagesPerRequest = pages;
+  }
+
+  static async open(opener: TransportOpener, options: ReceiverOptions = {}): Promise<Receiver> {
+    return new Receiver(await Link.open(opener, options), options);
+  }
+
+  get description(): string {
+    return this.#link.description;
+  }
+
+  get stats(): Readonly<LinkStats> {
+    return this.#link.stats;
+  }
+
+  /** Pages per request in use on this connection (4, or 1 after a refusal). */
+  get pagesPerRequest(): number {
+    return this.#pagesPerRequest;
+  }
+
+  async call<Args extends unknown[], Result>(
+    codec: CommandCodec<Args, Result>,
+    ...args: Args
+  ): Promise<Result> {
+    return (await this.callTimed(codec, ...args)).value;
+  }
+
+  async callTimed<Args extends unknown[], Result>(
+    codec: CommandCodec<Args, Result>,
+    ...args: Args
+  ): Promise<TimedResult<Result>> {
+    return this.#callWith({}, codec, args);
+  }
+
+  async readPages(
+    recordType: number,
+    firstPage: number,
+    count: number,
+    onProgress?: (pagesRead: number) => void,
+  ): Promise<Uint8Array[]> {
+    if (!Number.isInteger(count) || count < 0) {
+      throw new SharebridgeError("REQUEST_INVALID", "page count must be a non-negative integer", { count });
+    }
+    const pages: Uint8Array[] = [];
+    while (pages.length < count) {
+      const page = firstPage + pages.length;
+      const want = Math.min(this.#pagesPerRequest, count - pages.length);
+      try {
+        const options: RequestOptions =
+          want > 1 && !this.#multiPageConfirmed ? { retries: 1, reopens: 0 } : {};
+        const { value } = await this.#callWith(options, ReadDatabasePages, [recordType, page, want]);
+        if (want > 1) this.#multiPageConfirmed = true;
+        pages.push(...value);
+        onProgress?.(pages.length);
+      } catch (error) {
+        if (want > 1 && !this.#multiPageConfirmed && isMultiPageRefusal(error)) {
+          this.#log.warn(
+            { recordType, page, pages: want, code: (error as SharebridgeError).code },
+            "receiver refused a multi-page read; reading one page per request on this connection",
+          );
+          this.#pagesPerRequest = 1;
+          continue;
+        }
+        throw error;
+      }
+    }
+    return pages;
+  }
+
+  close(): Promise<void> {
+    return this.#link.close();
+  }
+
+  async #callWith<Args extends unknown[], Result>(
+    options: RequestOptions,
+    codec: CommandCodec<Args, Result>,
+    args: Args,
+  ): Promise<TimedResult<Result>> {
+    const request = codec.encode(...args);
+    for (let attempt = 0; ; attempt++) {
+      const response = await this.#link.request(codec.id, request, options);
+      try {
+        const value = codec.decode(response.payload, ...args);
+        return { value, sentAtMs: response.sentAtMs, receivedAtMs: response.receivedAtMs };
+      } catch (error) {
+        // A well-framed ACK with the wrong shape (a reply to something else, a damaged page header):
+        // ask again a bounded number of times, like any other transmission failure.
+        if (!isSharebridgeError(error, "RESPONSE_MALFORMED") || attempt >= MALFORMED_RETRIES) throw error;
+        this.#log.debug({ command: codec.name, attempt }, "malformed reply; asking again");
+      }
+    }
+  }
+}
+
+function isMultiPageRefusal(error: unknown): boolean {
+  if (isSharebridgeError(error, "RECEIVER_NAK")) {
+    return MULTI_PAGE_REFUSALS.has(error.context["responseCode"] as number);
+  }
+  // NAK or silence on a multi-page read through the short retry budget.
+  const last = isSharebridgeError(error, "LINK_FAILED") ? error.context["lastError"] : undefined;
+  return last === "RESPONSE_TIMEOUT" || last === "RECEIVER_NAK";
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import { ReadDatabasePages, ReadSystemTime } from "../../src/receiver/commands.js";
+import { encodePacket, PAGE_LENGTH } from "../../src/receiver/packet.js";
+import { Receiver } from "../../src/receiver/receiver.js";
+import { replyCode, type Step, scriptedDevice } from "../support/scripted-device.js";
+
+const fast = { timeoutMs: 150, quietMs: 20 };
+
+/** A page carrying its type at offset 8 and number at offset 10 (what the codec cross-checks). */
+function page(type: number, number: number): Uint8Array {
+  const bytes = new Uint8Array(PAGE_LENGTH).fill(0xff);
+  const view = new DataView(bytes.buffer);
+  view.setUint8(8, type);
+  view.setUint32(10, number, true);
+  return bytes;
+}
+
+function pagesReply(type: number, first: number, count: number): Step {
+  const payload = new Uint8Array(count * PAGE_LENGTH);
+  for (let i = 0; i < count; i++) payload.set(page(type, first + i), i * PAGE_LENGTH);
+  return { reply: encodePacket(1, payload) };
+}
+
+function pagesRequest(payload: Uint8Array) {
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  return { type: view.getUint8(0), first: view.getUint32(1, true), count: view.getUint8(5) };
+}
+
+describe("Receiver", () => {
+  it("reads pages four per request and the remainder last (spec §3.2 step 5)", async () => {
+    const device = scriptedDevice((request) => {
+      const { type, first, count } = pagesRequest(request.payload);
+      return pagesReply(type, first, count);
+    });
+    const receiver = await Receiver.open(device.opener, fast);
+    const progress: number[] = [];
+    const pages = await receiver.readPages(4, 100, 11, (n) => progress.push(n));
+    expect(pages.map((p) => new DataView(p.buffer, p.byteOffset).getUint32(10, true))).toEqual([
+      100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110,
+    ]);
+    expect(device.requests.map((r) => pagesRequest(Uint8Array.from(r.payload)).count)).toEqual([4, 4, 3]);
+    expect(progress).toEqual([4, 8, 11]);
+    await receiver.close();
+  });
+
+  it("falls back to one page per request for the connection when a multi-page read is refused", async () => {
+    const device = scriptedDevice((request) => {
+      const { type, first, count } = pagesRequest(request.payload);
+      return count > 1 ? replyCode(4) : pagesReply(type, first, 1);
+    });
+    const receiver = await Receiver.open(device.opener, fast);
+    const pages = await receiver.readPages(4, 7, 3);
+    expect(pages).toHaveLength(3);
+    expect(receiver.pagesPerRequest).toBe(1);
+    expect(device.requests.map((r) => pagesRequest(Uint8Array.from(r.payload)).count)).toEqual([3, 1, 1, 1]);
+    await receiver.readPages(4, 10, 2);
+    expect(device.requests).toHaveLength(6);
+    await receiver.close();
+  });
+
+  it("falls back when the receiver stays silent on multi-page reads", async () => {
+    const device = scriptedDevice((request) => {
+      const { type, first, count } = pagesRequest(request.payload);
+      return count > 1 ? { silence: true } : pagesReply(type, first, 1);
+    });
+    const receiver = await Receiver.open(device.opener, fast);
+    expect(await receiver.readPages(4, 0, 2)).toHaveLength(2);
+    // Two silent attempts (one retry, no reopen), then single pages.
+    expect(device.requests.map((r) => pagesRequest(Uint8Array.from(r.payload)).count)).toEqual([2, 2, 1, 1]);
+    expect(device.opens).toBe(1);
+    await receiver.close();
+  });
+
+  it("asks again when an ACK carries pages other than those requested", async () => {
+    let calls = 0;
+    const device = scriptedDevice((request) => {
+      const { type, first, count } = pagesRequest(request.payload);
+      calls++;
+      return calls === 1 ? pagesReply(type, first + 1, count) : pagesReply(type, first, count);
+    });
+    const receiver = await Receiver.open(device.opener, fast);
+    const pages = await receiver.readPages(5, 20, 2);
+    expect(pages.map((p) => new DataView(p.buffer, p.byteOffset).getUint32(10, true))).toEqual([20, 21]);
+    expect(calls).toBe(2);
+    await receiver.close();
+  });
+
+  it("decodes typed values and times the round trip", async () => {
+    const device = scriptedDevice([{ reply: encodePacket(1, Uint8Array.of(0xc9, 0xc5, 0xd7, 0x08)) }]);
+    let now = 50;
+    const receiver = await Receiver.open(device.opener, { ...fast, now: () => (now += 10) });
+    const timed = await receiver.callTimed(ReadSystemTime);
+    expect(timed).toEqual({ value: 148358601, sentAtMs: 60, receivedAtMs: 70 });
+    await receiver.close();
+  });
+
+  it("refuses a bad page request before sending", async () => {
+    const device = scriptedDevice([]);
+    const receiver = await Receiver.open(device.opener, fast);
+    await expect(receiver.readPages(4, 0, -1)).rejects.toThrow(/REQUEST_INVALID/);
+    await expect(receiver.call(ReadDatabasePages, 4, 0, 0)).rejects.toThrow(/REQUEST_INVALID/);
+    expect(device.requests).toHaveLength(0);
+    await receiver.close();
+  });
+});
