@@ -1,0 +1,95 @@
+/**
+ * `sharebridge receiver dump --type T [--first P] [--count N] [--format hex|json]`: raw database
+ * pages, one page per line, for bug reports and test fixtures. The hex format is the fixtures'
+ * format: 528 bytes as upper-case hex separated by single spaces.
+ */
+import { SharebridgeError } from "../errors.js";
+import { ReadDatabasePageRange } from "../receiver/commands.js";
+import { decodePageHeader } from "../records/page-header.js";
+import type { Command } from "./command.js";
+import { EXIT } from "./exit-codes.js";
+import { withReceiver } from "./receiver-connection.js";
+import {
+  parseCountOption,
+  parseRecordTypeOption,
+  RECORD_TYPE_OPTIONS,
+  type RecordTypeOption,
+} from "./record-type-option.js";
+
+const DUMP_TYPES: readonly RecordTypeOption[] = [
+  "egv",
+  "sensor",
+  "meter",
+  "cal",
+  "insertion",
+  "events",
+  "settings",
+  "manufacturing",
+  "backfill",
+];
+
+export function pageHex(page: Uint8Array): string {
+  return Buffer.from(page.buffer, page.byteOffset, page.byteLength)
+    .toString("hex")
+    .toUpperCase()
+    .replace(/(..)(?!$)/g, "$1 ");
+}
+
+function headerOrError(page: Uint8Array): unknown {
+  try {
+    return decodePageHeader(page);
+  } catch (error) {
+    return { error: (error as SharebridgeError).code ?? "INVALID" };
+  }
+}
+
+const command: Command = {
+  summary: "Print raw database pages of one partition (hex or JSON, one page per line)",
+  usage: `--type ${DUMP_TYPES.join("|")} [--first PAGE] [--count N] [--format hex|json]`,
+  options: {
+    type: { type: "string" },
+    first: { type: "string" },
+    count: { type: "string" },
+    format: { type: "string" },
+  },
+  async run(context) {
+    const typeName = parseRecordTypeOption(context.values["type"], DUMP_TYPES);
+    const recordType = RECORD_TYPE_OPTIONS[typeName];
+    const format = context.values["format"] ?? "hex";
+    if (format !== "hex" && format !== "json") {
+      throw new SharebridgeError("USAGE", "--format must be hex or json", { value: String(format) });
+    }
+    const first = parseCountOption(context.values, "first");
+    const count = parseCountOption(context.values, "count", 1);
+    await withReceiver(context, async (receiver) => {
+      const range = await receiver.call(ReadDatabasePageRange, recordType);
+      if (range === undefined) {
+        context.log.info({ type: typeName }, "the partition is empty");
+        return;
+      }
+      const start = first ?? range.firstPage;
+      const end = count === undefined ? range.lastPage : start + count - 1;
+      if (start < range.firstPage || end > range.lastPage) {
+        throw new SharebridgeError(
+          "USAGE",
+          `pages ${start}–${end} are outside the partition's range ${range.firstPage}–${range.lastPage}`,
+          { firstPage: range.firstPage, lastPage: range.lastPage },
+        );
+      }
+      // Read and print in slices so a whole partition never sits in memory at once.
+      for (let page = start; page <= end; page += 64) {
+        const pages = await receiver.readPages(recordType, page, Math.min(64, end - page + 1));
+        for (const [i, bytes] of pages.entries()) {
+          context.stdout.write(
+            format === "hex"
+              ? `${pageHex(bytes)}\n`
+              : `${JSON.stringify({ type: typeName, recordType, page: page + i, header: headerOrError(bytes), hex: pageHex(bytes) })}\n`,
+          );
+        }
+      }
+    });
+    return EXIT.OK;
+  },
+};
+
+export default command;
