@@ -1,0 +1,27 @@
+/** Runs the CLI in-process with captured output. */
+import { PassThrough } from "node:stream";
+import { runCli } from "../../src/cli/index.js";
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function capture(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  const parts: Buffer[] = [];
+  stream.on("data", (chunk: Buffer) => parts.push(chunk));
+  return { stream, text: () => Buffer.concat(parts).toString("utf8") };
+}
+
+export async function cli(
+  args: string[],
+  signal: AbortSignal = new AbortController().signal,
+): Promise<CliRun> {
+  const out = capture();
+  const err = capture();
+  const code = await runCli(args, { stdout: out.stream, stderr: err.stream, signal });
+  await new Promise((resolve) => setImmediate(resolve));
+  return { code, stdout: out.text(), stderr: err.text() };
+}
