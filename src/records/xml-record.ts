@@ -1,72 +1,46 @@
 /**
  * XML records (spec receiver-protocol §5.8): types 0 (ManufacturingData), 1 (FirmwareParameterData)
- * and 2 (PCSoftwareParameter) hold one 500-byte record per page:
- *
- *   0 u32 SystemTime   4 u32 DisplayTime   8..497 ASCII XML, NUL-padded   498 u16 CRC of bytes 0..497
+ * and 2 (PCSoftwareParameter) hold one 500-byte record per page. The record itself is decoded by the
+ * page decoder (`decoders/xml.ts`); these helpers read the single record of such a page and throw
+ * when it is unusable, because a caller asking for the receiver's identity cannot go on without it.
  *
  * The serial number is the `SerialNumber` attribute of the ManufacturingParameters element (§3.4).
  */
 import { SharebridgeError } from "../errors.js";
-import { hasTrailingCrc } from "../receiver/crc16.js";
-import { asciiText, parseSingleElement, parseXmlElements, type XmlElement } from "../util/xml.js";
-import { decodePageHeader, PAGE_HEADER_LENGTH, PAGE_LENGTH } from "./page-header.js";
+import { XML_RECORD_LENGTH } from "./decoders/xml.js";
+import { decodePage } from "./page.js";
+import type { XmlRecord } from "./record-types.js";
 
-export const XML_RECORD_LENGTH = 500;
-const XML_TEXT_OFFSET = 8;
+export type { XmlRecord };
+export { XML_RECORD_LENGTH };
 
-export interface XmlRecord {
-  readonly systemSeconds: number;
-  readonly displaySeconds: number;
-  readonly element: XmlElement;
-}
-
-/** Decodes the single XML record of a page of type 0, 1 or 2 (header CRC and record CRC checked). */
+/**
+ * Decodes the single XML record of a page of type 0, 1 or 2 (header CRC and record CRC checked).
+ * Throws PAGE_TRUNCATED, PAGE_BAD_CRC, PAGE_HEADER_INVALID (not an XML partition, or no record),
+ * RECORD_BAD_CRC or XML_INVALID.
+ */
 export function decodeXmlRecordPage(page: Uint8Array): XmlRecord {
-  if (page.length !== PAGE_LENGTH) {
-    throw new SharebridgeError("PAGE_TRUNCATED", "a page is 528 bytes", { length: page.length });
-  }
-  const header = decodePageHeader(page);
-  if (header.recordCount < 1) {
-    throw new SharebridgeError("PAGE_HEADER_INVALID", "XML page holds no record", {
-      pageNumber: header.pageNumber,
-    });
-  }
-  const start = PAGE_HEADER_LENGTH;
-  const end = start + XML_RECORD_LENGTH;
-  if (!hasTrailingCrc(page, start, end - 2)) {
-    throw new SharebridgeError("RECORD_BAD_CRC", "XML record CRC mismatch", {
+  const decoded = decodePage(page);
+  const { header } = decoded;
+  if (header.recordType > 2) {
+    throw new SharebridgeError("PAGE_HEADER_INVALID", "not an XML record page", {
       recordType: header.recordType,
       pageNumber: header.pageNumber,
     });
   }
-  const view = new DataView(page.buffer, page.byteOffset + start, XML_RECORD_LENGTH);
-  const textBytes = page.subarray(start + XML_TEXT_OFFSET, end - 2);
-  const nul = textBytes.indexOf(0);
-  const text = asciiText(nul < 0 ? textBytes : textBytes.subarray(0, nul));
-  const expected = expectedElement(header.recordType);
-  const element = expected === undefined ? parseOnlyElement(text) : parseSingleElement(text, expected);
-  return { systemSeconds: view.getUint32(0, true), displaySeconds: view.getUint32(4, true), element };
-}
-
-function parseOnlyElement(text: string): XmlElement {
-  const elements = parseXmlElements(text);
-  const [only] = elements;
-  if (only === undefined || elements.length !== 1) {
-    throw new SharebridgeError("XML_INVALID", "expected a single XML element", { count: elements.length });
+  const [record] = decoded.records;
+  if (record?.kind === "xml") return record;
+  const [problem] = decoded.problems;
+  if (problem !== undefined) {
+    throw new SharebridgeError(problem.code, `XML record: ${problem.reason}`, {
+      recordType: header.recordType,
+      pageNumber: header.pageNumber,
+      revision: header.revision,
+    });
   }
-  return only;
-}
-
-function expectedElement(recordType: number): string | undefined {
-  switch (recordType) {
-    case 0:
-      return "ManufacturingParameters";
-    case 2:
-      return "PCParameterRecord";
-    default:
-      // Type 1's element name is not publicly known (§9.2): accept whatever single element it holds.
-      return undefined;
-  }
+  throw new SharebridgeError("PAGE_HEADER_INVALID", "XML page holds no record", {
+    pageNumber: header.pageNumber,
+  });
 }
 
 export interface ManufacturingParameters {
@@ -81,6 +55,9 @@ export interface ManufacturingParameters {
 /** The receiver's identity from its manufacturing record (§3.4, §4.8). */
 export function decodeManufacturingPage(page: Uint8Array): ManufacturingParameters {
   const { element } = decodeXmlRecordPage(page);
+  if (element.name !== "ManufacturingParameters") {
+    throw new SharebridgeError("XML_INVALID", "not a manufacturing record", { element: element.name });
+  }
   const serialNumber = element.attributes["SerialNumber"];
   if (serialNumber === undefined || !/^[A-Za-z0-9]{4,20}$/.test(serialNumber)) {
     throw new SharebridgeError("XML_INVALID", "manufacturing record has no valid SerialNumber", {
