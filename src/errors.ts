@@ -61,6 +61,8 @@ export const SHARE_ERROR_CODES = [
   "SHARE_UNAVAILABLE",
   "SHARE_PROTOCOL",
   "SHARE_URL_INVALID",
+  /** The caller handed the client something it must not send (bad reading, serial, name, count). */
+  "SHARE_INPUT_INVALID",
 ] as const;
 
 /** Codes raised by configuration, state and the sync engine (src/config/, src/sync/, src/cli/). */

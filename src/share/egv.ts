@@ -1,0 +1,130 @@
+/**
+ * Readings on their way to `Publisher/PostReceiverEgvRecords` (share-api §6).
+ *
+ * The client posts what the clock model produced: ST, DT and TA per reading, already decided
+ * (DESIGN §5). This module only checks them, orders them oldest first and cuts them into posts of
+ * at most 50 readings (share-api §6.4, §15 #12). TA belongs to a whole post, not to a reading, so a
+ * change of TA also starts a new post.
+ */
+import { fail } from "../errors.js";
+import { formatShareDate } from "./dates.js";
+import { isTrendOrdinal } from "./trend.js";
+
+/** One reading as the clock model hands it over. */
+export interface ShareEgv {
+  /** ST: the reading's system time as posted, epoch seconds (UTC in corrected mode). */
+  readonly stSeconds: number;
+  /** DT: the reading's display time, epoch seconds (the wearer's wall clock written as if UTC). */
+  readonly dtSeconds: number;
+  /** TA: seconds to add to ST to get true UTC; the server computes WT = ST + TA × 1000 ms (share-api §6.3). */
+  readonly taSeconds: number;
+  /** mg/dL, 39..401: the range the official app posts; lower values are receiver special codes (share-api §10.2). */
+  readonly glucose: number;
+  /** The receiver's trend code 0..9 (share-api §10.1). */
+  readonly trend: number;
+}
+
+export interface EgvBatch {
+  readonly taSeconds: number;
+  /** Oldest first, 1 to 50 readings. */
+  readonly readings: readonly ShareEgv[];
+}
+
+/** At most this many readings per post (share-api §6.4 recommendation). */
+export const MAX_BATCH_SIZE = 50;
+
+export const MIN_GLUCOSE = 39;
+export const MAX_GLUCOSE = 401;
+
+/** 2009-01-01T00:00:00Z, the receiver epoch: no receiver clock can show an earlier time. */
+const MIN_EPOCH_SECONDS = 1_230_768_000;
+/** 2100-01-01T00:00:00Z: a later time is a bug upstream, not a reading. */
+const MAX_EPOCH_SECONDS = 4_102_444_800;
+/** A receiver clock that was never set can be years off; more than 50 years is a bug upstream. */
+const MAX_ABS_TA_SECONDS = 50 * 366 * 86_400;
+
+/** Receiver serials are short alphanumeric strings such as `SM12345678` (share-api §2). */
+const SERIAL_PATTERN = /^[A-Za-z0-9-]{1,32}$/;
+
+export function assertSerial(serial: string): void {
+  if (!SERIAL_PATTERN.test(serial)) {
+    fail("SHARE_INPUT_INVALID", "the receiver serial must be 1 to 32 letters, digits or hyphens", {
+      serial: serial.slice(0, 40),
+    });
+  }
+}
+
+function check(ok: boolean, index: number, field: string, rule: string, value: unknown): void {
+  if (!ok) {
+    fail("SHARE_INPUT_INVALID", `reading ${index}: ${field} ${rule}`, { index, field, value: String(value) });
+  }
+}
+
+export function assertEgv(egv: ShareEgv, index: number): void {
+  const inEpoch = (v: number) => Number.isInteger(v) && v >= MIN_EPOCH_SECONDS && v < MAX_EPOCH_SECONDS;
+  check(
+    inEpoch(egv.stSeconds),
+    index,
+    "stSeconds",
+    "must be whole epoch seconds between 2009 and 2100",
+    egv.stSeconds,
+  );
+  check(
+    inEpoch(egv.dtSeconds),
+    index,
+    "dtSeconds",
+    "must be whole epoch seconds between 2009 and 2100",
+    egv.dtSeconds,
+  );
+  check(
+    Number.isInteger(egv.taSeconds) && Math.abs(egv.taSeconds) <= MAX_ABS_TA_SECONDS,
+    index,
+    "taSeconds",
+    "must be whole seconds within ±50 years",
+    egv.taSeconds,
+  );
+  check(
+    Number.isInteger(egv.glucose) && egv.glucose >= MIN_GLUCOSE && egv.glucose <= MAX_GLUCOSE,
+    index,
+    "glucose",
+    `must be an integer in [${MIN_GLUCOSE}, ${MAX_GLUCOSE}] mg/dL`,
+    egv.glucose,
+  );
+  check(isTrendOrdinal(egv.trend), index, "trend", "must be an integer in [0, 9]", egv.trend);
+}
+
+/** Validates every reading, orders them by ST (stable) and cuts them into posts. */
+export function planBatches(readings: readonly ShareEgv[]): EgvBatch[] {
+  readings.forEach(assertEgv);
+  const ordered = readings
+    .map((egv, index) => ({ egv, index }))
+    .sort((a, b) => a.egv.stSeconds - b.egv.stSeconds || a.index - b.index)
+    .map(({ egv }) => egv);
+  const batches: EgvBatch[] = [];
+  let current: ShareEgv[] = [];
+  for (const egv of ordered) {
+    const head = current[0];
+    if (head !== undefined && (current.length === MAX_BATCH_SIZE || head.taSeconds !== egv.taSeconds)) {
+      batches.push({ taSeconds: head.taSeconds, readings: current });
+      current = [];
+    }
+    current.push(egv);
+  }
+  const head = current[0];
+  if (head !== undefined) batches.push({ taSeconds: head.taSeconds, readings: current });
+  return batches;
+}
+
+/** The JSON body of one post (share-api §6.1): PascalCase keys, dates as `/Date(ms)/`. */
+export function postBody(serial: string, batch: EgvBatch): unknown {
+  return {
+    SN: serial,
+    TA: batch.taSeconds,
+    Egvs: batch.readings.map((egv) => ({
+      ST: formatShareDate(egv.stSeconds),
+      DT: formatShareDate(egv.dtSeconds),
+      Value: egv.glucose,
+      Trend: egv.trend,
+    })),
+  };
+}

@@ -1,0 +1,254 @@
+/**
+ * What the Share client needs to know, validated once (DESIGN §6, §8).
+ *
+ * `createShareSettings` is the only place that decides defaults and ranges; the command-line flags
+ * (`shareSettingsFromFlags`) and, later, the configuration file both go through it, so an invalid
+ * value is refused the same way whatever its source, with the key named in the message.
+ */
+import { open } from "node:fs/promises";
+import { fail } from "../errors.js";
+import { isShareRegion, REGION_ENDPOINTS, SHARE_REGIONS, type ShareRegion } from "./regions.js";
+import { Secret } from "./secret.js";
+import { parseServerUrl } from "./server-url.js";
+import { hasControlCharacters } from "./text.js";
+import { isUsableId } from "./uuid.js";
+
+export interface ShareTimeouts {
+  /** TCP + TLS connect, ms. */
+  readonly connectMs: number;
+  /** From request sent to response headers, ms (undici's default of 300 s is far too long here). */
+  readonly headersMs: number;
+  /** Longest silence while reading a response body, ms. */
+  readonly bodyMs: number;
+}
+
+/** Back-off for transport failures, non-JSON 5xx and 503 (share-api §14.1 item 6). */
+export interface ShareRetry {
+  /** Retries after the first attempt of one request; 0 disables retrying. */
+  readonly retries: number;
+  readonly minDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export interface ShareSettings {
+  /** A Dexcom region, or "custom" when `origin` came from a server URL (the emulator). */
+  readonly region: ShareRegion | "custom";
+  /** `https://share2.dexcom.com` and the like; no path. */
+  readonly origin: string;
+  readonly applicationId: string;
+  readonly username: string;
+  readonly password: Secret;
+  /** Whether the client may take the account's monitored-receiver slot from a different serial. */
+  readonly replaceReceiver: boolean;
+  readonly timeouts: ShareTimeouts;
+  readonly retry: ShareRetry;
+  /** How long no login is attempted after a lockout answer; at least 30 min (share-api §14.1 item 6). */
+  readonly lockoutMs: number;
+}
+
+export interface ShareSettingsInput {
+  region?: string | undefined;
+  server?: string | undefined;
+  username?: string | undefined;
+  password?: string | Secret | undefined;
+  applicationId?: string | undefined;
+  replaceReceiver?: boolean | undefined;
+  timeouts?: Partial<ShareTimeouts> | undefined;
+  retry?: Partial<ShareRetry> | undefined;
+  lockoutMs?: number | undefined;
+}
+
+const MINUTE_MS = 60_000;
+export const MIN_LOCKOUT_MS = 30 * MINUTE_MS;
+
+export const DEFAULT_TIMEOUTS: ShareTimeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 };
+/** 30 s doubling to 10 min with jitter (share-api §14.1 item 6); 8 retries span roughly 45 to 90 min. */
+export const DEFAULT_RETRY: ShareRetry = { retries: 8, minDelayMs: 30_000, maxDelayMs: 10 * MINUTE_MS };
+/** Interactive commands should answer in seconds, not wait out a long outage. */
+export const INTERACTIVE_RETRY: ShareRetry = { retries: 2, minDelayMs: 1_000, maxDelayMs: 4_000 };
+
+/** Share account names are user names, e-mail addresses or phone numbers (share-api §2). */
+const MAX_USERNAME_LENGTH = 254;
+const MAX_PASSWORD_LENGTH = 256;
+
+function integerIn(
+  key: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min || v > max) {
+    fail("CONFIG_INVALID", `${key} must be an integer in [${min}, ${max}], got ${String(v)}`, { key });
+  }
+  return v;
+}
+
+export function createShareSettings(input: ShareSettingsInput): ShareSettings {
+  const hasRegion = input.region !== undefined && input.region !== "";
+  const hasServer = input.server !== undefined && input.server !== "";
+  if (hasRegion === hasServer) {
+    fail("CONFIG_INVALID", `give exactly one of share.region (${SHARE_REGIONS.join("|")}) or share.server`, {
+      key: "share.region",
+    });
+  }
+  let region: ShareRegion | "custom";
+  let origin: string;
+  let applicationId: string;
+  if (hasRegion) {
+    if (!isShareRegion(input.region)) {
+      return fail("CONFIG_INVALID", `share.region must be one of ${SHARE_REGIONS.join(", ")}`, {
+        key: "share.region",
+        value: String(input.region).slice(0, 20),
+      });
+    }
+    region = input.region;
+    origin = REGION_ENDPOINTS[region].origin;
+    applicationId = REGION_ENDPOINTS[region].applicationId;
+  } else {
+    region = "custom";
+    origin = parseServerUrl(input.server ?? "");
+    applicationId = REGION_ENDPOINTS.us.applicationId;
+  }
+  if (input.applicationId !== undefined) {
+    if (!isUsableId(input.applicationId)) {
+      fail("CONFIG_INVALID", "share.applicationId must be a UUID", { key: "share.applicationId" });
+    }
+    applicationId = input.applicationId.toLowerCase();
+  }
+
+  const username = input.username ?? "";
+  if (username.trim() === "" || username.length > MAX_USERNAME_LENGTH || hasControlCharacters(username)) {
+    fail("CONFIG_INVALID", `share.username must be 1 to ${MAX_USERNAME_LENGTH} printable characters`, {
+      key: "share.username",
+    });
+  }
+  const passwordText = input.password instanceof Secret ? input.password.reveal() : (input.password ?? "");
+  if (passwordText === "" || passwordText.length > MAX_PASSWORD_LENGTH) {
+    fail("CONFIG_INVALID", `the Share password must be 1 to ${MAX_PASSWORD_LENGTH} characters`, {
+      key: "share.password",
+    });
+  }
+
+  const t = input.timeouts ?? {};
+  const timeouts: ShareTimeouts = {
+    connectMs: integerIn("share.timeouts.connectMs", t.connectMs, DEFAULT_TIMEOUTS.connectMs, 100, 600_000),
+    headersMs: integerIn("share.timeouts.headersMs", t.headersMs, DEFAULT_TIMEOUTS.headersMs, 100, 3_600_000),
+    bodyMs: integerIn("share.timeouts.bodyMs", t.bodyMs, DEFAULT_TIMEOUTS.bodyMs, 100, 3_600_000),
+  };
+  const r = input.retry ?? {};
+  const minDelayMs = integerIn(
+    "share.retry.minDelayMs",
+    r.minDelayMs,
+    DEFAULT_RETRY.minDelayMs,
+    0,
+    3_600_000,
+  );
+  const retry: ShareRetry = {
+    retries: integerIn("share.retry.retries", r.retries, DEFAULT_RETRY.retries, 0, 20),
+    minDelayMs,
+    maxDelayMs: integerIn(
+      "share.retry.maxDelayMs",
+      r.maxDelayMs,
+      DEFAULT_RETRY.maxDelayMs,
+      minDelayMs,
+      3_600_000,
+    ),
+  };
+  const lockoutMs = integerIn(
+    "share.lockoutMs",
+    input.lockoutMs,
+    MIN_LOCKOUT_MS,
+    MIN_LOCKOUT_MS,
+    24 * 60 * MINUTE_MS,
+  );
+
+  return Object.freeze({
+    region,
+    origin,
+    applicationId,
+    username,
+    password: input.password instanceof Secret ? input.password : new Secret(passwordText),
+    replaceReceiver: input.replaceReceiver ?? false,
+    timeouts: Object.freeze(timeouts),
+    retry: Object.freeze(retry),
+    lockoutMs,
+  });
+}
+
+/** Where the share commands' flags (and later the configuration file) say the settings come from. */
+export interface ShareSettingsSources {
+  region?: string | undefined;
+  server?: string | undefined;
+  username?: string | undefined;
+  passwordFile?: string | undefined;
+  replaceReceiver?: boolean | undefined;
+  retry?: Partial<ShareRetry> | undefined;
+  timeouts?: Partial<ShareTimeouts> | undefined;
+}
+
+/** Reads the password file and builds validated settings: the one mapping from flags to settings. */
+export async function shareSettingsFromSources(sources: ShareSettingsSources): Promise<ShareSettings> {
+  if (sources.passwordFile === undefined || sources.passwordFile === "") {
+    fail("CONFIG_INVALID", "a password file is required (--password-file FILE)", {
+      key: "share.passwordFile",
+    });
+  }
+  const password = await readPasswordFile(sources.passwordFile);
+  return createShareSettings({
+    region: sources.region,
+    server: sources.server,
+    username: sources.username,
+    password,
+    replaceReceiver: sources.replaceReceiver,
+    retry: sources.retry,
+    timeouts: sources.timeouts,
+  });
+}
+
+/** Password files are tiny; anything larger is the wrong file. */
+const MAX_PASSWORD_FILE_BYTES = 4096;
+
+/**
+ * Reads a password file: the whole content minus one trailing newline (`\n` or `\r\n`, what `echo`
+ * and editors add). Other whitespace is kept, because it may be part of the password.
+ */
+export async function readPasswordFile(path: string): Promise<Secret> {
+  let bytes: Buffer;
+  try {
+    // Read at most one byte past the limit, so /dev/zero or a log file cannot exhaust memory.
+    const handle = await open(path, "r");
+    try {
+      const buffer = Buffer.alloc(MAX_PASSWORD_FILE_BYTES + 1);
+      let filled = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+        if (filled === buffer.length) break;
+      }
+      bytes = buffer.subarray(0, filled);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unknown";
+    return fail("CONFIG_UNREADABLE", `cannot read the password file ${path} (${code})`, {
+      path,
+      errno: code,
+    });
+  }
+  if (bytes.length > MAX_PASSWORD_FILE_BYTES) {
+    fail("CONFIG_INVALID", `the password file ${path} is larger than ${MAX_PASSWORD_FILE_BYTES} bytes`, {
+      path,
+    });
+  }
+  let text = bytes.toString("utf8");
+  if (text.endsWith("\r\n")) text = text.slice(0, -2);
+  else if (text.endsWith("\n")) text = text.slice(0, -1);
+  if (text === "") fail("CONFIG_INVALID", `the password file ${path} is empty`, { path });
+  if (/[\r\n]/.test(text))
+    fail("CONFIG_INVALID", `the password file ${path} has more than one line`, { path });
+  return new Secret(text);
+}
