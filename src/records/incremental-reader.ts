@@ -19,7 +19,7 @@
  *   record at the cursor has a different time), i.e. the database was erased; read as without cursor;
  * - `receiver-changed`: the serial differs from the one the cursor belongs to; read as without cursor.
  */
-import { isSharebridgeError, RECORD_ERROR_CODES, type RecordErrorCode, SharebridgeError } from "../errors.js";
+import { isSharebridgeError, RECORD_ERROR_CODES, type RecordErrorCode } from "../errors.js";
 import { type Logger, silentLogger } from "../observe/log.js";
 import {
   type PageRange,
@@ -28,38 +28,13 @@ import {
   ReadDatabasePartitionInfo,
 } from "../receiver/commands.js";
 import type { ReceiverApi } from "../receiver/receiver-api.js";
+import { checkCursor, type Discontinuity, erasedReason, type RecordCursor } from "./cursor.js";
 import { readIdentity } from "./identity.js";
 import type { AdvertisedPartition } from "./layouts.js";
 import { type DecodedPage, decodePage } from "./page.js";
 import { recordsPerPage } from "./page-header.js";
 import { hexOf, type RecordProblem } from "./problems.js";
 import type { DecodableRecordType, DexcomRecord, RecordByType } from "./record-types.js";
-
-export interface RecordCursor {
-  /** Highest global index already handled. */
-  readonly lastIndex: number;
-  /**
-   * SystemTime of the record at `lastIndex`, when known: if that record now has another time, the
-   * database was erased and refilled past the cursor (indexes alone cannot show that).
-   */
-  readonly lastSystemSeconds?: number | undefined;
-}
-
-export type Discontinuity =
-  | {
-      readonly kind: "lost-to-wrap";
-      /** Records `firstLostIndex … lastLostIndex` were overwritten before they were read. */
-      readonly firstLostIndex: number;
-      readonly lastLostIndex: number;
-    }
-  | {
-      readonly kind: "erased";
-      readonly cursorIndex: number;
-      /** Newest index the partition now holds (null when it is empty or unknown). */
-      readonly newestIndex: number | null;
-      readonly reason: string;
-    }
-  | { readonly kind: "receiver-changed"; readonly expectedSerial: string; readonly actualSerial: string };
 
 export interface ReadNewOptions {
   /** Where the last read stopped; undefined reads the whole partition (or `backfillLimit` records). */
@@ -238,7 +213,11 @@ export class IncrementalReader {
 
     // Indexes went backwards inside the last page, or the record at the cursor changed: erased.
     if (state.cursor !== undefined) {
-      const erased = erasedReason(state.cursor, decoded, newestIndex);
+      const erased = erasedReason(
+        state.cursor,
+        decoded.map((d) => d.page),
+        newestIndex,
+      );
       if (erased !== undefined) {
         discontinuities.push({
           kind: "erased",
@@ -329,14 +308,6 @@ interface DecodedOrFailed {
   readonly problems: RecordProblem[];
 }
 
-function checkCursor(cursor: RecordCursor): void {
-  if (!Number.isSafeInteger(cursor.lastIndex) || cursor.lastIndex < -1) {
-    throw new SharebridgeError("HISTORY_DISCONTINUITY", "cursor index must be an integer ≥ −1", {
-      lastIndex: cursor.lastIndex,
-    });
-  }
-}
-
 /** The first page to read (spec §4.9), bounded by the backfill limit when there is no cursor. */
 function startPage(state: ReadState, perPage: number): number {
   const { range, cursor, options } = state;
@@ -391,21 +362,4 @@ function decodeOne(
   }
 }
 
-/** Why the partition no longer continues the cursor's history, if it does not. */
-function erasedReason(
-  cursor: RecordCursor,
-  decoded: readonly DecodedOrFailed[],
-  newestIndex: number | null,
-): string | undefined {
-  if (newestIndex !== null && newestIndex < cursor.lastIndex) {
-    return `newest index ${newestIndex} is below the cursor ${cursor.lastIndex}`;
-  }
-  if (cursor.lastSystemSeconds === undefined) return undefined;
-  for (const { page } of decoded) {
-    const atCursor = page?.records.find((r) => r.index === cursor.lastIndex);
-    if (atCursor !== undefined && atCursor.systemSeconds !== cursor.lastSystemSeconds) {
-      return `record ${cursor.lastIndex} was written at ${atCursor.systemSeconds}, the cursor says ${cursor.lastSystemSeconds}`;
-    }
-  }
-  return undefined;
-}
+export type { Discontinuity, RecordCursor };
