@@ -16,6 +16,7 @@ type Loader = () => Promise<{ default: Command }>;
 export const COMMANDS: Readonly<Record<string, Loader>> = {
   "receiver info": () => import("./receiver-info.js"),
   "receiver dump": () => import("./receiver-dump.js"),
+  "receiver records": () => import("./receiver-records.js"),
   "emulate receiver": () => import("./emulate-receiver.js"),
 };
 

@@ -1,0 +1,167 @@
+/**
+ * `sharebridge receiver records --type T [--since ISO] [--format json|csv]`: the decoded records of
+ * one partition, oldest first — one JSON object per line, or CSV with a header row.
+ *
+ * Every row carries the record's fields under their own names (units in the names, see
+ * src/records/record-types.ts) and `utc`, the record's true time from the clock model (DESIGN.md §5;
+ * for rev ≥ 4 EGVs the reading's own time). `utcSynchronised` says whether that time came from a
+ * synchronised clock: without one the host clock is used anyway, because this command only
+ * displays, and a note on stderr says so. Records the decoder could not read are logged with their
+ * bytes on stderr and left out.
+ */
+import { SharebridgeError } from "../errors.js";
+import { ReadSystemTime } from "../receiver/commands.js";
+import type { ReceiverApi } from "../receiver/receiver-api.js";
+import { IncrementalReader } from "../records/incremental-reader.js";
+import type { RecordProblem } from "../records/problems.js";
+import type { DexcomRecord } from "../records/record-types.js";
+import { type CycleClock, clockForCycle } from "../time/clock-model.js";
+import { RECEIVER_EPOCH_MS } from "../time/epoch.js";
+import { detectHostSync } from "../time/host-sync.js";
+import { resolveTrueClock, type TrueClock } from "../time/reference-clock.js";
+import type { Command } from "./command.js";
+import { EXIT } from "./exit-codes.js";
+import { withReceiver } from "./receiver-connection.js";
+import { parseRecordTypeOption, RECORD_TYPE_OPTIONS, type RecordTypeOption } from "./record-type-option.js";
+
+const RECORD_TYPES: readonly RecordTypeOption[] = [
+  "egv",
+  "backfill",
+  "sensor",
+  "meter",
+  "cal",
+  "insertion",
+  "events",
+  "settings",
+];
+
+export type Row = Record<string, unknown>;
+
+export interface RecordsExport {
+  readonly rows: Row[];
+  readonly problems: RecordProblem[];
+  readonly synchronised: boolean;
+  readonly clockSource: string;
+}
+
+/**
+ * Reads a whole partition and turns its records into rows with their true times. `sinceMs` keeps
+ * rows whose `utc` is at or after it.
+ */
+export async function exportRecords(
+  receiver: ReceiverApi,
+  recordType: number,
+  clock: TrueClock,
+  sinceMs?: number,
+): Promise<RecordsExport> {
+  // The anchor first: one timed ReadSystemTime pins the receiver's clock for the whole read.
+  const cycle = clockForCycle(await receiver.callTimed(ReadSystemTime), clock, { allowUnsynchronised: true });
+  const result = await new IncrementalReader(receiver).readNew(recordType);
+  const rows: Row[] = [];
+  for (const record of result.records) {
+    const wtMs = cycle.stamp(record).wtMs;
+    if (sinceMs !== undefined && wtMs < sinceMs) continue;
+    rows.push(toRow(record, wtMs, cycle));
+  }
+  return { rows, problems: result.problems, synchronised: cycle.synchronised, clockSource: clock.source };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** True time of a system-clock field of a record, with the cycle's offset. */
+function systemUtc(cycle: CycleClock, systemSeconds: number | null): string | null {
+  return systemSeconds === null
+    ? null
+    : iso(RECEIVER_EPOCH_MS + (systemSeconds + cycle.offsetSeconds) * 1000);
+}
+
+function toRow(record: DexcomRecord, wtMs: number, cycle: CycleClock): Row {
+  const row: Row = { ...record, utc: iso(wtMs), utcSynchronised: cycle.synchronised };
+  switch (record.kind) {
+    case "meter":
+      row["meterUtc"] = systemUtc(cycle, record.meterSeconds);
+      break;
+    case "insertion":
+      row["insertionUtc"] = systemUtc(cycle, record.insertionSeconds);
+      break;
+    case "event":
+      // The event time is on the display clock (spec §6.2): back to the system clock by the
+      // record's own display offset.
+      row["eventUtc"] = systemUtc(
+        cycle,
+        record.eventDisplaySeconds - (record.displaySeconds - record.systemSeconds),
+      );
+      break;
+    default:
+      break;
+  }
+  return row;
+}
+
+export function jsonLine(row: Row): string {
+  return `${JSON.stringify(row)}\n`;
+}
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  const text = typeof value === "object" ? JSON.stringify(value) : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** CSV: a header row from the first row's keys (every row of a type has the same keys), then rows. */
+export function csvLines(rows: readonly Row[]): string[] {
+  const [first] = rows;
+  if (first === undefined) return [];
+  const keys = Object.keys(first);
+  return [`${keys.join(",")}\n`, ...rows.map((row) => `${keys.map((key) => csvCell(row[key])).join(",")}\n`)];
+}
+
+function parseSince(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = typeof value === "string" && /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms)) {
+    throw new SharebridgeError("USAGE", "--since must be an ISO date or time, e.g. 2024-05-01T08:00Z", {
+      value: String(value),
+    });
+  }
+  return ms;
+}
+
+const command: Command = {
+  summary: "Print the decoded records of one partition with their true times (JSON lines or CSV)",
+  usage: `--type ${RECORD_TYPES.join("|")} [--since ISO] [--format json|csv]`,
+  options: {
+    type: { type: "string" },
+    since: { type: "string" },
+    format: { type: "string" },
+  },
+  async run(context) {
+    const typeName = parseRecordTypeOption(context.values["type"], RECORD_TYPES);
+    const recordType = RECORD_TYPE_OPTIONS[typeName];
+    const sinceMs = parseSince(context.values["since"]);
+    const format = context.values["format"] ?? "json";
+    if (format !== "json" && format !== "csv") {
+      throw new SharebridgeError("USAGE", "--format must be json or csv", { value: String(format) });
+    }
+    const { clock } = await resolveTrueClock({ hostSync: await detectHostSync() });
+    const exported = await withReceiver(context, (receiver) =>
+      exportRecords(receiver, recordType, clock, sinceMs),
+    );
+    for (const problem of exported.problems) {
+      context.log.warn({ problem }, "record left out: it could not be decoded");
+    }
+    if (!exported.synchronised) {
+      context.stderr.write(
+        `note: the host clock is not synchronised (${exported.clockSource}); ` +
+          "utc values come from it and may be wrong\n",
+      );
+    }
+    const lines = format === "json" ? exported.rows.map(jsonLine) : csvLines(exported.rows);
+    for (const line of lines) context.stdout.write(line);
+    return EXIT.OK;
+  },
+};
+
+export default command;

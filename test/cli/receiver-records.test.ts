@@ -1,0 +1,113 @@
+// `receiver records`: rows with true times, --since, CSV, and the unsynchronised-clock flag, over a
+// fake ReceiverApi (no port needed).
+import { describe, expect, it } from "vitest";
+import { csvLines, exportRecords, jsonLine } from "../../src/cli/receiver-records.js";
+import { RECEIVER_EPOCH_MS } from "../../src/time/epoch.js";
+import type { TrueClock } from "../../src/time/reference-clock.js";
+import { FakeReceiver, pageMap } from "../records/support/fake-receiver.js";
+import { egvG4Pages, page, record } from "../records/support/page-builder.js";
+import { cli } from "../support/cli.js";
+
+const HOST: TrueClock = { kind: "host", source: "host (test)", correctionMs: 0, synchronised: true };
+const START = 200_000_000;
+
+function fakeWithEgvs(lastIndex: number, hostOffsetSeconds: number): FakeReceiver {
+  const fake = new FakeReceiver();
+  fake.addPartition(4, { revision: 2, recordLength: 13, pages: pageMap(0, egvG4Pages(0, lastIndex, START)) });
+  // The fake stamps its replies with the host clock: shift the receiver's clock to get a known offset.
+  fake.systemSeconds = Math.round((Date.now() - RECEIVER_EPOCH_MS) / 1000) - hostOffsetSeconds;
+  return fake;
+}
+
+describe("receiver records export", () => {
+  it("EGV rows carry the issue's fields and utc from the clock model", async () => {
+    const fake = fakeWithEgvs(5, 0);
+    const exported = await exportRecords(fake, 4, HOST);
+    expect(exported.synchronised).toBe(true);
+    expect(exported.rows).toHaveLength(6);
+    const row = exported.rows[0] ?? {};
+    for (const key of [
+      "index",
+      "systemSeconds",
+      "displaySeconds",
+      "glucose",
+      "displayOnly",
+      "special",
+      "trend",
+      "noise",
+      "utc",
+    ]) {
+      expect(row).toHaveProperty(key);
+    }
+    // offset = host − receiver system clock; utc = epoch + systemSeconds + offset.
+    const offset = Math.round((Date.now() - RECEIVER_EPOCH_MS) / 1000) - fake.systemSeconds;
+    const expected = RECEIVER_EPOCH_MS + (START + offset) * 1000;
+    expect(Math.abs(Date.parse(String(row["utc"])) - expected)).toBeLessThanOrEqual(1000);
+  });
+
+  it("--since keeps rows at or after the instant", async () => {
+    const fake = fakeWithEgvs(9, 0);
+    const all = await exportRecords(fake, 4, HOST);
+    const cut = Date.parse(String(all.rows[6]?.["utc"]));
+    const since = await exportRecords(fake, 4, HOST, cut);
+    expect(since.rows.map((r) => r["index"])).toEqual([6, 7, 8, 9]);
+  });
+
+  it("marks rows from an unsynchronised host instead of refusing", async () => {
+    const fake = fakeWithEgvs(1, 0);
+    const exported = await exportRecords(fake, 4, {
+      ...HOST,
+      kind: "unsynchronised-host",
+      synchronised: false,
+    });
+    expect(exported.synchronised).toBe(false);
+    expect(exported.rows.every((r) => r["utcSynchronised"] === false)).toBe(true);
+  });
+
+  it("user events get eventUtc from the display-clock event time", async () => {
+    const fake = fakeWithEgvs(0, 0);
+    const event = record(20, (b) => {
+      b.writeUInt32LE(START + 1000, 0);
+      b.writeUInt32LE(START + 1000 - 18_000, 4); // display 5 h behind system
+      b.writeUInt8(1, 8);
+      b.writeUInt32LE(START + 400 - 18_000, 10); // entered for 600 s before the record was written
+      b.writeUInt32LE(45, 14);
+    });
+    fake.addPartition(11, {
+      revision: 1,
+      recordLength: 20,
+      pages: pageMap(0, [
+        page({ recordType: 11, revision: 1, pageNumber: 0, perPage: 25, records: [event] }),
+      ]),
+    });
+    const [row] = (await exportRecords(fake, 11, HOST)).rows;
+    expect(Date.parse(String(row?.["utc"])) - Date.parse(String(row?.["eventUtc"]))).toBe(600_000);
+    expect(row).toMatchObject({ eventType: 1, value: 45 });
+  });
+
+  it("formats JSON lines and CSV with a header", () => {
+    const rows = [
+      { index: 1, note: "a,b", list: [1, 2], none: null },
+      { index: 2, note: 'say "x"', list: [], none: null },
+    ];
+    expect(jsonLine(rows[0] ?? {})).toBe('{"index":1,"note":"a,b","list":[1,2],"none":null}\n');
+    expect(csvLines(rows)).toEqual(["index,note,list,none\n", '1,"a,b","[1,2]",\n', '2,"say ""x""",[],\n']);
+    expect(csvLines([])).toEqual([]);
+  });
+});
+
+describe("receiver records command line", () => {
+  it("is listed and validates its options before opening the receiver", async () => {
+    expect((await cli(["--help"])).stderr).toContain("receiver records");
+    const badType = await cli(["receiver", "records", "--type", "manufacturing"]);
+    expect(badType.code).toBe(2);
+    expect(badType.stderr).toContain(
+      "--type must be one of egv|backfill|sensor|meter|cal|insertion|events|settings",
+    );
+    const badSince = await cli(["receiver", "records", "--type", "egv", "--since", "yesterday"]);
+    expect(badSince.code).toBe(2);
+    expect(badSince.stderr).toContain("--since must be an ISO date");
+    const badFormat = await cli(["receiver", "records", "--type", "egv", "--format", "xml"]);
+    expect(badFormat.code).toBe(2);
+  });
+});
