@@ -93,6 +93,18 @@ export function assertEgv(egv: ShareEgv, index: number): void {
   check(isTrendOrdinal(egv.trend), index, "trend", "must be an integer in [0, 9]", egv.trend);
 }
 
+/**
+ * A reading from the clock model's output (`stMs`, `dtMs`, `ta`, as src/time produces them) plus
+ * glucose and trend. Checked later like any other reading.
+ */
+export function shareEgv(
+  times: { readonly stMs: number; readonly dtMs: number; readonly ta: number },
+  glucose: number,
+  trend: number,
+): ShareEgv {
+  return { stSeconds: times.stMs / 1000, dtSeconds: times.dtMs / 1000, taSeconds: times.ta, glucose, trend };
+}
+
 /** Validates every reading, orders them by ST (stable) and cuts them into posts. */
 export function planBatches(readings: readonly ShareEgv[]): EgvBatch[] {
   readings.forEach(assertEgv);

@@ -115,7 +115,9 @@ export class ShareTransport {
     }
   }
 
+  /** Idempotent; waits for requests in flight. */
   async close(): Promise<void> {
+    if (this.#pool.closed || this.#pool.destroyed) return;
     await this.#pool.close();
   }
 

@@ -55,7 +55,8 @@ export interface AccountRecord {
   readonly region: ShareRegion;
   readonly name: string;
   readonly aliases: readonly string[];
-  readonly password: string;
+  /** Mutable: the wearer may change it on the account portal (tests of a password change). */
+  password: string;
   readonly accountId: string;
   readonly displayName: string;
   readonly email: string;

@@ -1,0 +1,47 @@
+/**
+ * Driving fake timers while real loopback I/O happens: advance the fake clock one step, then give
+ * the event loop a few real milliseconds for sockets, repeat until the promise settles.
+ *
+ * Only setTimeout/clearTimeout and Date are faked (vi.useFakeTimers({ toFake: FAKED })), so node's
+ * own socket timers and setImmediate keep running; the real setTimeout is captured before faking.
+ */
+import { vi } from "vitest";
+
+export const FAKED = ["setTimeout", "clearTimeout", "Date"] as const;
+
+const realSetTimeout = globalThis.setTimeout;
+const realPause = (ms: number) => new Promise<void>((resolve) => realSetTimeout(resolve, ms));
+
+export function useFakeTime(startMs: number): void {
+  vi.useFakeTimers({ toFake: [...FAKED], now: startMs });
+}
+
+/** Advances fake time in `stepMs` steps until `promise` settles; fails after `maxMs` of fake time. */
+export async function settle<T>(promise: Promise<T>, maxMs: number, stepMs = 1_000): Promise<T> {
+  let settled = false;
+  promise.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  let advanced = 0;
+  await realPause(5);
+  while (!settled) {
+    if (advanced >= maxMs) throw new Error(`still pending after ${maxMs} ms of fake time`);
+    await vi.advanceTimersByTimeAsync(stepMs);
+    advanced += stepMs;
+    await realPause(3);
+  }
+  return promise;
+}
+
+/** Advances fake time by `ms` while letting real I/O run. */
+export async function pass(ms: number, stepMs = 10_000): Promise<void> {
+  for (let done = 0; done < ms; done += stepMs) {
+    await vi.advanceTimersByTimeAsync(Math.min(stepMs, ms - done));
+    await realPause(1);
+  }
+}
