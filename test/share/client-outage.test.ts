@@ -76,7 +76,11 @@ describe("503 outages", () => {
       const pending = all.filter((r) => r.stSeconds > cursor);
       try {
         await settle(
-          client.postEgvs(SERIAL, pending, { onBatch: (ack) => void (cursor = ack.lastStSeconds) }),
+          client.postEgvs(SERIAL, pending, {
+            onBatch: (ack) => {
+              cursor = ack.lastStSeconds;
+            },
+          }),
           30 * MINUTE,
         );
         outcomes.push(`ok:${pending.length}`);
