@@ -19,7 +19,7 @@ const MAX_DATE_TEXT = 64;
 /** The ECMAScript date range: ±8.64e15 ms around the epoch. */
 const MAX_ABS_MS = 8.64e15;
 
-const DATE_PATTERN = /(-?\d{1,16})([+-]\d{4})?/;
+const DATE_PATTERN = /(-?\d+)([+-]\d{4})?/;
 
 /** `/Date(<ms>)/` for an instant given in whole seconds (share-api §1.5 writing rule). */
 export function formatShareDate(epochSeconds: number): string {
