@@ -1,0 +1,48 @@
+/**
+ * The emulated receiver's database: one `Partition` per entry of the profile's PartitionInfo.
+ * Record types the receiver accepts but has no partition for (13–17 on a touchscreen) behave as
+ * empty partitions; types above the profile's maximum are refused by the command handler (§7.2).
+ */
+import type { ModelPartition, ModelRecord, NewRecord } from "./model.js";
+import { Partition } from "./partition.js";
+import type { Profile } from "./profiles.js";
+
+/** Partitions that survive EraseDatabase: the factory and PC records (types 0–2, §5.8). */
+const KEPT_ON_ERASE: ReadonlySet<number> = new Set([0, 1, 2]);
+
+export class Database {
+  readonly #partitions = new Map<number, Partition>();
+
+  constructor(profile: Profile, maxPages = Number.POSITIVE_INFINITY) {
+    for (const spec of profile.partitions) {
+      // XML partitions hold one record per page and are never wrapped.
+      const limit = spec.recordLength >= 500 ? Number.POSITIVE_INFINITY : maxPages;
+      this.#partitions.set(spec.id, new Partition(spec, limit));
+    }
+  }
+
+  partition(recordType: number): Partition | undefined {
+    return this.#partitions.get(recordType);
+  }
+
+  /** Appends to a partition the profile has; a record for a partition it lacks is a generator bug. */
+  append<R extends ModelRecord>(recordType: number, record: NewRecord<R>): R {
+    const partition = this.#partitions.get(recordType);
+    if (partition === undefined) throw new RangeError(`profile has no partition ${recordType}`);
+    return partition.append<R>(record);
+  }
+
+  has(recordType: number): boolean {
+    return this.#partitions.has(recordType);
+  }
+
+  erase(): void {
+    for (const [id, partition] of this.#partitions) if (!KEPT_ON_ERASE.has(id)) partition.erase();
+  }
+
+  snapshot(): Readonly<Record<number, ModelPartition>> {
+    const out: Record<number, ModelPartition> = {};
+    for (const [id, partition] of this.#partitions) out[id] = partition.snapshot();
+    return out;
+  }
+}
