@@ -145,6 +145,8 @@ function read(ctx: AuthedContext): Reply {
   if (minutes === undefined) return invalidArgument("minutes");
   if (maxCount === undefined) return invalidArgument("maxCount");
   const account: AccountRecord = ctx.account;
+  // minutes=0 or maxCount=0 answers [] (share-api §7.1, recorded by pydexcom).
+  if (minutes === 0 || maxCount === 0) return json([]);
   if (ctx.knobs.requireFollowerForRead && !ctx.state.hasFollower(account)) return json([]);
   const from = ctx.now - minutes * 60_000;
   const out: Record<string, unknown>[] = [];

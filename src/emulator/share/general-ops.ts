@@ -78,7 +78,8 @@ function loginFields(ctx: OpContext, identityField: "accountName" | "accountId")
 const lookupRegion = (ctx: OpContext) => (ctx.knobs.regionSeparation ? ctx.region : undefined);
 
 /** An e-mail or phone identity: these never get a session from the by-name login since 2021. */
-const isEmailOrPhone = (identity: string) => identity.includes("@") || /^\+\d+$/.test(identity);
+const isEmailOrPhone = (identity: string) =>
+  /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(identity) || /^\+\d+$/.test(identity);
 
 export const GENERAL_OPERATIONS: Readonly<Record<string, Operation>> = {
   "General/SystemUtcTime": {
