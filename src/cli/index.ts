@@ -18,6 +18,12 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   "receiver dump": () => import("./receiver-dump.js"),
   "receiver records": () => import("./receiver-records.js"),
   "emulate receiver": () => import("./emulate-receiver.js"),
+  "share login": () => import("./share-login.js"),
+  "share readings": () => import("./share-readings.js"),
+  "share followers list": () => import("./share-followers-list.js"),
+  "share followers invite": () => import("./share-followers-invite.js"),
+  "share followers remove": () => import("./share-followers-remove.js"),
+  "emulate share": () => import("./emulate-share.js"),
 };
 
 /** Options every command accepts (DESIGN.md §8). */

@@ -1,0 +1,85 @@
+/**
+ * The options every `sharebridge share ...` command takes, and the one way they become a Share
+ * client: `--region us|ous|jp` or `--server URL`, `--username NAME`, `--password-file FILE`.
+ *
+ * Interactive commands use short transient retries (seconds, not the daemon's minutes) and never
+ * retry a refused password: the client's login breaker sees to that.
+ */
+import { SharebridgeError } from "../errors.js";
+import { ShareClient } from "../share/client.js";
+import { SHARE_REGIONS } from "../share/regions.js";
+import { INTERACTIVE_RETRY, type ShareSettings, shareSettingsFromSources } from "../share/settings.js";
+import type { CommandContext, OptionSpec, OptionValues } from "./command.js";
+
+export const SHARE_OPTIONS: OptionSpec = {
+  region: { type: "string" },
+  server: { type: "string" },
+  username: { type: "string" },
+  "password-file": { type: "string" },
+};
+
+export const SHARE_OPTIONS_USAGE = `  --region ${SHARE_REGIONS.join("|")}        the Share region of the account (a wrong region looks like a wrong password)
+  --server URL              a Share-compatible server instead, e.g. the emulator: scheme, host and port
+                            (the client adds /ShareWebServices/Services/; plain http only on loopback)
+  --username NAME           the Share account name (user name, e-mail address or +phone)
+  --password-file FILE      a file holding the password on one line`;
+
+function usage(message: string, option: string): never {
+  throw new SharebridgeError("USAGE", message, { option });
+}
+
+/** A string option's value, or undefined; an empty value is a usage error. */
+export function stringOption(values: OptionValues, name: string): string | undefined {
+  const value = values[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value === "") usage(`--${name} needs a value`, name);
+  return value;
+}
+
+/** A whole-number option within [min, max]. */
+export function integerOption(
+  values: OptionValues,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const text = stringOption(values, name);
+  if (text === undefined) return undefined;
+  const value = /^-?[0-9]{1,15}$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    usage(`--${name} must be a whole number from ${min} to ${max}, got "${text}"`, name);
+  }
+  return value;
+}
+
+/** Builds the validated settings from the share options (the password file is read here). */
+export async function shareSettingsFromOptions(values: OptionValues): Promise<ShareSettings> {
+  if (values["config"] !== undefined) {
+    usage(
+      "the share commands do not read a configuration file yet; give --region or --server, --username and --password-file",
+      "config",
+    );
+  }
+  const region = stringOption(values, "region");
+  const server = stringOption(values, "server");
+  if ((region === undefined) === (server === undefined))
+    usage("give exactly one of --region or --server", "region");
+  const username = stringOption(values, "username") ?? usage("--username is required", "username");
+  const passwordFile =
+    stringOption(values, "password-file") ?? usage("--password-file is required", "password-file");
+  return shareSettingsFromSources({ region, server, username, passwordFile, retry: INTERACTIVE_RETRY });
+}
+
+/** Runs `work` with a client built from the options, closing it afterwards. */
+export async function withShareClient<T>(
+  ctx: CommandContext,
+  work: (client: ShareClient) => Promise<T>,
+): Promise<T> {
+  const settings = await shareSettingsFromOptions(ctx.values);
+  const client = new ShareClient({ settings, log: ctx.log });
+  try {
+    return await work(client);
+  } finally {
+    await client.close();
+  }
+}
