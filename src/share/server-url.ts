@@ -20,7 +20,9 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /** Validates a custom server URL and returns its origin (`scheme://host[:port]`). */
 export function parseServerUrl(text: string): string {
-  const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  // Shown in errors: never with credentials someone put in the URL.
+  const safe = text.replace(/\/\/[^/@]*@/, "//<credentials>@");
+  const shown = safe.length > 80 ? `${safe.slice(0, 80)}…` : safe;
   if (text.length === 0 || text.length > MAX_URL_LENGTH) {
     fail("SHARE_URL_INVALID", "the Share server URL is empty or too long", { url: shown });
   }

@@ -36,6 +36,18 @@ describe("server URLs", () => {
     expect(parseServerUrl(text)).toBe(origin);
   });
 
+  it("never repeats credentials put in the URL", () => {
+    try {
+      parseServerUrl("ftp://alice:hunter2@share.example.org");
+      expect.unreachable();
+    } catch (error) {
+      expect(String(error)).not.toContain("hunter2");
+      expect(JSON.stringify((error as { context: unknown }).context)).toBe(
+        '{"url":"ftp://<credentials>@share.example.org"}',
+      );
+    }
+  });
+
   it.each([
     ["http://192.168.1.10:8080", /loopback/],
     ["http://share.example.org", /loopback/],

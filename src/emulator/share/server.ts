@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { fail, SharebridgeError } from "../../errors.js";
 import { silentLogger } from "../../observe/log.js";
 import { SERVICE_PREFIX, SHARE_REGIONS, type ShareRegion } from "../../share/regions.js";
 import { isUuid, NULL_UUID } from "../../share/uuid.js";
@@ -122,7 +123,8 @@ export class ShareEmulator {
   /** Base URL (scheme, host, port) of a region's listener: what `--server` takes. */
   url(region: ShareRegion = "us"): string {
     const entry = this.#servers.get(region);
-    if (entry === undefined) throw new Error(`the emulator has no listener for region ${region}`);
+    if (entry === undefined)
+      fail("INTERNAL", `the emulator has no listener for region ${region}`, { region });
     return entry.url;
   }
 
@@ -157,8 +159,7 @@ export class ShareEmulator {
   /** The live record of an account, for assertions and the control methods below. */
   account(name: string, region?: ShareRegion): AccountRecord {
     const account = this.state.findByIdentity(region, name);
-    if (account === undefined) throw new Error(`no emulated account ${name}`);
-    return account;
+    return account ?? fail("INTERNAL", `no emulated account ${name}`, { account: name });
   }
 
   /** Forces the outage fault on or off; `undefined` returns to the configured window. */
@@ -203,9 +204,20 @@ export class ShareEmulator {
     server.keepAliveTimeout = 5_000;
     const host = address.host ?? "127.0.0.1";
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
+      const refuse = (error: NodeJS.ErrnoException) => {
+        const errno = error.code ?? "unknown";
+        reject(
+          new SharebridgeError("CONFIG_INVALID", `cannot listen on ${host}:${address.port ?? 0} (${errno})`, {
+            region,
+            host,
+            port: address.port ?? 0,
+            errno,
+          }),
+        );
+      };
+      server.once("error", refuse);
       server.listen(address.port ?? 0, host, () => {
-        server.off("error", reject);
+        server.off("error", refuse);
         resolve();
       });
     });

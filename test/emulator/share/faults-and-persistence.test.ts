@@ -76,6 +76,15 @@ describe("fault injection", () => {
     expect(answer.headers.get("strict-transport-security")).toContain("max-age=");
   });
 
+  it("a port in use is a configuration error naming the address", async () => {
+    emulator = await startShareEmulator({ listen: { us: {} } });
+    const port = Number(new URL(emulator.url("us")).port);
+    await expect(startShareEmulator({ listen: { us: { host: "127.0.0.1", port } } })).rejects.toMatchObject({
+      code: "CONFIG_INVALID",
+      context: { region: "us", host: "127.0.0.1", port, errno: "EADDRINUSE" },
+    });
+  });
+
   it("refuses invalid knobs", async () => {
     await expect(startShareEmulator({ knobs: { dateStyle: "ancient" as never } })).rejects.toThrow(
       /dateStyle/,
