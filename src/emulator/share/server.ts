@@ -16,6 +16,14 @@ import { EGV_OPERATIONS } from "./egv-ops.js";
 import { faultEnvelope } from "./fault-envelope.js";
 import { FOLLOWER_OPERATIONS } from "./follower-ops.js";
 import { GENERAL_OPERATIONS } from "./general-ops.js";
+import {
+  type Answer,
+  caseInsensitive,
+  cloudflareHeaders,
+  readBody,
+  seededRandom,
+  text,
+} from "./http-helpers.js";
 import { resolveKnobs, type ShareEmulatorKnobs, type ShareEmulatorKnobsInput } from "./knobs.js";
 import { type AccountRecord, type EmulatorAccountInput, EmulatorState, type SessionRecord } from "./model.js";
 import { bodyObject, fault, type OpContext, type Operation, type Reply } from "./operation.js";
@@ -29,8 +37,6 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   ...FOLLOWER_OPERATIONS,
 };
 
-/** Requests larger than this are refused with 413 (the largest real one, 50 readings, is ~5 KB). */
-const MAX_REQUEST_BYTES = 1024 * 1024;
 /** In-memory request log length; counts per operation are kept separately and never dropped. */
 const MAX_LOG_ENTRIES = 10_000;
 
@@ -62,20 +68,6 @@ export interface RequestLogEntry {
   /** The fault `Code` when the answer was a fault. */
   readonly code: string | undefined;
 }
-
-/** A seeded generator (mulberry32) so injected faults repeat from run to run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Answer = { status: number; headers: Record<string, string>; body: string; code?: string };
 
 export class ShareEmulator {
   readonly state = new EmulatorState();
@@ -396,44 +388,6 @@ export class ShareEmulator {
       this.#log.error({ err: error, path: this.#stateFile }, "cannot write the emulator state file");
     }
   }
-}
-
-function text(status: number, body: string): Answer {
-  return { status, headers: { "content-type": "text/plain; charset=utf-8" }, body };
-}
-
-function caseInsensitive(params: URLSearchParams): (name: string) => string | undefined {
-  const map = new Map<string, string>();
-  for (const [key, value] of params) {
-    const folded = key.toLowerCase();
-    if (!map.has(folded)) map.set(folded, value);
-  }
-  return (name) => map.get(name.toLowerCase());
-}
-
-/** Reads the request body, keeping at most MAX_REQUEST_BYTES; the rest is drained and dropped. */
-async function readBody(req: IncomingMessage): Promise<Buffer | "too-large"> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req) {
-    const bytes = chunk as Buffer;
-    total += bytes.length;
-    if (total <= MAX_REQUEST_BYTES) chunks.push(bytes);
-  }
-  return total > MAX_REQUEST_BYTES ? "too-large" : Buffer.concat(chunks);
-}
-
-function cloudflareHeaders(): Record<string, string> {
-  const hex = (n: number) =>
-    Array.from({ length: n }, () => Math.floor(Math.random() * 16).toString(16)).join("");
-  return {
-    server: "cloudflare",
-    "cf-ray": `${hex(16)}-IAD`,
-    "x-trace-id": hex(32),
-    "strict-transport-security": "max-age=31536000; includeSubDomains",
-    "cache-control": "no-cache, no-store, must-revalidate",
-    "set-cookie": `_cfuvid=${hex(40)}-${Date.now()}; path=/; domain=.dexcom.invalid; HttpOnly; Secure; SameSite=None`,
-  };
 }
 
 /** Starts an emulator; see `ShareEmulatorOptions`. */
