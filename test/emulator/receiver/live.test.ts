@@ -1,0 +1,184 @@
+/**
+ * Live mode on a fake host clock (spec receiver-protocol §7.1): readings arrive every interval while
+ * the clocks run; the last page fills and page lastPage + 1 opens with FirstRecordIndex
+ * (lastPage + 1) × recordsPerPage; ReadDatabasePageRange reflects it at once. Also erase, wrap and
+ * receiver swap as later sync tests need them.
+ */
+import { afterEach, expect, test } from "vitest";
+import {
+  createReceiverEmulator,
+  type EgvRecord,
+  type ReceiverEmulator,
+} from "../../../src/emulator/receiver/index.js";
+import { decodePageHeader } from "../../../src/records/page-header.js";
+import { headerRequest, NOW, TestHost } from "./helpers.js";
+
+let emulator: ReceiverEmulator | undefined;
+let host: TestHost | undefined;
+afterEach(async () => {
+  await host?.close();
+  await emulator?.close();
+  host = undefined;
+  emulator = undefined;
+});
+
+class FakeClock {
+  ms = NOW;
+  readonly now = () => this.ms;
+  advance(seconds: number): void {
+    this.ms += seconds * 1000;
+  }
+}
+
+async function range(h: TestHost, type: number): Promise<{ first: number; last: number }> {
+  const view = new DataView((await h.call(0x10, Uint8Array.of(type))).payload.slice().buffer);
+  return { first: view.getUint32(0, true), last: view.getUint32(4, true) };
+}
+
+async function header(h: TestHost, type: number, page: number) {
+  return decodePageHeader((await h.call(0x12, headerRequest(type, page))).payload);
+}
+
+async function systemTime(h: TestHost): Promise<number> {
+  return new DataView((await h.call(0x22)).payload.slice().buffer).getUint32(0, true);
+}
+
+function regularEgvs(emu: ReceiverEmulator): EgvRecord[] {
+  return ((emu.model.partitions[4]?.records ?? []) as EgvRecord[]).filter((e) => !e.displayOnly);
+}
+
+test("the clocks run from the host clock", async () => {
+  const clock = new FakeClock();
+  emulator = createReceiverEmulator({ seed: 2, days: 1, now: clock.now });
+  host = await TestHost.open(emulator.opener());
+  const t0 = await systemTime(host);
+  clock.advance(3600.5);
+  expect(await systemTime(host)).toBe(t0 + 3600);
+  expect(emulator.clock.rtc + emulator.clock.systemTimeOffset).toBe(t0 + 3600);
+});
+
+test("without live mode the database does not grow", async () => {
+  const clock = new FakeClock();
+  emulator = createReceiverEmulator({ seed: 2, days: 1, now: clock.now });
+  const before = regularEgvs(emulator).length;
+  clock.advance(3600);
+  expect(regularEgvs(emulator).length).toBe(before);
+});
+
+test("one reading (EGV + sensor record) per interval, stamped with the running clocks", () => {
+  const clock = new FakeClock();
+  emulator = createReceiverEmulator({ seed: 2, days: 1, now: clock.now, live: { intervalS: 2 } });
+  const egvs = regularEgvs(emulator).length;
+  const sensors = emulator.model.partitions[3]?.records.length ?? 0;
+  const system0 = emulator.clock.systemTime;
+  clock.advance(20);
+  const after = regularEgvs(emulator);
+  expect(after.length - egvs).toBe(10);
+  expect((emulator.model.partitions[3]?.records.length ?? 0) - sensors).toBe(10);
+  const fresh = after.slice(-10);
+  fresh.forEach((e, i) => {
+    if (i > 0) expect(e.systemSeconds - (fresh[i - 1] as EgvRecord).systemSeconds).toBe(2);
+    expect(e.displaySeconds - e.systemSeconds).toBe(emulator?.clock.displayTimeOffset);
+  });
+  expect(fresh.at(-1)?.systemSeconds).toBeLessThanOrEqual(system0 + 20);
+  expect(fresh.at(-1)?.systemSeconds).toBeGreaterThan(system0 + 17);
+  expect(fresh.every((e) => e.glucose >= 39 && e.glucose <= 401)).toBe(true);
+});
+
+test("filling the last page opens page lastPage + 1 with FirstRecordIndex (lastPage + 1) × 38", async () => {
+  const clock = new FakeClock();
+  emulator = createReceiverEmulator({
+    profile: "g4",
+    seed: 2,
+    days: 1,
+    now: clock.now,
+    live: { intervalS: 2 },
+  });
+  host = await TestHost.open(emulator.opener());
+  const start = await range(host, 4);
+  let page = await header(host, 4, start.last);
+  expect(page.firstRecordIndex).toBe(start.last * 38);
+  let steps = 0;
+  while ((await range(host, 4)).last === start.last) {
+    const count = page.recordCount;
+    clock.advance(2);
+    steps++;
+    const now = await range(host, 4);
+    if (now.last !== start.last) break;
+    page = await header(host, 4, start.last);
+    expect(page.recordCount).toBeGreaterThan(count);
+    expect(steps).toBeLessThan(40);
+  }
+  const full = await header(host, 4, start.last);
+  expect(full.recordCount).toBe(38);
+  const opened = await header(host, 4, start.last + 1);
+  expect(opened.firstRecordIndex).toBe((start.last + 1) * 38);
+  expect(opened.pageNumber).toBe(start.last + 1);
+  expect(opened.recordCount).toBeGreaterThanOrEqual(1);
+  expect((await range(host, 4)).first).toBe(start.first);
+  const last = emulator.model.partitions[4]?.records.at(-1);
+  expect(last?.index).toBe((start.last + 1) * 38 + opened.recordCount - 1);
+});
+
+test("WriteDisplayTimeOffset: later readings carry the new offset, earlier ones keep theirs", async () => {
+  const clock = new FakeClock();
+  emulator = createReceiverEmulator({ seed: 2, days: 1, now: clock.now, live: { intervalS: 5 } });
+  host = await TestHost.open(emulator.opener());
+  const before = regularEgvs(emulator).at(-1) as EgvRecord;
+  const newOffset = emulator.clock.displayTimeOffset + 3600;
+  const payload = new Uint8Array(4);
+  new DataView(payload.buffer).setInt32(0, newOffset, true);
+  expect((await host.call(0x1e, payload)).code).toBe(1);
+  clock.advance(10);
+  const after = regularEgvs(emulator).slice(-2);
+  for (const e of after) expect(e.displaySeconds - e.systemSeconds).toBe(newOffset);
+  expect(before.displaySeconds - before.systemSeconds).toBe(newOffset - 3600);
+});
+
+test("eraseDatabase: the range empties, then indexes restart at 0", async () => {
+  const clock = new FakeClock();
+  emulator = createReceiverEmulator({ seed: 2, days: 1, now: clock.now, live: { intervalS: 2 } });
+  host = await TestHost.open(emulator.opener());
+  emulator.eraseDatabase();
+  expect(await range(host, 4)).toEqual({ first: 0xffffffff, last: 0xffffffff });
+  expect((await range(host, 0)).first).toBe(0); // the manufacturing record survives
+  clock.advance(2);
+  expect(await range(host, 4)).toEqual({ first: 0, last: 0 });
+  const page = await header(host, 4, 0);
+  expect(page.firstRecordIndex).toBe(0);
+  expect(emulator.model.partitions[4]?.records[0]?.index).toBe(0);
+});
+
+test("wrap during live mode: the first page advances as new pages open", async () => {
+  const clock = new FakeClock();
+  emulator = createReceiverEmulator({
+    seed: 2,
+    days: 1,
+    now: clock.now,
+    live: { intervalS: 2 },
+    maxPages: 3,
+  });
+  host = await TestHost.open(emulator.opener());
+  const start = await range(host, 4);
+  expect(start.last - start.first).toBe(2);
+  clock.advance(2 * 38 * 2);
+  const later = await range(host, 4);
+  expect(later.last).toBeGreaterThanOrEqual(start.last + 2);
+  expect(later.last - later.first).toBe(2);
+});
+
+test("swapReceiver: another serial and database on the same cable; open connections drop", async () => {
+  const clock = new FakeClock();
+  emulator = createReceiverEmulator({ seed: 2, days: 1, now: clock.now });
+  host = await TestHost.open(emulator.opener());
+  const serial = emulator.serial;
+  const pages = emulator.pages(4);
+  emulator.swapReceiver({ seed: 3, profile: "g5" });
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(host.closed).toBe(true);
+  expect(emulator.serial).not.toBe(serial);
+  expect(emulator.profile).toBe("g5");
+  expect(emulator.pages(4)).not.toEqual(pages);
+  host = await TestHost.open(emulator.opener());
+  expect((await host.call(0x0a)).code).toBe(1);
+});
