@@ -80,6 +80,8 @@ export interface EgvRecord extends RecordBase {
   readonly algorithmState: number | null;
   /** Rev 5, offset 21: predicted glucose (bits 0–9); null on other revisions and for 13 (no prediction). */
   readonly predictedGlucose: number | null;
+  /** Rev 5, bit 15 of the predicted-glucose word: URGENT_LOW_SOON; null on other revisions. */
+  readonly urgentLowSoon: boolean | null;
 }
 
 /** SENSOR_DATA (3), rev 1 (spec §5.2). */

@@ -99,6 +99,7 @@ describe("EGV page 4.312 (G4 rev 2, 13-byte records, §5.1)", () => {
       filteredRate: null,
       algorithmState: null,
       predictedGlucose: null,
+      urgentLowSoon: null,
     });
   });
 

@@ -238,7 +238,7 @@ describe("touchscreen EGV pages", () => {
         glucose: 120,
         filteredRate: -3,
         algorithmState: 6,
-        predicted: i === 0 ? 13 : 125,
+        predicted: i === 0 ? 13 : i === 1 ? 0x8000 | 60 : 125,
         trend: 5,
         noise: 2,
       }),
@@ -249,7 +249,8 @@ describe("touchscreen EGV pages", () => {
     });
     expect(decoded.problems).toEqual([]);
     expect(decoded.records).toHaveLength(20);
-    expect(decoded.records[0]).toMatchObject({ index: 140, predictedGlucose: null });
+    expect(decoded.records[0]).toMatchObject({ index: 140, predictedGlucose: null, urgentLowSoon: false });
+    expect(decoded.records[1]).toMatchObject({ predictedGlucose: 60, urgentLowSoon: true });
     expect(decoded.records[19]).toEqual({
       kind: "egv",
       recordType: 4,
@@ -267,6 +268,7 @@ describe("touchscreen EGV pages", () => {
       filteredRate: -3,
       algorithmState: 6,
       predictedGlucose: 125,
+      urgentLowSoon: false,
     });
   });
 
@@ -280,6 +282,7 @@ describe("touchscreen EGV pages", () => {
       recordType: 18,
       glucose: 99,
       predictedGlucose: null,
+      urgentLowSoon: null,
     });
   });
 });

@@ -56,6 +56,7 @@ describe("§5.1 worked EGV example (CAP, G4 rev 2)", () => {
         filteredRate: null,
         algorithmState: null,
         predictedGlucose: null,
+        urgentLowSoon: null,
       },
     ]);
   });

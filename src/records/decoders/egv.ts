@@ -25,6 +25,8 @@ const NOISE_MASK = 0x70;
 const NOISE_SHIFT = 4;
 /** Predicted-glucose value meaning "no prediction available" (§5.1, TP). */
 const NO_PREDICTION = 13;
+/** Predicted-glucose word bit 15 (§5.1, TP). */
+const URGENT_LOW_SOON = 0x8000;
 
 /**
  * Values of the glucose field below this are not glucose measurements: the documented special codes
@@ -94,9 +96,10 @@ function egv(
   transmitterSeconds: number | null,
   filteredRate: number | null,
   algorithmState: number | null,
-  predictedGlucose: number | null,
+  predictedWord: number | null,
 ): EgvRecord {
   const glucose = word & GLUCOSE_MASK;
+  const predicted = predictedWord === null ? null : predictedWord & GLUCOSE_MASK;
   return {
     kind: "egv",
     recordType,
@@ -113,7 +116,8 @@ function egv(
     transmitterSeconds,
     filteredRate,
     algorithmState,
-    predictedGlucose,
+    predictedGlucose: predicted === NO_PREDICTION ? null : predicted,
+    urgentLowSoon: predictedWord === null ? null : (predictedWord & URGENT_LOW_SOON) !== 0,
   };
 }
 
@@ -150,9 +154,8 @@ export const decodeEgvRev4: RecordDecoder<EgvRecord> = (view, offset, recordType
   );
 
 /** Touchscreen G5/G6, revision 5, 25 bytes. */
-export const decodeEgvRev5: RecordDecoder<EgvRecord> = (view, offset, recordType, index) => {
-  const predicted = view.getUint16(offset + 21, true) & GLUCOSE_MASK;
-  return egv(
+export const decodeEgvRev5: RecordDecoder<EgvRecord> = (view, offset, recordType, index) =>
+  egv(
     recordType,
     index,
     view.getUint32(offset, true),
@@ -163,6 +166,5 @@ export const decodeEgvRev5: RecordDecoder<EgvRecord> = (view, offset, recordType
     view.getUint32(offset + 14, true),
     view.getInt8(offset + 18),
     view.getUint8(offset + 20),
-    predicted === NO_PREDICTION ? null : predicted,
+    view.getUint16(offset + 21, true),
   );
-};
