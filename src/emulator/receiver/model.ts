@@ -24,6 +24,14 @@ export const SpecialGlucose = {
 export const GLUCOSE_LOW = 39;
 export const GLUCOSE_HIGH = 401;
 
+/** Rounds to whole mg/dL and applies the receiver's LOW (39) / HIGH (401) markers (§5.1). */
+export function toStoredGlucose(value: number): number {
+  const rounded = Math.round(value);
+  if (rounded < 40) return GLUCOSE_LOW;
+  if (rounded > 400) return GLUCOSE_HIGH;
+  return rounded;
+}
+
 /** Trend arrows (§5.1). */
 export const Trend = {
   NONE: 0,

@@ -22,8 +22,9 @@ import {
 } from "./identity.js";
 import { Prng } from "./prng.js";
 import { firmwareHeaderXml, type Profile, partitionInfoXml, RecordType } from "./profiles.js";
+import { ReadingGrid } from "./reading-grid.js";
 import { SensorSchedule } from "./sensor-sessions.js";
-import { ReadingGrid, ReceiverSimulation, type SettingsValues } from "./simulation.js";
+import { ReceiverSimulation, type SettingsValues } from "./simulation.js";
 import { Timeline } from "./timeline.js";
 
 const DAY_MS = 86_400_000;

@@ -14,16 +14,16 @@ import type { ReceiverIdentity } from "./identity.js";
 import {
   type CalSubrecord,
   type EgvRecord,
-  GLUCOSE_HIGH,
-  GLUCOSE_LOW,
   type NewRecord,
   Noise,
   SessionState,
   SpecialGlucose,
   Trend,
+  toStoredGlucose,
 } from "./model.js";
 import { deriveSeed, Prng } from "./prng.js";
 import { type Profile, RecordType } from "./profiles.js";
+import type { ReadingGrid } from "./reading-grid.js";
 import {
   inWindow,
   rawCountsAt,
@@ -55,46 +55,6 @@ export interface SettingsValues {
   urgentLowSoonSnooze: number;
   brightness: number;
   graphHeight: number;
-}
-
-/**
- * Reading times: every `historyStepMs` from `firstMs` to `lastHistoryMs`, then (live) every
- * `liveStepMs` continuing the same grid, starting with its first point after `liveAfterMs`.
- */
-export class ReadingGrid {
-  #next: number;
-  readonly #lastHistoryMs: number;
-  readonly #historyStepMs: number;
-  readonly #liveStepMs: number | undefined;
-  readonly #firstLiveMs: number;
-
-  constructor(
-    firstMs: number,
-    lastHistoryMs: number,
-    historyStepMs: number,
-    liveStepMs?: number,
-    liveAfterMs = 0,
-  ) {
-    this.#lastHistoryMs = lastHistoryMs;
-    this.#historyStepMs = historyStepMs;
-    this.#liveStepMs = liveStepMs;
-    this.#firstLiveMs =
-      liveStepMs === undefined
-        ? Number.POSITIVE_INFINITY
-        : lastHistoryMs +
-          (Math.floor(Math.max(0, liveAfterMs - lastHistoryMs) / liveStepMs) + 1) * liveStepMs;
-    this.#next = firstMs <= lastHistoryMs ? firstMs : this.#firstLiveMs;
-  }
-
-  peek(): number {
-    return this.#next;
-  }
-
-  advance(): void {
-    if (this.#next < this.#lastHistoryMs) this.#next += this.#historyStepMs;
-    else if (this.#next === this.#lastHistoryMs) this.#next = this.#firstLiveMs;
-    else this.#next += this.#liveStepMs ?? Number.POSITIVE_INFINITY;
-  }
 }
 
 export interface SimulationSetup {
@@ -428,12 +388,4 @@ export class ReceiverSimulation {
       });
     }
   }
-}
-
-/** Rounds to whole mg/dL and applies the receiver's LOW (39) / HIGH (401) markers (§5.1). */
-export function toStoredGlucose(value: number): number {
-  const rounded = Math.round(value);
-  if (rounded < 40) return GLUCOSE_LOW;
-  if (rounded > 400) return GLUCOSE_HIGH;
-  return rounded;
 }
