@@ -193,6 +193,7 @@ export class EmulatedReceiver {
 
   /** WriteDisplayTimeOffset (§6.1): later records carry the new offset; a settings record notes it. */
   writeDisplayOffset(offsetS: number): void {
+    this.advance();
     this.#simulation.writeDisplayOffset(offsetS, this.clock.nowMs());
   }
 

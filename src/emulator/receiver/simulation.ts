@@ -112,9 +112,11 @@ export class ReceiverSimulation {
     this.#processedUntilMs = until;
   }
 
-  /** WriteDisplayTimeOffset: the new offset applies from now on, recorded as a settings change (§5.7). */
+  /**
+   * WriteDisplayTimeOffset: the new offset applies from now on, recorded as a settings change (§5.7).
+   * In live mode the caller first brings the database up to `atMs`.
+   */
   writeDisplayOffset(offsetS: number, atMs: number): void {
-    this.advanceTo(atMs);
     this.#s.clock.setDisplayOffset(offsetS);
     this.#writeSettings(atMs);
   }

@@ -182,3 +182,24 @@ test("swapReceiver: another serial and database on the same cable; open connecti
   host = await TestHost.open(emulator.opener());
   expect((await host.call(0x0a)).code).toBe(1);
 });
+
+test("without live mode, WriteDisplayTimeOffset adds only its settings record, however late", async () => {
+  const clock = new FakeClock();
+  emulator = createReceiverEmulator({ seed: 2, days: 1, now: clock.now });
+  host = await TestHost.open(emulator.opener());
+  const counts = () => Object.values(emulator?.model.partitions ?? {}).map((p) => p.records.length);
+  const before = counts();
+  clock.advance(6 * 3600);
+  const payload = new Uint8Array(4);
+  new DataView(payload.buffer).setInt32(0, -18_000, true);
+  expect((await host.call(0x1e, payload)).code).toBe(1);
+  const after = counts();
+  const settingsIndex = Object.keys(emulator.model.partitions).indexOf("12");
+  expect(after.map((n, i) => n - (before[i] as number))).toEqual(
+    after.map((_, i) => (i === settingsIndex ? 1 : 0)),
+  );
+  expect(emulator.model.partitions[12]?.records.at(-1)).toMatchObject({
+    displayTimeOffset: -18_000,
+    systemSeconds: emulator.clock.systemTime,
+  });
+});
