@@ -7,6 +7,7 @@
 import { parseErrorPolicySpec } from "../emulator/receiver/error-policy.js";
 import { parseFaultSpec } from "../emulator/receiver/faults.js";
 import { createReceiverEmulator, type ProfileId } from "../emulator/receiver/index.js";
+import { MAX_PAGES_PER_REPLY } from "../emulator/receiver/options.js";
 import { PROFILE_IDS } from "../emulator/receiver/profiles.js";
 import { SharebridgeError } from "../errors.js";
 import type { Command, CommandContext, OptionValues } from "./command.js";
@@ -117,7 +118,7 @@ const command: Command = {
       live: values["live"] === true ? { intervalS: interval ?? 300 } : false,
       realistic: values["realistic"] === true,
       faults: faultsText === undefined ? undefined : parseFaultSpec(faultsText),
-      pagesPerRequest: integerOption(values, "pages-per-request", 1, 255),
+      pagesPerRequest: integerOption(values, "pages-per-request", 1, MAX_PAGES_PER_REPLY),
       serial,
       maxPages: integerOption(values, "max-pages", 1, 1_000_000),
       chargerCurrentWidth: width as 1 | 4 | undefined,

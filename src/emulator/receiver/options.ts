@@ -63,6 +63,9 @@ export interface ResolvedOptions {
   readonly log: Logger;
 }
 
+/** The most pages one reply can carry: the u16 length field allows 6 + 124 × 528 = 65478 bytes (§2.1). */
+export const MAX_PAGES_PER_REPLY = 124;
+
 function invalid(key: string, why: string, value: unknown): never {
   throw new SharebridgeError("CONFIG_INVALID", `${key} ${why}`, { option: key, value });
 }
@@ -119,7 +122,7 @@ export function resolveOptions(options: ReceiverEmulatorOptions = {}): ResolvedO
     liveIntervalS,
     realistic: options.realistic === true,
     faults,
-    pagesPerRequest: integerIn("pagesPerRequest", options.pagesPerRequest ?? 4, 1, 255),
+    pagesPerRequest: integerIn("pagesPerRequest", options.pagesPerRequest ?? 4, 1, MAX_PAGES_PER_REPLY),
     errorPolicy: resolveErrorPolicy(options.errorPolicy),
     chargerCurrentWidth: width,
     serial: options.serial === undefined ? undefined : checkSerial(options.serial),

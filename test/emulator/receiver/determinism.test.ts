@@ -79,6 +79,7 @@ describe("options are checked", () => {
     [{ transmitterId: "6ABCI" }, "transmitter id"],
     [{ profile: "g5" as const, transmitterId: "6ABCD" }, "transmitter id"],
     [{ pagesPerRequest: 0 }, "pagesPerRequest"],
+    [{ pagesPerRequest: 125 }, "pagesPerRequest"],
     [{ live: { intervalS: 0 } }, "live.intervalS"],
     [{ chargerCurrentWidth: 2 as never }, "chargerCurrentWidth"],
     [{ maxPages: 0 }, "maxPages"],

@@ -236,3 +236,11 @@ describe("framing", () => {
     expect(h.closed).toBe(false);
   });
 });
+
+test("the largest allowed page limit still fits one packet: 124 pages, 65478 bytes", async () => {
+  emulator = createReceiverEmulator({ seed: 3, days: 30, now: () => NOW, pagesPerRequest: 124 });
+  host = await TestHost.open(emulator.opener());
+  const reply = await host.request(0x11, pagesRequest(4, 0, 124));
+  expect(reply.length).toBe(6 + 124 * 528);
+  expect(toHex(reply.subarray(0, 4))).toBe("01 C6 FF 01");
+});
