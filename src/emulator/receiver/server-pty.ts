@@ -155,19 +155,25 @@ export class PtyServer {
     }
     child.once("exit", (code, signal) => this.#onSocatExit(child, code, signal));
     const port = new SerialPort({ path: this.devicePath, baudRate: 115_200, autoOpen: false });
-    await new Promise<void>((resolve, reject) =>
-      port.open((error) =>
-        error
-          ? reject(
+    try {
+      await new Promise<void>((resolve, reject) =>
+        port.open((error) => {
+          if (error === null) resolve();
+          else
+            reject(
               new SharebridgeError(
                 "DEVICE_OPEN_FAILED",
                 `cannot open ${this.devicePath}: ${error.message}`,
                 {},
               ),
-            )
-          : resolve(),
-      ),
-    );
+            );
+        }),
+      );
+    } catch (error) {
+      // Do not leave socat running for a pty nobody serves.
+      await this.#killSocat();
+      throw error;
+    }
     this.#port = port;
     const link: DeviceLink = {
       description: `pty:${this.path}`,
