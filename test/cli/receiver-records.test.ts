@@ -2,6 +2,7 @@
 // fake ReceiverApi (no port needed).
 import { describe, expect, it } from "vitest";
 import { csvLines, exportRecords, jsonLine } from "../../src/cli/receiver-records.js";
+import { createReceiverEmulator } from "../../src/emulator/receiver/index.js";
 import { RECEIVER_EPOCH_MS } from "../../src/time/epoch.js";
 import type { TrueClock } from "../../src/time/reference-clock.js";
 import { FakeReceiver, pageMap } from "../records/support/fake-receiver.js";
@@ -109,5 +110,36 @@ describe("receiver records command line", () => {
     expect(badSince.stderr).toContain("--since must be an ISO date");
     const badFormat = await cli(["receiver", "records", "--type", "egv", "--format", "xml"]);
     expect(badFormat.code).toBe(2);
+  });
+});
+
+describe("receiver records against the receiver emulator over TCP", () => {
+  it("prints every EGV of the partition as JSON lines, and CSV with a header", async () => {
+    const emulator = createReceiverEmulator({ profile: "touchscreen", seed: 2, days: 1 });
+    const { port } = await emulator.listenTcp("127.0.0.1", 0);
+    try {
+      const device = `tcp://127.0.0.1:${port}`;
+      const json = await cli(["receiver", "records", "--type", "egv", "--device", device]);
+      expect(json.code).toBe(0);
+      const rows = json.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const model = emulator.model.partitions[4]?.records ?? [];
+      expect(rows.map((r) => r["index"])).toEqual(model.map((r) => r.index));
+      expect(rows.map((r) => r["glucose"])).toEqual(model.map((r) => (r.kind === "egv" ? r.glucose : -1)));
+      const synchronised = rows[0]?.["utcSynchronised"] === true;
+      expect(json.stderr.includes("host clock is not synchronised")).toBe(!synchronised);
+      // The emulator runs its receiver clock from the host clock: the newest reading is recent.
+      const newest = Date.parse(String(rows.at(-1)?.["utc"]));
+      expect(Math.abs(Date.now() - newest)).toBeLessThan(10 * 60_000);
+
+      const csv = await cli(["receiver", "records", "--type", "egv", "--format", "csv", "--device", device]);
+      const lines = csv.stdout.trim().split("\n");
+      expect(lines[0]?.split(",").slice(0, 4)).toEqual(["kind", "recordType", "index", "systemSeconds"]);
+      expect(lines).toHaveLength(rows.length + 1);
+    } finally {
+      await emulator.close();
+    }
   });
 });

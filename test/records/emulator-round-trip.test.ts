@@ -216,3 +216,83 @@ describe.each(PROFILE_IDS)("emulator profile %s", (profile: ProfileId) => {
     }
   });
 });
+
+describe("discontinuities produced by the emulator", () => {
+  async function withReader(
+    emulator: ReturnType<typeof createReceiverEmulator>,
+    use: (reader: IncrementalReader) => Promise<void>,
+  ): Promise<void> {
+    const receiver = await Receiver.open(emulator.opener());
+    try {
+      await use(new IncrementalReader(receiver));
+    } finally {
+      await receiver.close();
+    }
+  }
+
+  it("storage wrap: records lost before they were read are reported", async () => {
+    const emulator = createReceiverEmulator({ profile: "g4", seed: 3, days: 3, now: () => NOW });
+    try {
+      const oldestBefore = emulator.model.partitions[4]?.records[0]?.index ?? 0;
+      emulator.dropOldestPages(4, 2);
+      await withReader(emulator, async (reader) => {
+        const result = await reader.readNew(4, { cursor: { lastIndex: oldestBefore + 5 } });
+        const firstPage = result.range?.firstPage ?? 0;
+        expect(result.discontinuities).toEqual([
+          { kind: "lost-to-wrap", firstLostIndex: oldestBefore + 6, lastLostIndex: firstPage * 38 - 1 },
+        ]);
+        expect(result.records[0]?.index).toBe(firstPage * 38);
+      });
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("an erased database is reported and read from its new start", async () => {
+    let now = NOW;
+    const emulator = createReceiverEmulator({
+      profile: "g5",
+      seed: 3,
+      days: 1,
+      now: () => now,
+      live: { intervalS: 300 },
+    });
+    try {
+      const newest = emulator.model.partitions[4]?.records.at(-1);
+      emulator.eraseDatabase();
+      now += 3 * 300_000;
+      const after = emulator.model.partitions[4]?.records ?? [];
+      await withReader(emulator, async (reader) => {
+        const result = await reader.readNew(4, {
+          cursor: { lastIndex: newest?.index ?? 0, lastSystemSeconds: newest?.systemSeconds },
+        });
+        expect(result.discontinuities).toMatchObject([{ kind: "erased", cursorIndex: newest?.index }]);
+        expect(result.records.map((r) => r.index)).toEqual(after.map((r) => r.index));
+      });
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("a swapped receiver is reported by its serial", async () => {
+    const emulator = createReceiverEmulator({ profile: "g4", seed: 3, days: 1, now: () => NOW });
+    try {
+      const serial = emulator.serial;
+      const newest = emulator.model.partitions[4]?.records.at(-1)?.index ?? 0;
+      emulator.swapReceiver({ seed: 4, serial: "SM00000042" });
+      await withReader(emulator, async (reader) => {
+        const result = await reader.readNew(4, {
+          cursor: { lastIndex: newest },
+          expectedSerial: serial,
+          backfillLimit: 12,
+        });
+        expect(result.discontinuities).toEqual([
+          { kind: "receiver-changed", expectedSerial: serial, actualSerial: "SM00000042" },
+        ]);
+        expect(result.records).toHaveLength(12);
+      });
+    } finally {
+      await emulator.close();
+    }
+  });
+});
