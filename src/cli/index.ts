@@ -119,7 +119,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const code = exitCodeFor(error);
     if (isSharebridgeError(error)) {
       if (error.code === "USAGE") io.stderr.write(`${error.message}\n\n${usage}`);
-      else log.error({ err: error, code: error.code, context: error.context }, error.message);
+      else {
+        // An expected failure: the code, the context and the cause say what went wrong; a stack
+        // trace would only bury that (it is kept at debug level for bug reports).
+        const cause = error.cause instanceof Error ? error.cause.message : undefined;
+        log.error({ code: error.code, context: error.context, cause }, error.message);
+        log.debug({ err: error }, "stack");
+      }
     } else {
       log.fatal({ err: error }, "unexpected failure");
     }

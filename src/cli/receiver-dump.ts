@@ -69,7 +69,7 @@ const command: Command = {
       }
       const start = first ?? range.firstPage;
       const end = count === undefined ? range.lastPage : start + count - 1;
-      if (start < range.firstPage || end > range.lastPage) {
+      if (start < range.firstPage || start > range.lastPage || end > range.lastPage) {
         throw new SharebridgeError(
           "USAGE",
           `pages ${start}–${end} are outside the partition's range ${range.firstPage}–${range.lastPage}`,

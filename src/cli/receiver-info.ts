@@ -114,10 +114,12 @@ export async function readReceiverInfo(receiver: Receiver): Promise<ReceiverInfo
 function formatOffset(seconds: number): string {
   const sign = seconds < 0 ? "−" : "+";
   const abs = Math.abs(seconds);
-  const h = Math.floor(abs / 3600);
+  const d = Math.floor(abs / 86400);
+  const h = Math.floor((abs % 86400) / 3600);
   const m = Math.floor((abs % 3600) / 60);
   const s = abs % 60;
-  return `${sign}${h}h ${String(m).padStart(2, "0")}m ${String(s).padStart(2, "0")}s (${seconds} s)`;
+  const days = d > 0 ? `${d}d ` : "";
+  return `${sign}${days}${h}h ${String(m).padStart(2, "0")}m ${String(s).padStart(2, "0")}s (${seconds} s)`;
 }
 
 export function formatReceiverInfo(info: ReceiverInfo): string {
