@@ -32,7 +32,7 @@ import { checkCursor, type Discontinuity, erasedReason, type RecordCursor } from
 import { readIdentity } from "./identity.js";
 import type { AdvertisedPartition } from "./layouts.js";
 import { type DecodedPage, decodePage } from "./page.js";
-import { recordsPerPage } from "./page-header.js";
+import { MIN_RECORD_LENGTH, PAGE_DATA_LENGTH, recordsPerPage } from "./page-header.js";
 import { hexOf, type RecordProblem } from "./problems.js";
 import type { DecodableRecordType, DexcomRecord, RecordByType } from "./record-types.js";
 
@@ -247,7 +247,14 @@ export class IncrementalReader {
   async #partitionFor(recordType: number): Promise<AdvertisedPartition | undefined> {
     const info = await this.partitionInfo();
     const entry = info?.partitions.find((p) => p.id === recordType);
-    if (entry !== undefined && entry.recordLength >= 1) return entry;
+    // A length no page can hold is not trusted: learn it from the pages instead.
+    if (
+      entry !== undefined &&
+      entry.recordLength >= MIN_RECORD_LENGTH &&
+      entry.recordLength <= PAGE_DATA_LENGTH
+    ) {
+      return entry;
+    }
     return this.#learned.get(recordType);
   }
 

@@ -276,6 +276,14 @@ describe("record lengths without PartitionInfo", () => {
     expect(result.records.map((r) => r.index)).toEqual(Array.from({ length: 40 }, (_, i) => 41 + i));
   });
 
+  it("an impossible advertised length is not trusted", async () => {
+    const fake = new FakeReceiver();
+    fake.addPartition(EGV, { revision: 2, recordLength: 600, pages: pageMap(0, egvG4Pages(0, 80, START)) });
+    const result = await new IncrementalReader(fake).readNew(EGV, { cursor: { lastIndex: 70 } });
+    expect(result.problems).toEqual([]);
+    expect(result.records.map((r) => r.index)).toEqual(Array.from({ length: 10 }, (_, i) => 71 + i));
+  });
+
   it("one G4 page of one record", async () => {
     const fake = new FakeReceiver();
     fake.addPartition(EGV, {
