@@ -6,7 +6,7 @@ import { isSharebridgeError } from "../errors.js";
 import * as C from "../receiver/commands.js";
 import type { Receiver } from "../receiver/receiver.js";
 import { readIdentity } from "../records/identity.js";
-import { receiverSecondsToIso } from "../util/receiver-epoch.js";
+import { receiverSecondsToNaiveIso } from "../time/epoch.js";
 import type { Command } from "./command.js";
 import { EXIT } from "./exit-codes.js";
 import { withReceiver } from "./receiver-connection.js";
@@ -132,10 +132,13 @@ export function formatReceiverInfo(info: ReceiverInfo): string {
   out += line("Transmitter", info.transmitterId);
   out += line(
     "System time",
-    `${receiverSecondsToIso(info.systemTime)} receiver clock (${info.systemTime} s)`,
+    `${receiverSecondsToNaiveIso(info.systemTime).replace("T", " ")} receiver clock (${info.systemTime} s)`,
   );
   out += line("  RTC", `${info.rtc} s; system offset ${formatOffset(info.systemTimeOffset)}`);
-  out += line("Display time", `${receiverSecondsToIso(info.displayTime)} wearer's clock`);
+  out += line(
+    "Display time",
+    `${receiverSecondsToNaiveIso(info.displayTime).replace("T", " ")} wearer's clock`,
+  );
   out += line("  display offset", formatOffset(info.displayTimeOffset));
   out += line("Host time (UTC)", info.hostTime);
   out += line(

@@ -11,6 +11,7 @@
  */
 import { SharebridgeError } from "../errors.js";
 import { asciiText, parseSingleElement, parseXmlElements } from "../util/xml.js";
+import { crc16 } from "./crc16.js";
 import { PAGE_LENGTH } from "./packet.js";
 
 export interface CommandCodec<Args extends unknown[], Result> {
@@ -195,9 +196,9 @@ export const ReadDatabasePageRange: CommandCodec<[recordType: number], PageRange
 
 /**
  * ReadDatabasePages (§4.7): `count` consecutive pages from `firstPage`, concatenated. The decoder
- * checks the size and that each page's header names the requested type and page (header offsets 8
- * and 10, §4.3), so a stale or misplaced reply is caught here; header and record CRCs are the page
- * decoder's job. Returns views into the payload.
+ * checks the size and that each intact page header (its CRC holds) names the requested type and
+ * page (header offsets 8 and 10, §4.3), so a stale or misplaced reply is caught here; decoding the
+ * header and records is the page decoder's job. Returns views into the payload.
  */
 export const ReadDatabasePages: CommandCodec<
   [recordType: number, firstPage: number, count: number],
@@ -225,7 +226,11 @@ export const ReadDatabasePages: CommandCodec<
       const offset = i * PAGE_LENGTH;
       const type = view.getUint8(offset + 8);
       const page = view.getUint32(offset + 10, true);
-      if (type !== recordType || page !== firstPage + i) {
+      // Only a header that passes its own CRC can prove the reply is for other pages. One that fails
+      // it arrived intact (the packet CRC held), so the flash itself is damaged: hand the page on and
+      // let the page decoder report it, instead of failing the whole read on every attempt.
+      const headerIntact = view.getUint16(offset + 26, true) === crc16(payload, offset, offset + 26);
+      if (headerIntact && (type !== recordType || page !== firstPage + i)) {
         malformed(
           this.name,
           `page ${i} is type ${type} page ${page}, asked type ${recordType} page ${firstPage + i}`,

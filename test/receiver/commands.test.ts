@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { isSharebridgeError } from "../../src/errors.js";
 import * as C from "../../src/receiver/commands.js";
+import { writeTrailingCrc } from "../../src/receiver/crc16.js";
 import { decodePacket, encodePacket } from "../../src/receiver/packet.js";
 import { decodePageHeader } from "../../src/records/page-header.js";
 import { ascii, hex, toHex } from "../support/hex.js";
@@ -222,6 +223,20 @@ describe("responses (§2.4)", () => {
     } catch (error) {
       expect(isSharebridgeError(error, "RESPONSE_MALFORMED")).toBe(true);
     }
+  });
+
+  it("passes on a page whose header fails its own CRC (damaged flash) for the page decoder to report", () => {
+    const page = new Uint8Array(528).fill(0xff);
+    page[8] = 4;
+    page[10] = 7;
+    const [only] = C.ReadDatabasePages.decode(page, 4, 7, 1);
+    expect(only?.length).toBe(528);
+    // Intact header naming another page: a misplaced reply.
+    const other = new Uint8Array(528);
+    other[8] = 4;
+    other[10] = 8;
+    writeTrailingCrc(other, 0, 26);
+    expect(() => C.ReadDatabasePages.decode(other, 4, 7, 1)).toThrow(/RESPONSE_MALFORMED/);
   });
 
   it("decodes the G4 PartitionInfo document (§4.2)", () => {

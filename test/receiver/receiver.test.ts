@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ReadDatabasePages, ReadSystemTime } from "../../src/receiver/commands.js";
+import { writeTrailingCrc } from "../../src/receiver/crc16.js";
 import { encodePacket, PAGE_LENGTH } from "../../src/receiver/packet.js";
 import { Receiver } from "../../src/receiver/receiver.js";
 import { replyCode, type Step, scriptedDevice } from "../support/scripted-device.js";
@@ -12,6 +13,7 @@ function page(type: number, number: number): Uint8Array {
   const view = new DataView(bytes.buffer);
   view.setUint8(8, type);
   view.setUint32(10, number, true);
+  writeTrailingCrc(bytes, 0, 26);
   return bytes;
 }
 
