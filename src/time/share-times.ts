@@ -3,7 +3,7 @@
  * wall time as WT = ST + TA × 1000).
  *
  *   corrected (default)  ST = epoch2009 + t + offset        true UTC, whole seconds
- *                        DT = ST + (display − system)       the wearer's wall clock at that instant
+ *                        DT = epoch2009 + t + (display − system)
  *                        TA = 0
  *   raw                  ST = epoch2009 + t                 the receiver's own system clock
  *                        DT = epoch2009 + t + (display − system)
@@ -12,6 +12,14 @@
  * where t is the reading's time on the system clock and (display − system) is the display offset in
  * force when the record was written (spec §5.0), so a clock change inside the history (DST, travel)
  * moves DT of the records after it and nothing else. Both modes give the same WT.
+ *
+ * DT is the wearer's wall clock at the reading, written as if it were UTC — what the official app
+ * sends (ST plus the phone's UTC offset, share-api §6.2) and what the 2015 uploader sent (the display
+ * clock). The receiver's display clock is the wearer's wall clock, so DT is its reading in both modes.
+ * DESIGN.md §5 writes corrected DT as ST + (display − system), which equals this only while the system
+ * clock is right (offset 0); with a system clock months off (spec §6.1: 7 months in the EC fixtures)
+ * it would put DT months away from the wall clock, so DT leaves the offset out:
+ * ST + (display − system) − offset.
  *
  * The reading time t: rev ≥ 4 EGV records carry the reading's own system time at offset 10, which
  * differs from the record's SystemTime for backfilled readings (spec §6.2, §6.3: "for touchscreen
@@ -79,5 +87,5 @@ export function shareTimes(
     const stMs = RECEIVER_EPOCH_MS + t * 1000;
     return { stMs, dtMs: stMs + displayOffset * 1000, ta: offset, wtMs };
   }
-  return { stMs: wtMs, dtMs: wtMs + displayOffset * 1000, ta: 0, wtMs };
+  return { stMs: wtMs, dtMs: RECEIVER_EPOCH_MS + (t + displayOffset) * 1000, ta: 0, wtMs };
 }

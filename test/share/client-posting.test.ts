@@ -109,18 +109,20 @@ describe("posting readings", () => {
     expect(emulator.count()).toBe(0);
   });
 
-  it("both time modes of the clock model read back the same WT and DT offset", async () => {
+  it("both time modes of the clock model read back the same WT; corrected DT carries the wearer's zone", async () => {
     emulator = await emulatorWithWearer({
       accounts: [
         { name: "corrected", password: PASSWORD },
         { name: "raw", password: PASSWORD },
       ],
     });
-    // A receiver whose system clock is 3 h 59 min 25 s behind true UTC (the 2015 capture's TA,
-    // share-api §6.3) and whose display clock reads 4 h less than its system clock. The emulator
-    // derives DT's offset from the posted DT − ST (share-api §14.2), the same in both modes.
+    // A wearer at UTC−7 h whose receiver system clock is 3 h 59 min 25 s behind true UTC (the size of
+    // the 2015 capture's TA, share-api §6.3) and whose display clock shows the right local time, so
+    // display − system = 14 365 − 25 200 s. The emulator derives DT's offset from the posted
+    // DT − ST (share-api §14.2).
     const offsetSeconds = 14_365;
-    const displayMinusSystem = -4 * 3600;
+    const zoneSeconds = -7 * 3600;
+    const displayMinusSystem = offsetSeconds + zoneSeconds;
     const nowReceiverSeconds = Math.floor((Date.now() - RECEIVER_EPOCH_MS) / 1000) - offsetSeconds;
     const records = Array.from({ length: 5 }, (_, i) => {
       const systemSeconds = nowReceiverSeconds - (4 - i) * 300;
@@ -144,8 +146,12 @@ describe("posting readings", () => {
       }
     }
     expect(wt.raw).toEqual(wt.corrected);
-    expect(read.raw).toEqual(read.corrected);
-    expect(read.corrected).toEqual([...wt.corrected].reverse().map((ms, i) => [ms, ms, -240, 114 - i]));
+    // Corrected: ST is true UTC, so DT − ST is the wearer's zone, −420 min.
+    expect(read.corrected).toEqual([...wt.corrected].reverse().map((ms, i) => [ms, ms, -420, 114 - i]));
+    // Raw (the 2015 form): DT − ST is display − system, which carries the system clock's error.
+    expect(read.raw).toEqual(
+      [...wt.raw].reverse().map((ms, i) => [ms, ms, Math.round(displayMinusSystem / 60), 114 - i]),
+    );
     // In raw mode ST is the receiver's own clock; only WT is the true instant.
     const rawStored = emulator.account("raw").egvs;
     expect(rawStored.map((e) => e.wtMs - e.stMs)).toEqual(Array(5).fill(offsetSeconds * 1000));

@@ -51,8 +51,11 @@ describe("a receiver clock months off (the ecc1 EGV page: system 2015-07, displa
     expect(iso(t.stMs)).toBe("2016-02-24T17:58:00.000Z");
     expect(t.ta).toBe(0);
     expect(t.wtMs).toBe(t.stMs);
-    // DT = ST + the record's own display − system difference.
-    expect(t.dtMs - t.stMs).toBe((last.displaySeconds - last.systemSeconds) * 1000);
+    // DT is the display clock's reading (the wearer's wall clock, written as if UTC), whatever the
+    // system clock's 7-month error; DT − ST is then what the display clock says the zone is.
+    expect(t.dtMs).toBe(RECEIVER_EPOCH_MS + last.displaySeconds * 1000);
+    expect(iso(t.dtMs)).toBe("2016-02-24T18:36:53.000Z");
+    expect((t.dtMs - t.stMs) / 1000).toBe(last.displaySeconds - last.systemSeconds - cycle.offsetSeconds);
   });
 
   it("the first reading of the page is (6599 + 120) s before the anchor", () => {
@@ -73,15 +76,16 @@ describe("a receiver clock months off (the ecc1 EGV page: system 2015-07, displa
 
 describe("a display offset change (DST) inside the history", () => {
   // 24 readings 5 minutes apart; the wearer moves the receiver clock forward one hour after the 12th
-  // (EST −5 h → EDT −4 h). The system clock is 3 days slow.
+  // (EST −5 h → EDT −4 h). The system clock is 3 days slow, and the wearer set the display clock to
+  // the right local time, so the display offset carries both the 3 days and the zone.
   const startSystem = 258_000_000;
+  const slowSeconds = 3 * 86_400;
   const records = Array.from({ length: 24 }, (_, i) => {
     const systemSeconds = startSystem + i * 300;
-    const displayOffset = i < 12 ? -18_000 : -14_400;
+    const displayOffset = slowSeconds + (i < 12 ? -18_000 : -14_400);
     return { systemSeconds, displaySeconds: systemSeconds + displayOffset };
   });
   const lastSystem = startSystem + 23 * 300;
-  const slowSeconds = 3 * 86_400;
   const nowMs = RECEIVER_EPOCH_MS + (lastSystem + 60 + slowSeconds) * 1000;
   const cycle = clockForCycle(sample(lastSystem + 60, nowMs), HOST);
   const times = records.map((r) => cycle.stamp(r));
@@ -177,9 +181,10 @@ describe("both modes give the same wall time", () => {
     expect(corrected.ta).toBe(0);
     expect(raw.ta).toBe(Math.round(offset) + 0);
     expect(Number.isInteger(corrected.stMs / 1000)).toBe(true);
-    // DT − ST is the record's display offset in both modes.
-    expect(corrected.dtMs - corrected.stMs).toBe(displayOffset * 1000);
+    // DT is the display clock's reading in both modes; only ST moves with the offset.
+    expect(raw.dtMs).toBe(corrected.dtMs);
     expect(raw.dtMs - raw.stMs).toBe(displayOffset * 1000);
+    expect(corrected.dtMs - corrected.stMs).toBe((displayOffset - (Math.round(offset) + 0)) * 1000);
   });
 });
 
@@ -193,7 +198,8 @@ describe("rev ≥ 4 EGVs use the reading time at offset 10", () => {
     expect(readingSystemSeconds(backfilled)).toBe(400_000_000);
     const t = shareTimes(backfilled, 100, "corrected");
     expect(t.stMs).toBe(RECEIVER_EPOCH_MS + 400_000_100 * 1000);
-    expect(t.dtMs - t.stMs).toBe(3_600_000);
+    // The display clock at the reading's own time: reading time + the record's display offset.
+    expect(t.dtMs).toBe(RECEIVER_EPOCH_MS + 400_003_600 * 1000);
   });
 
   it("an implausible reading time falls back to the record's SystemTime", () => {
