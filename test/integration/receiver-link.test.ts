@@ -124,7 +124,7 @@ describe("faults", () => {
   });
 
   it("an unplug mid-transfer on a pty gives a typed error within the timeout, and the next open works", async () => {
-    const emulator = createReceiverEmulator({ profile: "g5", seed: 3, days: 5, replugDelayMs: 300 });
+    const emulator = createReceiverEmulator({ profile: "g5", seed: 3, days: 5, replugDelayMs: 1000 });
     const pty = await emulator.servePty(join(dir, "rx-unplug"));
     const timeoutMs = 1500;
     const receiver = await Receiver.open(serialOpener(pty.path), { timeoutMs });

@@ -232,13 +232,21 @@ export class PtyServer {
     clearTimeout(timer);
   }
 
-  #scheduleRestart(afterMs: number): void {
-    if (this.#closing) return;
+  /** Makes `ready()` wait for the next pty pair; returns what resolves it. */
+  #pendingReady(): () => void {
     let settle: () => void = () => undefined;
     this.#ready = new Promise<void>((resolve) => {
       settle = resolve;
     });
     this.#settleReady = settle;
+    return settle;
+  }
+
+  #scheduleRestart(afterMs: number, settle: () => void = this.#pendingReady()): void {
+    if (this.#closing) {
+      settle();
+      return;
+    }
     const attempt = (waitMs: number) => {
       this.#restartTimer = setTimeout(() => {
         this.#restartTimer = undefined;
@@ -260,9 +268,12 @@ export class PtyServer {
   async unplug(): Promise<void> {
     if (this.#closing || this.#child === undefined) return;
     this.#options.log.info({ path: this.path }, "emulator: pty unplugged");
+    // From this instant `ready()` waits for the new pair: the driver may see the port vanish before
+    // socat has exited, and must not be told the old pair is ready.
+    const settle = this.#pendingReady();
     await this.#killSocat();
     await this.#teardownPort();
-    this.#scheduleRestart(this.#options.replugDelayMs ?? 200);
+    this.#scheduleRestart(this.#options.replugDelayMs ?? 200, settle);
   }
 
   async close(): Promise<void> {

@@ -46,6 +46,25 @@ function openError(path: string, error: unknown): SharebridgeError {
   );
 }
 
+interface HangupPoller {
+  once(event: "disconnect", listener: (error: (Error & { canceled?: boolean }) | null) => void): unknown;
+}
+
+/**
+ * serialport notices a hang-up only when a read fails, and its reader waits for "readable" alone: when
+ * the kernel reports the hang-up without readability (seen with ptys, possible with cdc_acm) the
+ * unplug goes unnoticed until the next write. The Linux/macOS binding's poller also reports
+ * "disconnect" to whoever asks for it, so ask, where that poller exists.
+ */
+function watchHangup(port: SerialPort, onHangup: () => void): void {
+  const poller = (port.port as { poller?: HangupPoller } | undefined)?.poller;
+  if (typeof poller?.once !== "function") return;
+  poller.once("disconnect", (error) => {
+    if (error?.canceled === true) return; // the port was closed on purpose
+    onHangup();
+  });
+}
+
 async function openSerial(path: string, sink: TransportSink, openTimeoutMs: number): Promise<Transport> {
   const port = new SerialPort({
     path,
@@ -93,6 +112,11 @@ async function openSerial(path: string, sink: TransportSink, openTimeoutMs: numb
   });
   // serialport emits 'error' for failures without a callback; the close/end paths report them.
   port.on("error", () => undefined);
+  watchHangup(port, () => {
+    if (closing || finished) return;
+    finish(disconnected("hung up"));
+    port.close(() => undefined);
+  });
 
   return {
     description: path,
