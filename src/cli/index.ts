@@ -36,7 +36,9 @@ export const GLOBAL_OPTIONS: OptionSpec = {
 
 const GLOBAL_USAGE = `Global options:
   --config FILE                       configuration file
-  --device auto|PATH|tcp://HOST:PORT  the receiver (default: auto, by USB id 22a3:0047)
+  --device auto|PATH|tcp://HOST:PORT|emulate[:PROFILE]
+                                      the receiver (default: auto, by USB id 22a3:0047;
+                                      emulate runs the built-in receiver emulator)
   --log-level LEVEL                   ${LOG_LEVELS.join("|")} (default: info)
   -h, --help                          this help`;
 
