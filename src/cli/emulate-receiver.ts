@@ -123,7 +123,7 @@ const command: Command = {
       maxPages: integerOption(values, "max-pages", 1, 1_000_000),
       chargerCurrentWidth: width as 1 | 4 | undefined,
       errorPolicy: policyText === undefined ? undefined : parseErrorPolicySpec(policyText),
-      log,
+      log: ctx.log,
     });
     try {
       if (listen !== undefined) {

@@ -41,6 +41,7 @@ export interface ReceiverEmulatorOptions {
   readonly clock?: ClockOptions;
   /** Delay before a pty comes back after an unplug, ms (default 200). */
   readonly replugDelayMs?: number;
+  /** Root or parent logger; the emulator logs under `component: "emulator"`. */
   readonly log?: Logger;
 }
 
@@ -133,6 +134,6 @@ export function resolveOptions(options: ReceiverEmulatorOptions = {}): ResolvedO
         : integerIn("maxPages", options.maxPages, 1, 1_000_000),
     clock: checkClock(options.clock),
     replugDelayMs: integerIn("replugDelayMs", options.replugDelayMs ?? 200, 0, 60_000),
-    log: options.log ?? silentLogger,
+    log: (options.log ?? silentLogger).child({ component: "emulator" }),
   };
 }

@@ -2,7 +2,9 @@
  * The §7.2 policy of spec receiver-protocol: the default reply for each situation and its switchable
  * alternative, and that malformed input never costs more than one reply or breaks the next request.
  */
+import { Writable } from "node:stream";
 import fc from "fast-check";
+import { pino } from "pino";
 import { afterEach, describe, expect, test } from "vitest";
 import { createReceiverEmulator, type ReceiverEmulator } from "../../../src/emulator/receiver/index.js";
 import type { ReceiverEmulatorOptions } from "../../../src/emulator/receiver/options.js";
@@ -243,4 +245,19 @@ test("the largest allowed page limit still fits one packet: 124 pages, 65478 byt
   const reply = await host.request(0x11, pagesRequest(4, 0, 124));
   expect(reply.length).toBe(6 + 124 * 528);
   expect(toHex(reply.subarray(0, 4))).toBe("01 C6 FF 01");
+});
+
+test("a command a driver must never send is logged at warn under component emulator", async () => {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString("utf8")) as Record<string, unknown>);
+      done();
+    },
+  });
+  emulator = createReceiverEmulator({ seed: 3, days: 1, now: () => NOW, log: pino({ level: "warn" }, sink) });
+  host = await TestHost.open(emulator.opener());
+  expect(await code(host, 45)).toBe(INVALID_COMMAND);
+  await sleep(10);
+  expect(lines).toEqual([expect.objectContaining({ level: 40, component: "emulator", commandId: 45 })]);
 });
