@@ -30,8 +30,8 @@ export interface ConfigSources {
   /** `--config FILE`. */
   readonly configPath?: string | undefined;
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Values given as command-line flags. */
-  readonly flags?: ConfigLayer;
+  /** Values given as command-line flags, as a (partial) configuration document; validated like the file. */
+  readonly flags?: Record<string, unknown>;
   /** Override of the default file location (tests). */
   readonly defaultConfigFile?: string;
 }
@@ -58,7 +58,9 @@ async function readConfigFile(path: string): Promise<ConfigLayer> {
     try {
       const { size } = await handle.stat();
       if (size > MAX_CONFIG_BYTES) {
-        throw new SharebridgeError("CONFIG_INVALID", `${path} is larger than ${MAX_CONFIG_BYTES} bytes`, { file: path });
+        throw new SharebridgeError("CONFIG_INVALID", `${path} is larger than ${MAX_CONFIG_BYTES} bytes`, {
+          file: path,
+        });
       }
       text = await handle.readFile("utf8");
     } finally {
@@ -94,6 +96,22 @@ async function readConfigFile(path: string): Promise<ConfigLayer> {
   }
 }
 
+/** Validates a layer that is not a file (environment, command line), naming where it came from. */
+function parseLayer(origin: string, document: Record<string, unknown>): ConfigLayer {
+  try {
+    return parseConfigDocument(document);
+  } catch (error) {
+    if (error instanceof SharebridgeError) {
+      throw new SharebridgeError(
+        error.code,
+        `${origin}: ${error.message.replace(/ \[[A-Z_]+\]$/, "")}`,
+        error.context,
+      );
+    }
+    throw error;
+  }
+}
+
 /** The environment's layer: each variable is validated as the key it stands for. */
 function environmentLayer(env: Readonly<Record<string, string | undefined>>): ConfigLayer {
   const document: Record<string, unknown> = {};
@@ -111,14 +129,21 @@ function environmentLayer(env: Readonly<Record<string, string | undefined>>): Co
   if (Object.keys(share).length > 0) document["share"] = share;
   const level = env["SHAREBRIDGE_LOG_LEVEL"];
   if (level !== undefined && level !== "") document["log"] = { level };
-  try {
-    return parseConfigDocument(document);
-  } catch (error) {
-    if (error instanceof SharebridgeError) {
-      throw new SharebridgeError(error.code, `environment: ${error.message.replace(/ \[[A-Z_]+\]$/, "")}`, error.context);
+  return parseLayer("environment", document);
+}
+
+/** Region and server exclude each other: the highest layer that names either decides both. */
+function shareEndpoint(layers: readonly ConfigLayer[]): {
+  region?: string | undefined;
+  server?: string | undefined;
+} {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const share = layers[i]?.share;
+    if (share?.region !== undefined || share?.server !== undefined) {
+      return { region: share.region as string | undefined, server: share.server as string | undefined };
     }
-    throw error;
   }
+  return {};
 }
 
 /** Layers merged left to right; later layers win key by key. */
@@ -147,9 +172,13 @@ export async function loadConfig(sources: ConfigSources = {}): Promise<LoadedCon
     const fallback = sources.defaultConfigFile ?? DEFAULT_CONFIG_FILE;
     file = (await exists(fallback)) ? fallback : undefined;
   }
-  const fromFile = file === undefined ? {} : await readConfigFile(file);
-  const layer = merge(fromFile, environmentLayer(env), sources.flags ?? {});
-  const share = layer.share ?? {};
+  const layers = [
+    file === undefined ? {} : await readConfigFile(file),
+    environmentLayer(env),
+    parseLayer("command line", sources.flags ?? {}),
+  ];
+  const layer = merge(...layers);
+  const share = { ...layer.share, ...shareEndpoint(layers) };
   const config: Config = {
     device: layer.device ?? DEFAULTS.device,
     stateDir: layer.stateDir ?? env["STATE_DIRECTORY"]?.split(":")[0] ?? DEFAULTS.stateDir,
@@ -181,7 +210,8 @@ export async function resolvePasswordFile(
   env: Readonly<Record<string, string | undefined>> = process.env,
   dockerSecret = DOCKER_SECRET_FILE,
 ): Promise<{ path: string; source: string } | undefined> {
-  if (config.share.passwordFile !== undefined) return { path: config.share.passwordFile, source: "share.passwordFile" };
+  if (config.share.passwordFile !== undefined)
+    return { path: config.share.passwordFile, source: "share.passwordFile" };
   const credentials = env["CREDENTIALS_DIRECTORY"];
   if (credentials !== undefined && credentials !== "") {
     const path = join(credentials, CREDENTIAL_NAME);

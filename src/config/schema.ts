@@ -127,14 +127,19 @@ function stringAt(key: string, value: Json, fix: string): string | undefined {
 
 function booleanAt(key: string, value: Json): boolean | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "boolean") invalid(key, `must be true or false, got ${describe(value)}`, "write true or false");
+  if (typeof value !== "boolean")
+    invalid(key, `must be true or false, got ${describe(value)}`, "write true or false");
   return value;
 }
 
 function integerAt(key: string, value: Json, [min, max]: readonly [number, number]): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    invalid(key, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`, "change the number");
+    invalid(
+      key,
+      `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+      "change the number",
+    );
   }
   return value;
 }
@@ -142,7 +147,11 @@ function integerAt(key: string, value: Json, [min, max]: readonly [number, numbe
 function oneOf<T extends string>(key: string, value: Json, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
-    invalid(key, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`, `use one of ${allowed.join("|")}`);
+    invalid(
+      key,
+      `must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`,
+      `use one of ${allowed.join("|")}`,
+    );
   }
   return value as T;
 }
@@ -162,7 +171,16 @@ export interface ConfigLayer {
 /** Validates a parsed configuration document into a layer. */
 export function parseConfigDocument(document: Json): ConfigLayer {
   const root = objectAt("(configuration)", document);
-  refuseUnknown("", root, ["device", "stateDir", "readingIntervalS", "backfillHours", "clock", "share", "http", "log"]);
+  refuseUnknown("", root, [
+    "device",
+    "stateDir",
+    "readingIntervalS",
+    "backfillHours",
+    "clock",
+    "share",
+    "http",
+    "log",
+  ]);
   const layer: ConfigLayer = {
     device: stringAt("device", root["device"], "use auto, a device path or tcp://HOST:PORT"),
     stateDir: stringAt("stateDir", root["stateDir"], "give a directory path"),
@@ -180,14 +198,26 @@ export function parseConfigDocument(document: Json): ConfigLayer {
   if (root["share"] !== undefined) {
     const share = objectAt("share", root["share"]);
     if (share["password"] !== undefined) {
-      invalid("share.password", "passwords are not kept in the configuration", "put it in a file named by share.passwordFile");
+      invalid(
+        "share.password",
+        "passwords are not kept in the configuration",
+        "put it in a file named by share.passwordFile",
+      );
     }
     refuseUnknown("share.", share, ["region", "server", "username", "passwordFile", "replaceReceiver"]);
     layer.share = {
       region: oneOf("share.region", share["region"], SHARE_REGIONS),
-      server: stringAt("share.server", share["server"], "give scheme, host and port, e.g. http://127.0.0.1:8080"),
+      server: stringAt(
+        "share.server",
+        share["server"],
+        "give scheme, host and port, e.g. http://127.0.0.1:8080",
+      ),
       username: stringAt("share.username", share["username"], "give the Share account name"),
-      passwordFile: stringAt("share.passwordFile", share["passwordFile"], "give the path of the password file"),
+      passwordFile: stringAt(
+        "share.passwordFile",
+        share["passwordFile"],
+        "give the path of the password file",
+      ),
       replaceReceiver: booleanAt("share.replaceReceiver", share["replaceReceiver"]),
     };
   }
@@ -196,7 +226,9 @@ export function parseConfigDocument(document: Json): ConfigLayer {
     refuseUnknown("http.", http, ["listen"]);
     layer.http = {
       listen:
-        http["listen"] === null ? null : stringAt("http.listen", http["listen"], "give HOST:PORT, or null for none"),
+        http["listen"] === null
+          ? null
+          : stringAt("http.listen", http["listen"], "give HOST:PORT, or null for none"),
     };
   }
   if (root["log"] !== undefined) {

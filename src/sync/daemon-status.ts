@@ -26,7 +26,12 @@ export interface DaemonSnapshot {
   /** The receiver's reading cadence, seconds (health: a cycle must succeed within two of them). */
   readonly readingIntervalS: number;
   readonly lastCycle:
-    | { readonly atMs: number; readonly outcome: string; readonly durationMs: number; readonly error?: string }
+    | {
+        readonly atMs: number;
+        readonly outcome: string;
+        readonly durationMs: number;
+        readonly error?: string;
+      }
     | undefined;
   /** When a cycle last completed without error. */
   readonly lastSuccessAtMs: number | undefined;

@@ -68,6 +68,8 @@ export interface LastCycle {
   readonly atMs: number;
   readonly outcome: string;
   readonly error?: string | undefined;
+  /** Readings inside the backfill window not yet acknowledged by Share, after that cycle. */
+  readonly backlog?: number | undefined;
 }
 
 export interface SyncState {
@@ -102,7 +104,8 @@ function parseCursor(value: unknown): EgvCursor | undefined {
 function parseLastReading(value: unknown): LastReading | undefined {
   if (!isObject(value)) return undefined;
   const { index, systemSeconds, utcMs, glucose, trend } = value;
-  if (!isInt(index) || !isInt(systemSeconds) || !isNum(utcMs) || !isInt(glucose) || !isInt(trend)) return undefined;
+  if (!isInt(index) || !isInt(systemSeconds) || !isNum(utcMs) || !isInt(glucose) || !isInt(trend))
+    return undefined;
   return { index, systemSeconds, utcMs, glucose, trend };
 }
 
@@ -117,7 +120,9 @@ function parseLogin(value: unknown): PersistedLogin | undefined {
     case "closed":
       return { state: "closed", ...extra };
     case "credentials-rejected":
-      return isNum(value["sinceMs"]) ? { state: "credentials-rejected", sinceMs: value["sinceMs"], reason, ...extra } : undefined;
+      return isNum(value["sinceMs"])
+        ? { state: "credentials-rejected", sinceMs: value["sinceMs"], reason, ...extra }
+        : undefined;
     case "locked-out":
       return isNum(value["sinceMs"]) && isNum(value["untilMs"])
         ? { state: "locked-out", sinceMs: value["sinceMs"], untilMs: value["untilMs"], reason, ...extra }
@@ -163,13 +168,15 @@ export function parseState(document: unknown): SyncState {
     version: STATE_VERSION,
     receivers,
     accounts,
-    lastSerial: typeof lastSerial === "string" && /^[A-Za-z0-9-]{1,32}$/.test(lastSerial) ? lastSerial : undefined,
+    lastSerial:
+      typeof lastSerial === "string" && /^[A-Za-z0-9-]{1,32}$/.test(lastSerial) ? lastSerial : undefined,
     lastCycle:
       isObject(lastCycle) && isNum(lastCycle["atMs"]) && typeof lastCycle["outcome"] === "string"
         ? {
             atMs: lastCycle["atMs"],
             outcome: lastCycle["outcome"].slice(0, 100),
             error: typeof lastCycle["error"] === "string" ? lastCycle["error"].slice(0, 300) : undefined,
+            backlog: isInt(lastCycle["backlog"]) ? lastCycle["backlog"] : undefined,
           }
         : undefined,
   };
@@ -178,12 +185,20 @@ export function parseState(document: unknown): SyncState {
 export const SYNC_STATE_SCHEMA = { parse: parseState, empty: emptyState };
 
 /** Immutable update of one receiver's entry. */
-export function withReceiver(state: SyncState, serial: string, change: (r: ReceiverState) => ReceiverState): SyncState {
+export function withReceiver(
+  state: SyncState,
+  serial: string,
+  change: (r: ReceiverState) => ReceiverState,
+): SyncState {
   const key = serialKey(serial);
   return { ...state, receivers: { ...state.receivers, [key]: change(state.receivers[key] ?? {}) } };
 }
 
 /** Immutable update of one account's entry. */
-export function withAccount(state: SyncState, key: string, change: (a: AccountState) => AccountState): SyncState {
+export function withAccount(
+  state: SyncState,
+  key: string,
+  change: (a: AccountState) => AccountState,
+): SyncState {
   return { ...state, accounts: { ...state.accounts, [key]: change(state.accounts[key] ?? {}) } };
 }
