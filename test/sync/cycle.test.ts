@@ -1,0 +1,179 @@
+/**
+ * One sync cycle against the receiver emulator and the Share emulator (real HTTP on loopback, real
+ * state files), with the host clock under the test's control.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { isSharebridgeError } from "../../src/errors.js";
+import { readStateFile } from "../../src/sync/state-store.js";
+import { type Bench, bench, expectedReadings } from "./support/harness.js";
+
+let b: Bench | undefined;
+afterEach(async () => {
+  await b?.close();
+  b = undefined;
+});
+
+const FIVE_MIN = 300_000;
+
+describe("sync cycle", () => {
+  it("a first run posts every real reading of the backfill window, once, oldest first", async () => {
+    b = await bench({ backfillHours: 24 });
+    const expected = expectedReadings(b, 24);
+    expect(expected.length).toBeGreaterThan(200);
+    const report = await b.cycle();
+    expect(report.outcome).toBe("posted");
+    expect(report.posted).toBe(expected.length);
+    expect(report.batches.map((batch) => batch.count)).toEqual(
+      Array.from({ length: Math.ceil(expected.length / 50) }, (_, i) =>
+        Math.min(50, expected.length - i * 50),
+      ),
+    );
+    expect(b.stored().map((e) => [e.stMs, e.value, e.trend])).toEqual(expected);
+    expect(new Set(b.stored().map((e) => e.sn))).toEqual(new Set([b.emulator.serial]));
+    // The cursor is the newest EGV record, and the state file says so.
+    const newest = b.emulator.model.partitions[4]?.records.at(-1);
+    expect(report.cursorAfter?.lastIndex).toBe(newest?.index);
+    const saved = JSON.parse((await readStateFile(b.store.file)) ?? "{}");
+    expect(saved.receivers[b.emulator.serial].egvCursor.lastIndex).toBe(newest?.index);
+    expect(saved.receivers[b.emulator.serial].heldOffset.offsetSeconds).toBe(report.clock.offsetSeconds);
+  });
+
+  it("steady state: one new reading costs three receiver round trips and one HTTP request", async () => {
+    b = await bench({ receiver: { profile: "g5", seed: 4, days: 2, live: { intervalS: 300 } } });
+    await b.cycle();
+    const before = b.stored().length;
+    b.share.clearRequests();
+    const requestsBefore = b.emulator.stats.requests;
+    const idle = await b.cycle();
+    expect(idle.outcome).toBe("nothing-new");
+    expect(b.share.requests).toHaveLength(0);
+    expect(b.emulator.stats.requests - requestsBefore).toBe(3);
+
+    b.now += FIVE_MIN;
+    const afterIdle = b.emulator.stats.requests;
+    const report = await b.cycle();
+    expect(report.outcome).toBe("posted");
+    expect(report.posted).toBe(1);
+    expect(b.stored()).toHaveLength(before + 1);
+    expect(b.share.requests.map((r) => r.operation)).toEqual(["Publisher/PostReceiverEgvRecords"]);
+    expect(b.emulator.stats.requests - afterIdle).toBe(3);
+    expect(report.pagesRead).toBe(1);
+  });
+
+  it("never posts display-only records or special values", async () => {
+    b = await bench({ receiver: { profile: "g4", seed: 8, days: 10 } });
+    const report = await b.cycle({ backfillHours: 240 });
+    const model = b.emulator.model.partitions[4]?.records ?? [];
+    const displayOnly = model.filter((r) => "displayOnly" in r && r.displayOnly).length;
+    const special = model.filter((r) => "special" in r && r.special !== null && !r.displayOnly).length;
+    expect(displayOnly).toBeGreaterThan(0);
+    expect(special).toBeGreaterThan(0);
+    expect(report.skipped["display-only"]).toBe(displayOnly);
+    expect(report.skipped.special).toBe(special);
+    expect(b.stored().every((e) => e.value >= 39 && e.value <= 401)).toBe(true);
+    expect(b.stored()).toHaveLength(expectedReadings(b, 240).length);
+  });
+
+  it("a post failing part-way leaves the cursor after the last acknowledged batch; the next cycle posts the rest once", async () => {
+    b = await bench({ backfillHours: 24 });
+    const total = expectedReadings(b, 24).length;
+    // Share goes down after the second batch.
+    let posts = 0;
+    const publisher = {
+      postEgvs: (
+        serial: string,
+        readings: Parameters<typeof b.client.postEgvs>[1],
+        options?: Parameters<typeof b.client.postEgvs>[2],
+      ) =>
+        b?.client.postEgvs(serial, readings, {
+          ...options,
+          onBatch: async (ack) => {
+            await options?.onBatch?.(ack);
+            if (++posts === 2) b?.share.setOutage(true);
+          },
+        }) ?? Promise.reject(new Error("no bench")),
+    };
+    const { runCycle } = await import("../../src/sync/cycle.js");
+    const session = await b.session();
+    const options = {
+      mode: "corrected" as const,
+      backfillHours: 24,
+      readingIntervalS: 300,
+      trueClock: async () => ({ kind: "host" as const, source: "test", correctionMs: 0, synchronised: true }),
+      now: () => b?.now ?? 0,
+      log: (await import("../../src/observe/log.js")).silentLogger,
+    };
+    const failed = await runCycle(session, publisher, b.store, options).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isSharebridgeError(failed, "SHARE_UNAVAILABLE")).toBe(true);
+    expect((failed as { context: Record<string, unknown> }).context).toMatchObject({
+      posted: 100,
+      backlog: total - 100,
+    });
+    expect(b.stored()).toHaveLength(100);
+    const cursor = b.store.current.receivers[b.emulator.serial]?.egvCursor;
+    expect(cursor?.lastStSeconds).toBe((b.stored().at(-1)?.stMs ?? 0) / 1000);
+
+    b.share.setOutage(false);
+    b.share.clearRequests();
+    const report = await b.cycle();
+    expect(report.posted).toBe(total - 100);
+    expect(b.stored()).toHaveLength(total);
+    expect(new Set(b.stored().map((e) => e.stMs)).size).toBe(total);
+    expect(b.share.requests.filter((r) => r.code === "DuplicateEgvPosted")).toHaveLength(0);
+  });
+
+  it("a dry run posts and writes nothing", async () => {
+    b = await bench();
+    const report = await b.cycle({ dryRun: true });
+    expect(report.outcome).toBe("dry-run");
+    expect(report.wouldPost).toHaveLength(expectedReadings(b, 24).length);
+    expect(b.share.count()).toBe(0);
+    expect(await readStateFile(b.store.file)).toBeUndefined();
+  });
+
+  it("refuses to read or post without a synchronised clock", async () => {
+    b = await bench();
+    const error = await b
+      .cycle({
+        trueClock: async () => ({
+          kind: "unsynchronised-host",
+          source: "test",
+          correctionMs: 0,
+          synchronised: false,
+        }),
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(isSharebridgeError(error, "CLOCK_UNSYNCHRONISED")).toBe(true);
+    expect(b.share.count()).toBe(0);
+    expect(b.store.current.receivers).toEqual({});
+  });
+
+  it("the offset is held: a cycle whose measurement jitters by a second posts nothing twice", async () => {
+    b = await bench();
+    const first = await b.cycle();
+    b.now += 900; // the receiver's whole-second clock now reads the other side of a second
+    const second = await b.cycle();
+    expect(second.clock.offsetSeconds).toBe(first.clock.offsetSeconds);
+    expect(second.clock.replaced).toBe(false);
+    expect(b.share.requests.filter((r) => r.code === "DuplicateEgvPosted")).toHaveLength(0);
+  });
+
+  it("after an erased database the cursor restarts and new readings are posted", async () => {
+    b = await bench({ receiver: { profile: "g4", seed: 2, days: 1, live: { intervalS: 300 } } });
+    await b.cycle();
+    const before = b.stored().length;
+    b.emulator.eraseDatabase();
+    b.now += 2 * FIVE_MIN;
+    const report = await b.cycle();
+    expect(report.discontinuities.map((d) => d.kind)).toContain("erased");
+    expect(report.posted).toBe(2);
+    expect(b.stored()).toHaveLength(before + 2);
+    expect(report.cursorAfter?.lastIndex).toBe(1);
+  });
+});
