@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { isSharebridgeError } from "../../src/errors.js";
+import type { SyncPublisher } from "../../src/sync/cycle.js";
 import { readStateFile } from "../../src/sync/state-store.js";
 import { type Bench, bench, expectedReadings } from "./support/harness.js";
 
@@ -75,23 +76,20 @@ describe("sync cycle", () => {
   });
 
   it("a post failing part-way leaves the cursor after the last acknowledged batch; the next cycle posts the rest once", async () => {
-    b = await bench({ backfillHours: 24 });
-    const total = expectedReadings(b, 24).length;
+    const current = await bench({ backfillHours: 24 });
+    b = current;
+    const total = expectedReadings(current, 24).length;
     // Share goes down after the second batch.
     let posts = 0;
-    const publisher = {
-      postEgvs: (
-        serial: string,
-        readings: Parameters<typeof b.client.postEgvs>[1],
-        options?: Parameters<typeof b.client.postEgvs>[2],
-      ) =>
-        b?.client.postEgvs(serial, readings, {
+    const publisher: SyncPublisher = {
+      postEgvs: (serial, readings, options) =>
+        current.client.postEgvs(serial, readings, {
           ...options,
           onBatch: async (ack) => {
             await options?.onBatch?.(ack);
-            if (++posts === 2) b?.share.setOutage(true);
+            if (++posts === 2) current.share.setOutage(true);
           },
-        }) ?? Promise.reject(new Error("no bench")),
+        }),
     };
     const { runCycle } = await import("../../src/sync/cycle.js");
     const session = await b.session();
