@@ -17,6 +17,8 @@ export const EXIT = {
   SHARE_UNAVAILABLE: 5,
   /** Some readings were posted, others were not (the next run catches up). */
   PARTIAL: 6,
+  /** The daemon's loop stopped making progress; systemd restarts it (Restart=on-failure). */
+  STALLED: 70,
   /** Interrupted by SIGINT/SIGTERM before finishing. */
   INTERRUPTED: 130,
 } as const;

@@ -14,6 +14,8 @@ type Loader = () => Promise<{ default: Command }>;
 
 /** Command words → module. Add one line per command; keep the DESIGN.md names. */
 export const COMMANDS: Readonly<Record<string, Loader>> = {
+  run: () => import("./run.js"),
+  sync: () => import("./sync.js"),
   "receiver info": () => import("./receiver-info.js"),
   "receiver dump": () => import("./receiver-dump.js"),
   "receiver records": () => import("./receiver-records.js"),

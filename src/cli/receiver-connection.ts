@@ -1,11 +1,12 @@
 /**
- * Opening the receiver for a one-shot command: `--device` (default `auto`) → transport → Receiver.
+ * Opening the receiver for a command: `--device` (default `auto`) → transport → Receiver.
  *
  * Besides `auto`, a path and `tcp://HOST:PORT`, commands accept `emulate[:PROFILE]`: a receiver
  * emulator in the same process (profile g4 unless named), so every command can be tried on a
  * machine with no receiver attached.
  */
 import { SharebridgeError } from "../errors.js";
+import type { Logger } from "../observe/log.js";
 import { deviceOpener, parseDeviceSpec } from "../receiver/device.js";
 import { Receiver } from "../receiver/receiver.js";
 import type { TransportOpener } from "../receiver/transport.js";
@@ -19,8 +20,12 @@ export interface OpenedDevice {
 
 const EMULATE = /^emulate(?::([a-z0-9]+))?$/;
 
-export async function deviceFromOptions(context: CommandContext): Promise<OpenedDevice> {
-  const text = typeof context.values["device"] === "string" ? context.values["device"] : "auto";
+/** The device named by a `--device`/`device` value. */
+export async function deviceFromSpec(
+  text: string,
+  log: Logger,
+  live?: { intervalS: number },
+): Promise<OpenedDevice> {
   const emulate = EMULATE.exec(text.trim());
   if (emulate !== null) {
     const { createReceiverEmulator, PROFILE_IDS } = await import("../emulator/receiver/index.js");
@@ -32,15 +37,20 @@ export async function deviceFromOptions(context: CommandContext): Promise<Opened
     }
     const emulator = createReceiverEmulator({
       profile: profile as (typeof PROFILE_IDS)[number],
-      log: context.log,
+      log,
+      ...(live === undefined ? {} : { live }),
     });
     return { opener: emulator.opener(), release: () => emulator.close() };
   }
   const opener = deviceOpener(parseDeviceSpec(text), {
-    onDiscovered: (path, others) =>
-      context.log.info({ device: path, otherReceivers: others }, "found the receiver"),
+    onDiscovered: (path, others) => log.info({ device: path, otherReceivers: others }, "found the receiver"),
   });
   return { opener, release: async () => undefined };
+}
+
+export function deviceFromOptions(context: CommandContext): Promise<OpenedDevice> {
+  const text = typeof context.values["device"] === "string" ? context.values["device"] : "auto";
+  return deviceFromSpec(text, context.log);
 }
 
 /** Opens the receiver named by `--device`, runs `use`, and always closes the port. */

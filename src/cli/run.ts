@@ -1,0 +1,60 @@
+/**
+ * `sharebridge run`: the daemon (what systemd and Docker start). Logs JSON lines to stdout; exits 0
+ * on SIGTERM/SIGINT after saving state and closing the port, 2 on a configuration error, 70 when its
+ * own loop stalls (systemd then restarts it).
+ */
+import { Daemon } from "../sync/daemon.js";
+import type { Command } from "./command.js";
+import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE, configFromOptions } from "./config-options.js";
+import { EXIT } from "./exit-codes.js";
+import { buildSyncRuntime } from "./sync-runtime.js";
+
+const command: Command = {
+  summary: "Run the uploader daemon: keep Share current with the receiver's readings",
+  usage: `[options]
+
+${CONFIG_FLAGS_USAGE}`,
+  options: { ...CONFIG_FLAG_OPTIONS },
+  logsToStdout: true,
+  async run(context) {
+    const { config, file } = await configFromOptions(context.values);
+    context.log.info(
+      { config: file ?? "(none: flags and environment)", stateDir: config.stateDir, device: config.device },
+      "configuration loaded",
+    );
+    const runtime = await buildSyncRuntime(config, context.log);
+    let stalled = false;
+    const daemon = new Daemon({
+      mode: config.clock.mode,
+      backfillHours: config.backfillHours,
+      readingIntervalS: config.readingIntervalS,
+      store: runtime.store,
+      openReceiver: runtime.openReceiver,
+      share: runtime.share,
+      hostSync: runtime.hostSync,
+      log: context.log,
+      onStall: () => {
+        stalled = true;
+        // The loop is stuck somewhere no timeout reaches: leave, and let systemd start a fresh process.
+        process.exit(EXIT.STALLED);
+      },
+    });
+    const health =
+      config.http.listen === null
+        ? undefined
+        : await (await import("./health-endpoint.js")).startHealthEndpoint(
+            config.http.listen,
+            daemon,
+            context.log,
+          );
+    try {
+      await daemon.run(context.signal);
+    } finally {
+      await health?.close();
+      await runtime.close();
+    }
+    return stalled ? EXIT.STALLED : EXIT.OK;
+  },
+};
+
+export default command;

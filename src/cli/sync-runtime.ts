@@ -1,0 +1,47 @@
+/**
+ * What `run` and `sync` need, built from the configuration: the state store, the Share account,
+ * the receiver opener and the host clock's synchronisation probe.
+ */
+import type { Config } from "../config/schema.js";
+import type { Logger } from "../observe/log.js";
+import { type OpenReceiverSession, openReceiverSession } from "../sync/receiver-session.js";
+import { ShareAccess } from "../sync/share-access.js";
+import { SYNC_STATE_SCHEMA, type SyncState } from "../sync/state.js";
+import { StateStore } from "../sync/state-store.js";
+import { detectHostSync, type HostSyncState } from "../time/host-sync.js";
+import { deviceFromSpec, type OpenedDevice } from "./receiver-connection.js";
+
+export interface SyncRuntime {
+  readonly config: Config;
+  readonly store: StateStore<SyncState>;
+  readonly share: ShareAccess;
+  readonly openReceiver: () => Promise<OpenReceiverSession>;
+  readonly hostSync: () => Promise<HostSyncState>;
+  close(): Promise<void>;
+}
+
+export async function buildSyncRuntime(
+  config: Config,
+  log: Logger,
+  now: () => number = Date.now,
+): Promise<SyncRuntime> {
+  const store = await StateStore.open(config.stateDir, SYNC_STATE_SCHEMA, { log });
+  const share = await ShareAccess.create({ config, store, log, now });
+  let device: OpenedDevice | undefined;
+  return {
+    config,
+    store,
+    share,
+    async openReceiver() {
+      device ??= await deviceFromSpec(config.device, log);
+      return openReceiverSession(device.opener, { log });
+    },
+    // `assumeSynchronized: false` in the file means "detect", not "assume unsynchronised".
+    hostSync: () =>
+      detectHostSync({ assumeSynchronized: config.clock.assumeSynchronized ? true : undefined }),
+    async close() {
+      await share.close();
+      await device?.release();
+    },
+  };
+}

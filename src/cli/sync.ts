@@ -1,0 +1,119 @@
+/**
+ * `sharebridge sync [--backfill-hours N] [--dry-run]`: one sync cycle, then exit with a documented
+ * code (README, "Exit codes"): 0 done; 2 configuration; 3 receiver; 4 Share credentials or
+ * assignment; 5 Share unavailable; 6 partial (some readings posted, the rest next time).
+ */
+import { isSharebridgeError, SharebridgeError } from "../errors.js";
+import { formatShareDate } from "../share/dates.js";
+import { type CycleReport, runCycle } from "../sync/cycle.js";
+import { resolveTrueClock } from "../time/reference-clock.js";
+import type { Command } from "./command.js";
+import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE, configFromOptions } from "./config-options.js";
+import { EXIT, exitCodeFor } from "./exit-codes.js";
+import { progressBar } from "./progress-bar.js";
+import { buildSyncRuntime } from "./sync-runtime.js";
+
+function summary(report: CycleReport): string {
+  const skipped = Object.entries(report.skipped)
+    .filter(([, n]) => n > 0)
+    .map(([why, n]) => `${n} ${why}`)
+    .join(", ");
+  const lines = [
+    `receiver ${report.serial}: ${report.newRecords} new records, ${report.pagesRead} pages read`,
+    report.outcome === "dry-run"
+      ? `would post ${report.wouldPost.length} readings`
+      : `posted ${report.posted} readings in ${report.batches.length} batches`,
+  ];
+  if (skipped !== "") lines.push(`not posted: ${skipped}`);
+  for (const d of report.discontinuities) lines.push(`history: ${d.kind}`);
+  return `${lines.join("\n")}\n`;
+}
+
+const command: Command = {
+  summary: "Run one sync cycle: read new readings from the receiver and post them to Share",
+  usage: `[--backfill-hours N] [--dry-run] [options]
+
+  --dry-run                 print what would be posted (JSON lines) and change nothing
+${CONFIG_FLAGS_USAGE}`,
+  options: { ...CONFIG_FLAG_OPTIONS, "dry-run": { type: "boolean" } },
+  async run(context) {
+    const { config } = await configFromOptions(context.values);
+    const dryRun = context.values["dry-run"] === true;
+    const runtime = await buildSyncRuntime(config, context.log);
+    const stderrIsTty = (context.stderr as { isTTY?: boolean }).isTTY === true;
+    const bar = stderrIsTty ? progressBar(context.stderr, "reading pages") : undefined;
+    let session: Awaited<ReturnType<typeof runtime.openReceiver>> | undefined;
+    try {
+      const login = runtime.share.loginState;
+      if (!dryRun && login.state !== "closed" && !(await runtime.share.operatorActed())) {
+        throw new SharebridgeError(
+          login.state === "locked-out" ? "SHARE_LOCKED_OUT" : "SHARE_CREDENTIALS",
+          login.state === "locked-out"
+            ? `Share locked the account; no login before ${new Date(login.untilMs).toISOString()}`
+            : "Share refused these credentials earlier; fix them or run `sharebridge share login` first",
+          { reason: login.reason },
+        );
+      }
+      session = await runtime.openReceiver();
+      const hostSync = await runtime.hostSync();
+      const client = runtime.share.client;
+      const report = await runCycle(session, dryRun ? undefined : client, runtime.store, {
+        mode: config.clock.mode,
+        backfillHours: config.backfillHours,
+        readingIntervalS: config.readingIntervalS,
+        dryRun,
+        signal: context.signal,
+        now: Date.now,
+        log: context.log,
+        onProgress: bar?.update,
+        trueClock: async () =>
+          (
+            await resolveTrueClock({
+              hostSync,
+              reference: async () => {
+                const t = await client.serverTime(context.signal);
+                return {
+                  utcMs: t.serverUtcMs,
+                  sentAtMs: t.sentAtMs,
+                  receivedAtMs: t.receivedAtMs,
+                  source: "share SystemUtcTime",
+                };
+              },
+            })
+          ).clock,
+      });
+      bar?.done();
+      if (dryRun) {
+        for (const egv of report.wouldPost) {
+          context.stdout.write(
+            `${JSON.stringify({
+              ST: formatShareDate(egv.stSeconds),
+              DT: formatShareDate(egv.dtSeconds),
+              TA: egv.taSeconds,
+              Value: egv.glucose,
+              Trend: egv.trend,
+            })}\n`,
+          );
+        }
+      }
+      context.stderr.write(summary(report));
+      return EXIT.OK;
+    } catch (error) {
+      bar?.done();
+      const posted = isSharebridgeError(error) ? error.context["posted"] : undefined;
+      if (typeof posted === "number" && posted > 0) {
+        context.log.error({ code: (error as SharebridgeError).code, posted }, (error as Error).message);
+        return EXIT.PARTIAL;
+      }
+      if (!isSharebridgeError(error)) throw error;
+      context.log.error({ code: error.code, context: error.context }, error.message);
+      return exitCodeFor(error);
+    } finally {
+      await runtime.share.persist().catch(() => undefined);
+      await session?.close();
+      await runtime.close();
+    }
+  },
+};
+
+export default command;

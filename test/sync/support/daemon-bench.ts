@@ -1,0 +1,201 @@
+/**
+ * The daemon against both emulators on a clock the test drives: every `sleep` of the daemon moves the
+ * shared fake time forward, so hours of operation run in milliseconds while the receiver emulator's
+ * clocks and live readings, the Share emulator's sessions and lockouts, and the daemon's schedule all
+ * follow the same time.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Config } from "../../../src/config/schema.js";
+import { createReceiverEmulator, type ReceiverEmulator } from "../../../src/emulator/receiver/index.js";
+import type { ReceiverEmulatorOptions } from "../../../src/emulator/receiver/options.js";
+import { type ShareEmulator, startShareEmulator } from "../../../src/emulator/share/index.js";
+import { type Logger, silentLogger } from "../../../src/observe/log.js";
+import type { TransportOpener } from "../../../src/receiver/transport.js";
+import { Daemon, type DaemonClock, type DaemonOptions } from "../../../src/sync/daemon.js";
+import { openReceiverSession } from "../../../src/sync/receiver-session.js";
+import { ShareAccess } from "../../../src/sync/share-access.js";
+import { SYNC_STATE_SCHEMA, type SyncState } from "../../../src/sync/state.js";
+import { StateStore } from "../../../src/sync/state-store.js";
+import type { HostSyncState } from "../../../src/time/host-sync.js";
+
+export const USER = "wearer";
+export const PASSWORD = "c0rrect-h0rse!";
+export const SYNCED: HostSyncState = { synchronised: true, source: "test", detail: "test" };
+export const UNSYNCED: HostSyncState = { synchronised: false, source: "none", detail: "test" };
+
+export interface DaemonBench {
+  readonly receiver: ReceiverEmulator;
+  readonly share: ShareEmulator;
+  readonly dir: string;
+  readonly passwordFile: string;
+  now: number;
+  hostSync: HostSyncState;
+  /** Replace to simulate an absent receiver (throw) or a TCP/pty transport. */
+  opener: TransportOpener;
+  config: Config;
+  /** Builds a daemon (and its Share access) over the current settings. */
+  daemon(
+    options?: Partial<DaemonOptions>,
+  ): Promise<{ daemon: Daemon; store: StateStore<SyncState>; access: ShareAccess }>;
+  /** Runs a daemon until `until()` holds or `maxHours` of fake time passed; returns it stopped. */
+  runUntil(until: () => boolean, maxHours: number, options?: Partial<DaemonOptions>): Promise<Daemon>;
+  /** Readings Share holds for the account: [ST ms, value]. */
+  stored(): [number, number][];
+  close(): Promise<void>;
+}
+
+export interface DaemonBenchOptions {
+  readonly receiver?: Omit<ReceiverEmulatorOptions, "now">;
+  readonly backfillHours?: number;
+  readonly readingIntervalS?: number;
+  readonly log?: Logger;
+}
+
+export async function daemonBench(options: DaemonBenchOptions = {}): Promise<DaemonBench> {
+  const dir = await mkdtemp(join(tmpdir(), "sharebridge-daemon-"));
+  const passwordFile = join(dir, "password");
+  await writeFile(passwordFile, `${PASSWORD}\n`);
+  const time = { now: Date.now() - 6 * 3_600_000 };
+  const receiver = createReceiverEmulator({
+    profile: "g4",
+    seed: 5,
+    days: 2,
+    live: { intervalS: options.readingIntervalS ?? 300 },
+    ...options.receiver,
+    now: () => time.now,
+  });
+  const share = await startShareEmulator({
+    accounts: [{ name: USER, password: PASSWORD, region: "us" }],
+    now: () => time.now,
+  });
+  const log = options.log ?? silentLogger;
+  const clock: DaemonClock = {
+    now: () => time.now,
+    sleep: async (ms, signal) => {
+      if (signal.aborted) return;
+      time.now += ms;
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+  };
+  const self: DaemonBench = {
+    receiver,
+    share,
+    dir,
+    passwordFile,
+    get now() {
+      return time.now;
+    },
+    set now(value) {
+      time.now = value;
+    },
+    hostSync: SYNCED,
+    opener: receiver.opener(),
+    config: {
+      device: "(test)",
+      stateDir: join(dir, "state"),
+      readingIntervalS: options.readingIntervalS ?? 300,
+      backfillHours: options.backfillHours ?? 24,
+      clock: { mode: "corrected", assumeSynchronized: false },
+      share: {
+        region: undefined,
+        server: share.url("us"),
+        username: USER,
+        passwordFile,
+        replaceReceiver: false,
+      },
+      http: { listen: null },
+      log: { level: "info" },
+    },
+    async daemon(overrides = {}) {
+      const store = await StateStore.open(self.config.stateDir, SYNC_STATE_SCHEMA, { log });
+      const access = await ShareAccess.create({
+        config: self.config,
+        store,
+        log,
+        now: () => time.now,
+        retry: { retries: 0, minDelayMs: 0, maxDelayMs: 0 },
+      });
+      const daemon = new Daemon({
+        mode: self.config.clock.mode,
+        backfillHours: self.config.backfillHours,
+        readingIntervalS: self.config.readingIntervalS,
+        store,
+        openReceiver: () => openReceiverSession(self.opener, { log, timeoutMs: 300, now: () => time.now }),
+        share: access,
+        hostSync: async () => self.hostSync,
+        clock,
+        log,
+        random: () => 0.5,
+        stallMs: 1e12,
+        ...overrides,
+      });
+      return { daemon, store, access };
+    },
+    async runUntil(until, maxHours, overrides = {}) {
+      const { daemon, access } = await self.daemon(overrides);
+      const controller = new AbortController();
+      const deadline = time.now + maxHours * 3_600_000;
+      const running = daemon.run(controller.signal);
+      while (!until() && time.now < deadline) await new Promise((resolve) => setImmediate(resolve));
+      controller.abort();
+      await running;
+      await access.close();
+      return daemon;
+    },
+    stored() {
+      return share
+        .account(USER)
+        .egvs.map((e): [number, number] => [e.stMs, e.value])
+        .sort((a, b) => a[0] - b[0]);
+    },
+    async close() {
+      await share.close();
+      await receiver.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return self;
+}
+
+/** The receiver's real readings inside the window ending now, as ST ms (true time, whole seconds). */
+export function receiverReadings(bench: DaemonBench, windowHours: number): number[] {
+  const model = bench.receiver.model;
+  const epoch = Date.UTC(2009, 0, 1);
+  const offsetS = Math.round((bench.now - (epoch + model.clock.systemTime * 1000)) / 1000);
+  return (model.partitions[4]?.records ?? [])
+    .filter((r) => "glucose" in r && !r.displayOnly && r.special === null)
+    .map((r) => epoch + (r.systemSeconds + offsetS) * 1000)
+    .filter((st) => st >= bench.now - windowHours * 3_600_000);
+}
+
+export interface LossReport {
+  /** Readings on the receiver, inside the window, older than the newest one on Share, absent from Share. */
+  readonly missing: number[];
+  /** Readings on Share more than once. */
+  readonly duplicates: number;
+  /** Readings newer than the newest on Share (not yet due when the daemon stopped). */
+  readonly notYetPosted: number[];
+  readonly stored: number;
+  readonly expected: number;
+}
+
+/**
+ * Compares Share with the receiver: every real reading from `windowStartMs` (the backfill cutoff of
+ * the first cycle that could post) must be on Share exactly once, except readings newer than the
+ * newest one posted, which were not yet due when the daemon stopped.
+ */
+export function lossReport(bench: DaemonBench, windowStartMs: number): LossReport {
+  const expected = receiverReadings(bench, 24 * 400).filter((st) => st >= windowStartMs);
+  const stored = bench.stored().map(([st]) => st);
+  const storedSet = new Set(stored);
+  const newest = stored.at(-1) ?? Number.NEGATIVE_INFINITY;
+  return {
+    missing: expected.filter((st) => st <= newest && !storedSet.has(st)),
+    duplicates: stored.length - storedSet.size,
+    notYetPosted: expected.filter((st) => st > newest),
+    stored: stored.length,
+    expected: expected.length,
+  };
+}
