@@ -6,7 +6,15 @@ import { isSharebridgeError } from "../errors.js";
 import { assertSerial } from "../share/egv.js";
 import type { Command } from "./command.js";
 import { EXIT } from "./exit-codes.js";
-import { SHARE_OPTIONS, SHARE_OPTIONS_USAGE, stringOption, withShareClient } from "./share-options.js";
+import { recordLoginConfirmation } from "./login-confirmation.js";
+import {
+  SHARE_OPTIONS,
+  SHARE_OPTIONS_USAGE,
+  shareConfigFromOptions,
+  shareSettingsFromOptions,
+  stringOption,
+  withShareClient,
+} from "./share-options.js";
 
 const CREDENTIALS_HINT = `Share refused the credentials. Check the account name, the password and the region:
 an account exists in one region only, and the wrong region answers exactly like a wrong password.
@@ -19,11 +27,20 @@ const command: Command = {
 
 ${SHARE_OPTIONS_USAGE}
   --serial SN               also show whether this receiver is assigned to the account
+  --state-dir DIR           the daemon's state directory: a successful login there lets a daemon
+                            that was refused log in again (default: the configuration's stateDir)
   --json                    one JSON object instead of text`,
-  options: { ...SHARE_OPTIONS, serial: { type: "string" }, json: { type: "boolean" } },
+  options: {
+    ...SHARE_OPTIONS,
+    serial: { type: "string" },
+    json: { type: "boolean" },
+    "state-dir": { type: "string" },
+  },
   async run(ctx) {
     const serial = stringOption(ctx.values, "serial");
     if (serial !== undefined) assertSerial(serial);
+    const { config } = await shareConfigFromOptions(ctx.values);
+    const settings = await shareSettingsFromOptions(ctx.values);
     return withShareClient(ctx, async (client) => {
       let accountId: string;
       try {
@@ -31,6 +48,11 @@ ${SHARE_OPTIONS_USAGE}
       } catch (error) {
         if (isSharebridgeError(error, "SHARE_CREDENTIALS")) ctx.stderr.write(CREDENTIALS_HINT);
         throw error;
+      }
+      if (
+        await recordLoginConfirmation(config.stateDir, settings.origin, settings.username, accountId, ctx.log)
+      ) {
+        ctx.log.info({ stateDir: config.stateDir }, "the daemon may log in again");
       }
       const monitoringActive = await client.isMonitoringActive(ctx.signal);
       const assignment = serial === undefined ? undefined : await client.assignmentStatus(serial, ctx.signal);

@@ -5,11 +5,14 @@
  * Interactive commands use short transient retries (seconds, not the daemon's minutes) and never
  * retry a refused password: the client's login breaker sees to that.
  */
+
+import { type LoadedConfig, resolvePasswordFile } from "../config/load.js";
 import { SharebridgeError } from "../errors.js";
 import { ShareClient } from "../share/client.js";
 import { SHARE_REGIONS } from "../share/regions.js";
 import { INTERACTIVE_RETRY, type ShareSettings, shareSettingsFromSources } from "../share/settings.js";
 import type { CommandContext, OptionSpec, OptionValues } from "./command.js";
+import { configFromOptions } from "./config-options.js";
 
 export const SHARE_OPTIONS: OptionSpec = {
   region: { type: "string" },
@@ -52,22 +55,39 @@ export function integerOption(
   return value;
 }
 
-/** Builds the validated settings from the share options (the password file is read here). */
+/**
+ * Builds the validated settings from the share options over the configuration (file, environment):
+ * flags win, and the password comes from --password-file, share.passwordFile, the systemd credential
+ * or the Docker secret, as for the daemon (src/config/load.ts).
+ */
 export async function shareSettingsFromOptions(values: OptionValues): Promise<ShareSettings> {
-  if (values["config"] !== undefined) {
-    usage(
-      "the share commands do not read a configuration file yet; give --region or --server, --username and --password-file",
-      "config",
-    );
+  const { config } = await shareConfigFromOptions(values);
+  if (config.share.region === undefined && config.share.server === undefined) {
+    usage("give --region or --server (or share.region in the configuration)", "region");
   }
+  if (config.share.username === undefined) {
+    usage("give --username (or share.username in the configuration)", "username");
+  }
+  const password = await resolvePasswordFile(config);
+  if (password === undefined)
+    usage("give --password-file (or share.passwordFile in the configuration)", "password-file");
+  return shareSettingsFromSources({
+    region: config.share.region,
+    server: config.share.server,
+    username: config.share.username,
+    passwordFile: password.path,
+    replaceReceiver: config.share.replaceReceiver,
+    retry: INTERACTIVE_RETRY,
+  });
+}
+
+/** The configuration as the share commands see it (their flags over file and environment). */
+export function shareConfigFromOptions(values: OptionValues): Promise<LoadedConfig> {
   const region = stringOption(values, "region");
   const server = stringOption(values, "server");
-  if ((region === undefined) === (server === undefined))
+  if (region !== undefined && server !== undefined)
     usage("give exactly one of --region or --server", "region");
-  const username = stringOption(values, "username") ?? usage("--username is required", "username");
-  const passwordFile =
-    stringOption(values, "password-file") ?? usage("--password-file is required", "password-file");
-  return shareSettingsFromSources({ region, server, username, passwordFile, retry: INTERACTIVE_RETRY });
+  return configFromOptions(values);
 }
 
 /** Runs `work` with a client built from the options, closing it afterwards. */

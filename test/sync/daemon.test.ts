@@ -5,7 +5,8 @@
 import { writeFile } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { SharebridgeError } from "../../src/errors.js";
-import { type DaemonBench, daemonBench, lossReport, SYNCED, UNSYNCED } from "./support/daemon-bench.js";
+import { cli } from "../support/cli.js";
+import { type DaemonBench, daemonBench, lossReport, SYNCED, UNSYNCED, USER } from "./support/daemon-bench.js";
 
 let bench: DaemonBench | undefined;
 afterEach(async () => {
@@ -124,6 +125,41 @@ describe("daemon", () => {
     b.share.clearRequests();
     await b.runUntil(() => false, 5);
     expect(b.share.requests.filter((r) => LOGIN_OPS.includes(r.operation))).toHaveLength(0);
+  });
+
+  it("a refusal is lifted by a successful `share login` recorded in the state directory", async () => {
+    const b = await daemonBench();
+    bench = b;
+    b.share.account(USER).password = "changed-on-the-portal";
+    const start = b.now;
+    const { daemon, access } = await b.daemon();
+    const controller = new AbortController();
+    const running = daemon.run(controller.signal);
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    while (b.now < start + 2 * HOUR) await tick();
+    expect(daemon.snapshot().phase).toBe("waiting-for-operator");
+    // The wearer restores the password on the portal; the operator checks it with `share login`.
+    b.share.account(USER).password = "c0rrect-h0rse!";
+    const login = await cli([
+      "share",
+      "login",
+      "--server",
+      b.share.url("us"),
+      "--username",
+      USER,
+      "--password-file",
+      b.passwordFile,
+      "--state-dir",
+      b.config.stateDir,
+    ]);
+    expect(login.code).toBe(0);
+    const confirmedAt = b.now;
+    while (b.now < confirmedAt + HOUR) await tick();
+    controller.abort();
+    await running;
+    await access.close();
+    expect(daemon.snapshot().cycles["posted"]).toBeGreaterThan(0);
+    expectCaughtUp(b, confirmedAt - 24 * HOUR);
   });
 
   it("waits for a synchronised clock at boot, posts nothing meanwhile, then catches up", async () => {

@@ -159,15 +159,30 @@ export async function daemonBench(options: DaemonBenchOptions = {}): Promise<Dae
   return self;
 }
 
-/** The receiver's real readings inside the window ending now, as ST ms (true time, whole seconds). */
-export function receiverReadings(bench: DaemonBench, windowHours: number): number[] {
-  const model = bench.receiver.model;
+/**
+ * The receiver's real readings inside the window ending now, as ST ms (true time, whole seconds).
+ * The receiver's clock has whole-second resolution, so the true offset is known to within a second:
+ * `offsetS` picks which whole second (by default the nearest).
+ */
+export function receiverReadings(bench: DaemonBench, windowHours: number, offsetS?: number): number[] {
   const epoch = Date.UTC(2009, 0, 1);
-  const offsetS = Math.round((bench.now - (epoch + model.clock.systemTime * 1000)) / 1000);
-  return (model.partitions[4]?.records ?? [])
-    .filter((r) => "glucose" in r && !r.displayOnly && r.special === null)
-    .map((r) => epoch + (r.systemSeconds + offsetS) * 1000)
+  const offset = offsetS ?? Math.round(trueOffsetSeconds(bench));
+  return receiverSystemSeconds(bench)
+    .map((systemSeconds) => epoch + (systemSeconds + offset) * 1000)
     .filter((st) => st >= bench.now - windowHours * 3_600_000);
+}
+
+/** True UTC − receiver system clock, seconds (fractional), from the emulator's own clock. */
+export function trueOffsetSeconds(bench: DaemonBench): number {
+  const model = bench.receiver.model;
+  return (bench.now - (Date.UTC(2009, 0, 1) + model.clock.systemTime * 1000)) / 1000;
+}
+
+/** System times of the receiver's real readings (not display-only, not special). */
+function receiverSystemSeconds(bench: DaemonBench): number[] {
+  return (bench.receiver.model.partitions[4]?.records ?? [])
+    .filter((r) => "glucose" in r && !r.displayOnly && r.special === null)
+    .map((r) => r.systemSeconds);
 }
 
 export interface LossReport {
@@ -187,9 +202,16 @@ export interface LossReport {
  * newest one posted, which were not yet due when the daemon stopped.
  */
 export function lossReport(bench: DaemonBench, windowStartMs: number): LossReport {
-  const expected = receiverReadings(bench, 24 * 400).filter((st) => st >= windowStartMs);
   const stored = bench.stored().map(([st]) => st);
   const storedSet = new Set(stored);
+  // The receiver's whole-second clock leaves the true offset uncertain by a second on each side of
+  // this reading of it; of the whole seconds in that range, take the one the daemon's held offset took.
+  const exact = trueOffsetSeconds(bench);
+  const candidates = [Math.floor(exact) - 1, Math.floor(exact), Math.floor(exact) + 1, Math.floor(exact) + 2];
+  const score = (offset: number) =>
+    receiverReadings(bench, 24 * 400, offset).filter((st) => storedSet.has(st)).length;
+  const offset = candidates.reduce((best, c) => (score(c) > score(best) ? c : best), Math.round(exact));
+  const expected = receiverReadings(bench, 24 * 400, offset).filter((st) => st >= windowStartMs);
   const newest = stored.at(-1) ?? Number.NEGATIVE_INFINITY;
   return {
     missing: expected.filter((st) => st <= newest && !storedSet.has(st)),

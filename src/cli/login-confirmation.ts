@@ -1,0 +1,33 @@
+/**
+ * After `sharebridge share login` succeeded: tell the daemon (through its state file) that the
+ * operator confirmed the credentials, which lifts a refusal it remembers (src/sync/share-access.ts).
+ * Only an existing state file is touched: `share login` on a machine without the daemon creates nothing.
+ */
+import { access } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "../observe/log.js";
+import { accountKey, SYNC_STATE_SCHEMA, withAccount } from "../sync/state.js";
+import { StateStore } from "../sync/state-store.js";
+
+export async function recordLoginConfirmation(
+  stateDir: string,
+  origin: string,
+  username: string,
+  accountId: string,
+  log: Logger,
+): Promise<boolean> {
+  try {
+    await access(join(stateDir, "state.json"));
+  } catch {
+    return false;
+  }
+  const store = await StateStore.open(stateDir, SYNC_STATE_SCHEMA, { log });
+  const confirmedAtMs = Date.now();
+  await store.update((state) =>
+    withAccount(state, accountKey(origin, username), () => ({
+      accountId,
+      login: { state: "closed", confirmedAtMs },
+    })),
+  );
+  return true;
+}
