@@ -17,6 +17,8 @@ export const EXIT = {
   SHARE_UNAVAILABLE: 5,
   /** Some readings were posted, others were not (the next run catches up). */
   PARTIAL: 6,
+  /** No trustworthy clock: the host is not NTP-synchronised and Share's time was not available. */
+  CLOCK: 7,
   /** The daemon's loop stopped making progress; systemd restarts it (Restart=on-failure). */
   STALLED: 70,
   /** Interrupted by SIGINT/SIGTERM before finishing. */
@@ -51,6 +53,8 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   SHARE_PROTOCOL: EXIT.SHARE_UNAVAILABLE,
   SHARE_REJECTED: EXIT.SHARE_UNAVAILABLE,
   ABORTED: EXIT.INTERRUPTED,
+  CLOCK_UNSYNCHRONISED: EXIT.CLOCK,
+  STATE_WRITE_FAILED: EXIT.INTERNAL,
 };
 
 export function exitCodeFor(error: unknown): number {

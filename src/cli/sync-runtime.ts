@@ -4,6 +4,7 @@
  */
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../observe/log.js";
+import type { ShareRetry } from "../share/settings.js";
 import { type OpenReceiverSession, openReceiverSession } from "../sync/receiver-session.js";
 import { ShareAccess } from "../sync/share-access.js";
 import { SYNC_STATE_SCHEMA, type SyncState } from "../sync/state.js";
@@ -23,10 +24,16 @@ export interface SyncRuntime {
 export async function buildSyncRuntime(
   config: Config,
   log: Logger,
-  now: () => number = Date.now,
+  options: { retry?: ShareRetry; now?: () => number } = {},
 ): Promise<SyncRuntime> {
   const store = await StateStore.open(config.stateDir, SYNC_STATE_SCHEMA, { log });
-  const share = await ShareAccess.create({ config, store, log, now });
+  const share = await ShareAccess.create({
+    config,
+    store,
+    log,
+    now: options.now ?? Date.now,
+    retry: options.retry,
+  });
   let device: OpenedDevice | undefined;
   return {
     config,

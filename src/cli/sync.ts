@@ -5,6 +5,7 @@
  */
 import { isSharebridgeError, SharebridgeError } from "../errors.js";
 import { formatShareDate } from "../share/dates.js";
+import { INTERACTIVE_RETRY } from "../share/settings.js";
 import { type CycleReport, runCycle } from "../sync/cycle.js";
 import { resolveTrueClock } from "../time/reference-clock.js";
 import type { Command } from "./command.js";
@@ -39,7 +40,8 @@ ${CONFIG_FLAGS_USAGE}`,
   async run(context) {
     const { config } = await configFromOptions(context.values);
     const dryRun = context.values["dry-run"] === true;
-    const runtime = await buildSyncRuntime(config, context.log);
+    // One-shot: a few quick retries, not the daemon's minutes of back-off.
+    const runtime = await buildSyncRuntime(config, context.log, { retry: INTERACTIVE_RETRY });
     const stderrIsTty = (context.stderr as { isTTY?: boolean }).isTTY === true;
     const bar = stderrIsTty ? progressBar(context.stderr, "reading pages") : undefined;
     let session: Awaited<ReturnType<typeof runtime.openReceiver>> | undefined;

@@ -231,7 +231,10 @@ export function noPasswordError(): SharebridgeError {
 
 /** Parses `http.listen`: "HOST:PORT", "[v6]:PORT" or just "PORT" (loopback). */
 export function parseListen(text: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]+))?:?(\d{1,5})$/.exec(text.trim());
+  const value = text.trim();
+  const match = /^\d{1,5}$/.test(value)
+    ? ["", undefined, undefined, value]
+    : /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value);
   const port = Number(match?.[3]);
   if (match === null || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new SharebridgeError("CONFIG_INVALID", `http.listen: "${text}" is not HOST:PORT`, {

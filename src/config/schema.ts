@@ -108,7 +108,9 @@ function distance(a: string, b: string): number {
 function refuseUnknown(prefix: string, object: Record<string, Json>, known: readonly string[]): void {
   for (const key of Object.keys(object)) {
     if (known.includes(key)) continue;
-    const best = known.map((k) => [k, distance(key, k)] as const).sort((x, y) => x[1] - y[1])[0];
+    // Compare with the whole key and with its start, so "pasword" finds "passwordFile".
+    const near = (k: string) => Math.min(distance(key, k), distance(key, k.slice(0, key.length + 1)));
+    const best = known.map((k) => [k, near(k)] as const).sort((x, y) => x[1] - y[1])[0];
     const hint =
       best !== undefined && best[1] <= Math.max(2, Math.floor(key.length / 3))
         ? `did you mean "${prefix}${best[0]}"?`
