@@ -16,6 +16,8 @@ type Loader = () => Promise<{ default: Command }>;
 export const COMMANDS: Readonly<Record<string, Loader>> = {
   run: () => import("./run.js"),
   sync: () => import("./sync.js"),
+  status: () => import("./status.js"),
+  doctor: () => import("./doctor.js"),
   "receiver info": () => import("./receiver-info.js"),
   "receiver dump": () => import("./receiver-dump.js"),
   "receiver records": () => import("./receiver-records.js"),

@@ -1,0 +1,42 @@
+/**
+ * `sharebridge status [--json]`: the state at a glance (DESIGN.md §8) — receiver present, serial,
+ * battery, last reading and last post with their ages, backlog, clock offset, Share login state and
+ * the last cycle. The facts come from the daemon's state file (read, never rewritten) and a quick
+ * probe of the receiver (src/observe/status.ts; the `--json` keys are documented there).
+ *
+ * Exit codes: 0 whenever a report was printed, however bad the news in it (a missing receiver or a
+ * refused password is a finding, not a failure of `status`); 2 for a wrong command line or an
+ * invalid configuration.
+ */
+import { configuredOrigin } from "../observe/auth-state.js";
+import { collectStatus } from "../observe/status.js";
+import { formatStatus } from "../observe/status-format.js";
+import type { Command } from "./command.js";
+import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE, configFromOptions } from "./config-options.js";
+import { EXIT } from "./exit-codes.js";
+import { deviceFromOptions } from "./receiver-connection.js";
+
+const command: Command = {
+  summary: "Show the state at a glance: receiver, battery, last reading and post, backlog, clock, login",
+  usage: `[--json] [options]
+
+  --json                    one JSON object (stable keys) instead of text
+${CONFIG_FLAGS_USAGE}`,
+  options: { ...CONFIG_FLAG_OPTIONS, json: { type: "boolean" } },
+  async run(context) {
+    const { config } = await configFromOptions(context.values);
+    configuredOrigin(config); // a bad share.server is a configuration error (exit 2), found before probing
+    // The device from the configuration (file < environment < --device), opened only by the probe.
+    const device = await deviceFromOptions({
+      ...context,
+      values: { ...context.values, device: config.device },
+    });
+    const report = await collectStatus({ config, device, log: context.log });
+    context.stdout.write(
+      context.values["json"] === true ? `${JSON.stringify(report)}\n` : formatStatus(report),
+    );
+    return EXIT.OK;
+  },
+};
+
+export default command;

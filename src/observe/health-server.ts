@@ -1,0 +1,221 @@
+/**
+ * The optional local health and metrics endpoint (issue 5 "Operating it"; DESIGN.md §8). Off unless
+ * `http.listen` is configured, loopback by default (`parseListen` in src/config/load.ts).
+ *
+ *   GET /healthz   200 {"status":"ok",…} while a cycle succeeded within two reading intervals
+ *                  (`isHealthy`), else 503 {"status":"unhealthy","reason":…}: Docker's HEALTHCHECK
+ *                  and systemd watchdog scripts need only the status code
+ *   GET /metrics   the Prometheus text exposition (metrics.ts)
+ *   HEAD           the same headers without a body
+ *   other methods  405 with an Allow header; other paths 404
+ *
+ * Every request is untrusted: no request body is ever read (a request announcing one is answered
+ * and its connection closed), headers must arrive within a few seconds and stay small, and at most
+ * a handful of connections are served at once. A Pi Zero must not be kept busy by a stuck or
+ * hostile client. The endpoint has no authentication, which is why it binds loopback unless told
+ * otherwise; binding anything else is logged as a warning.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { SharebridgeError } from "../errors.js";
+import { type DaemonSnapshot, isHealthy } from "../sync/daemon-status.js";
+import type { Logger } from "./log.js";
+import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.js";
+
+export interface HealthServerOptions {
+  /** Where to listen; port 0 picks a free port (tests). */
+  readonly listen: { readonly host: string; readonly port: number };
+  /** The daemon's current facts; called once per request. */
+  readonly snapshot: () => DaemonSnapshot;
+  readonly log: Logger;
+}
+
+export interface HealthServer {
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  /** Stops listening and drops open connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Request headers must be complete within this time (slowloris). */
+const HEADERS_TIMEOUT_MS = 5_000;
+/** A whole request, likewise. */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** An idle keep-alive connection is closed after this. */
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** Request header bytes accepted (node's default is 16 KiB; a health probe sends a few hundred). */
+const MAX_HEADER_BYTES = 8 * 1024;
+/** Concurrent connections: a scraper and a health check need two. */
+const MAX_CONNECTIONS = 16;
+
+const ALLOWED_METHODS = "GET, HEAD";
+
+interface Reply {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+const json = (status: number, value: unknown): Reply => ({
+  status,
+  contentType: "application/json; charset=utf-8",
+  body: `${JSON.stringify(value)}\n`,
+});
+
+const text = (status: number, body: string): Reply => ({
+  status,
+  contentType: "text/plain; charset=utf-8",
+  body,
+});
+
+/** Whole seconds from `thenMs` to the snapshot's now, or null when unknown. */
+function ageSeconds(snapshot: DaemonSnapshot, thenMs: number | undefined): number | null {
+  return thenMs === undefined ? null : Math.round((snapshot.nowMs - thenMs) / 1000);
+}
+
+/** Why `isHealthy` said no, in words an operator acts on. */
+export function unhealthyReason(snapshot: DaemonSnapshot): string {
+  const limitS = 2 * snapshot.readingIntervalS;
+  const since = snapshot.lastSuccessAtMs;
+  const elapsedS = Math.round((snapshot.nowMs - (since ?? snapshot.startedAtMs)) / 1000);
+  const what =
+    since === undefined
+      ? `no sync cycle has succeeded in the ${elapsedS} s since the start`
+      : `the last successful sync cycle was ${elapsedS} s ago`;
+  const waiting = snapshot.waitingFor === undefined ? "" : `; waiting for ${snapshot.waitingFor}`;
+  const error = snapshot.lastCycle?.error === undefined ? "" : `; last error: ${snapshot.lastCycle.error}`;
+  return `${what} (limit ${limitS} s, two reading intervals)${waiting}${error}`.slice(0, 500);
+}
+
+/** The /healthz answer: a small JSON object, 200 or 503. */
+export function healthReply(snapshot: DaemonSnapshot): { status: 200 | 503; body: Record<string, unknown> } {
+  const common = {
+    phase: snapshot.phase,
+    serial: snapshot.serial ?? null,
+    lastSuccessAgeSeconds: ageSeconds(snapshot, snapshot.lastSuccessAtMs),
+    lastPostAgeSeconds: ageSeconds(snapshot, snapshot.lastPostUtcMs),
+    backlog: snapshot.backlog,
+  };
+  if (isHealthy(snapshot)) return { status: 200, body: { status: "ok", ...common } };
+  return { status: 503, body: { status: "unhealthy", reason: unhealthyReason(snapshot), ...common } };
+}
+
+/** The request target's path, without query or fragment; absolute-form targets are not served. */
+function pathOf(url: string | undefined): string {
+  const target = url ?? "";
+  const end = target.search(/[?#]/);
+  return end === -1 ? target : target.slice(0, end);
+}
+
+function route(request: IncomingMessage, snapshot: () => DaemonSnapshot): Reply {
+  const path = pathOf(request.url);
+  if (path !== "/healthz" && path !== "/metrics") return text(404, "not found: try /healthz or /metrics\n");
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    return { ...text(405, "method not allowed\n"), headers: { allow: ALLOWED_METHODS } };
+  }
+  const facts = snapshot();
+  if (path === "/metrics")
+    return { status: 200, contentType: METRICS_CONTENT_TYPE, body: renderMetrics(facts) };
+  const health = healthReply(facts);
+  return json(health.status, health.body);
+}
+
+/** A request that announces a body: it is never read, so the connection cannot be reused. */
+function announcesBody(request: IncomingMessage): boolean {
+  const length = request.headers["content-length"];
+  return request.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+}
+
+function answer(request: IncomingMessage, response: ServerResponse, reply: Reply): void {
+  const body = Buffer.from(reply.body, "utf8");
+  response.statusCode = reply.status;
+  response.setHeader("content-type", reply.contentType);
+  response.setHeader("content-length", body.length);
+  response.setHeader("cache-control", "no-store");
+  response.setHeader("x-content-type-options", "nosniff");
+  for (const [name, value] of Object.entries(reply.headers ?? {})) response.setHeader(name, value);
+  if (announcesBody(request)) response.setHeader("connection", "close");
+  response.end(request.method === "HEAD" ? undefined : body);
+  // Without this, node would read and discard the unread body to keep the connection usable.
+  if (announcesBody(request)) response.once("finish", () => request.socket.destroy());
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+/** Starts the endpoint; resolves once it listens. Listen failures are CONFIG_INVALID naming http.listen. */
+export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
+  const log = options.log.child({ component: "health" });
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (request, response) => {
+    let reply: Reply;
+    try {
+      reply = route(request, options.snapshot);
+    } catch (error) {
+      log.error({ err: error }, "health endpoint could not build its answer");
+      reply = text(500, "internal error\n");
+    }
+    answer(request, response, reply);
+  });
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.maxConnections = MAX_CONNECTIONS;
+  server.maxHeadersCount = 50;
+  server.on("clientError", (_error, socket) => {
+    // Malformed requests, oversized headers, timeouts: answer 400 when still possible, then drop.
+    if (socket.writable)
+      socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+    socket.destroy();
+  });
+
+  const { host, port } = options.listen;
+  await new Promise<void>((resolve, reject) => {
+    const refuse = (error: NodeJS.ErrnoException) => {
+      const errno = error.code ?? "error";
+      reject(
+        new SharebridgeError(
+          "CONFIG_INVALID",
+          `http.listen: cannot listen on ${host}:${port} (${errno})`,
+          {
+            key: "http.listen",
+            errno,
+            fix:
+              errno === "EADDRINUSE"
+                ? "another program uses that port: choose another one"
+                : "choose an address of this host and a port above 1023",
+          },
+          { cause: error },
+        ),
+      );
+    };
+    server.once("error", refuse);
+    server.listen(port, host, () => {
+      server.off("error", refuse);
+      resolve();
+    });
+  });
+  // Errors after listening (rare: e.g. EMFILE on accept) must not crash the daemon.
+  server.on("error", (error) => log.error({ err: error }, "health endpoint error"));
+
+  const bound = (server.address() as AddressInfo).port;
+  if (!isLoopback(host)) {
+    log.warn(
+      { host, port: bound },
+      "health and metrics endpoint listening beyond loopback; it has no authentication",
+    );
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    port: bound,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

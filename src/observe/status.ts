@@ -1,0 +1,265 @@
+/**
+ * `sharebridge status` (DESIGN.md §8: "receiver present, serial, battery, last reading and its age,
+ * last post and its age, backlog, clock offset, auth state"): the daemon's state file, read without
+ * repairing it (it belongs to the daemon), plus a quick probe of the receiver.
+ *
+ * The report is also the `--json` document. Its keys are stable (scripts rely on them); times are
+ * ISO 8601 UTC strings, ages whole seconds (negative when the time lies in the future), and a value
+ * that is not known is null, never absent:
+ *
+ *   now            ISO time of the report
+ *   stateFile      { path, state: "ok"|"absent"|"unreadable"|"corrupt", problem: string|null }
+ *   receiver       { present, device, serial, generation, productName, firmwareVersion,
+ *                    batteryPercent, batteryState, problem: string|null }   (the probe; null fields when absent)
+ *   serial         the receiver the following facts are about: the one answering, else the last synced
+ *   lastReading    { glucose (mg/dL), trend (name), at, ageSeconds } | null
+ *   lastPost       { at, ageSeconds } | null            (Share's last acknowledgement)
+ *   backlog        readings not yet on Share after the last cycle | null
+ *   clockOffset    { seconds (true UTC − receiver system clock), since } | null
+ *   auth           { state: "not-configured"|"never-logged-in"|"ok"|"credentials-rejected"|"locked-out"|
+ *                    "lockout-over", account, origin, since, until, reason }
+ *   lastCycle      { at, ageSeconds, outcome, error: string|null, backlog: number|null } | null
+ *   findings       [string]: what needs attention, in words, most important first; [] when all is well
+ *
+ * Nothing in it is a secret: no password, no session id (the state file holds none, state.ts).
+ */
+import { open } from "node:fs/promises";
+import { join } from "node:path";
+import type { Config } from "../config/schema.js";
+import { trendName } from "../share/trend.js";
+import { parseState, type ReceiverState, type SyncState, serialKey } from "../sync/state.js";
+import { type AuthState, summarizeAuth } from "./auth-state.js";
+import { type Logger, silentLogger } from "./log.js";
+import { type ProbeDevice, type ProbeOptions, probeReceiver } from "./receiver-probe.js";
+import { ageInWords, durationInWords, isoOrNull, isValidTime } from "./words.js";
+
+/** The state store's file name in the state directory (StateStore.open's default). */
+export const STATE_FILE_NAME = "state.json";
+/** The store refuses bigger files (state-store.ts); reading more here would only cost memory. */
+const MAX_STATE_BYTES = 1024 * 1024;
+
+export type StateFileState = "ok" | "absent" | "unreadable" | "corrupt";
+
+export interface StatusReport {
+  readonly now: string;
+  readonly stateFile: {
+    readonly path: string;
+    readonly state: StateFileState;
+    readonly problem: string | null;
+  };
+  readonly receiver: {
+    readonly present: boolean;
+    readonly device: string | null;
+    readonly serial: string | null;
+    readonly generation: string | null;
+    readonly productName: string | null;
+    readonly firmwareVersion: string | null;
+    readonly batteryPercent: number | null;
+    readonly batteryState: string | null;
+    readonly problem: string | null;
+  };
+  readonly serial: string | null;
+  readonly lastReading: {
+    readonly glucose: number;
+    readonly trend: string;
+    readonly at: string;
+    readonly ageSeconds: number;
+  } | null;
+  readonly lastPost: { readonly at: string; readonly ageSeconds: number } | null;
+  readonly backlog: number | null;
+  readonly clockOffset: { readonly seconds: number; readonly since: string | null } | null;
+  readonly auth: {
+    readonly state: AuthState;
+    readonly account: string | null;
+    readonly origin: string | null;
+    readonly since: string | null;
+    readonly until: string | null;
+    readonly reason: string | null;
+  };
+  readonly lastCycle: {
+    readonly at: string;
+    readonly ageSeconds: number;
+    readonly outcome: string;
+    readonly error: string | null;
+    readonly backlog: number | null;
+  } | null;
+  readonly findings: readonly string[];
+}
+
+export interface StatusOptions {
+  readonly config: Config;
+  /** The configured receiver, ready to open (the CLI builds it from `--device`/`device`). */
+  readonly device: ProbeDevice;
+  readonly now?: () => number;
+  readonly probe?: ProbeOptions;
+  readonly log?: Logger;
+}
+
+type StateRead =
+  | { readonly state: "ok"; readonly document: SyncState }
+  | { readonly state: Exclude<StateFileState, "ok">; readonly problem: string | null };
+
+/** Reads and validates the state file without touching it (no set-aside, no rewrite). */
+export async function readStateForStatus(path: string): Promise<StateRead> {
+  let text: string;
+  try {
+    const handle = await open(path, "r");
+    try {
+      const { size } = await handle.stat();
+      if (size > MAX_STATE_BYTES)
+        return { state: "corrupt", problem: `larger than ${MAX_STATE_BYTES} bytes` };
+      text = await handle.readFile("utf8");
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code ?? "error";
+    if (errno === "ENOENT") return { state: "absent", problem: null };
+    return { state: "unreadable", problem: `cannot read it (${errno})` };
+  }
+  try {
+    return { state: "ok", document: parseState(JSON.parse(text)) };
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return { state: "corrupt", problem: why.slice(0, 200) };
+  }
+}
+
+const ageSeconds = (thenMs: number, nowMs: number) => Math.round((nowMs - thenMs) / 1000);
+
+function readingFacts(receiver: ReceiverState | undefined, nowMs: number) {
+  const reading = receiver?.lastReading;
+  const post = receiver?.lastPostUtcMs;
+  const offset = receiver?.heldOffset;
+  return {
+    lastReading:
+      reading !== undefined && isValidTime(reading.utcMs)
+        ? {
+            glucose: reading.glucose,
+            trend: trendName(reading.trend),
+            at: new Date(reading.utcMs).toISOString(),
+            ageSeconds: ageSeconds(reading.utcMs, nowMs),
+          }
+        : null,
+    lastPost:
+      post !== undefined && isValidTime(post)
+        ? { at: new Date(post).toISOString(), ageSeconds: ageSeconds(post, nowMs) }
+        : null,
+    clockOffset:
+      offset === undefined ? null : { seconds: offset.offsetSeconds, since: isoOrNull(offset.sinceUtcMs) },
+  };
+}
+
+export async function collectStatus(options: StatusOptions): Promise<StatusReport> {
+  const now = options.now ?? Date.now;
+  const path = join(options.config.stateDir, STATE_FILE_NAME);
+  const [stateRead, probe] = await Promise.all([
+    readStateForStatus(path),
+    probeReceiver(options.device, { log: options.log ?? silentLogger, ...options.probe }),
+  ]);
+  const nowMs = now();
+  const state = stateRead.state === "ok" ? stateRead.document : undefined;
+  const serial = probe.serial ?? state?.lastSerial ?? null;
+  const facts = readingFacts(serial === null ? undefined : state?.receivers[serialKey(serial)], nowMs);
+  const auth = summarizeAuth(options.config, state, nowMs);
+  const cycle = state?.lastCycle;
+
+  const report: Omit<StatusReport, "findings"> = {
+    now: new Date(nowMs).toISOString(),
+    stateFile: {
+      path,
+      state: stateRead.state,
+      problem: stateRead.state === "ok" ? null : stateRead.problem,
+    },
+    receiver: {
+      present: probe.present,
+      device: probe.device,
+      serial: probe.serial,
+      generation: probe.generation,
+      productName: probe.productName,
+      firmwareVersion: probe.firmwareVersion,
+      batteryPercent: probe.batteryPercent,
+      batteryState: probe.batteryState,
+      problem: probe.error === null ? null : `${probe.error.message} [${probe.error.code}]`,
+    },
+    serial,
+    ...facts,
+    backlog: cycle?.backlog ?? null,
+    auth: {
+      state: auth.state,
+      account: auth.account,
+      origin: auth.origin,
+      since: isoOrNull(auth.sinceMs ?? undefined),
+      until: isoOrNull(auth.untilMs ?? undefined),
+      reason: auth.reason,
+    },
+    lastCycle:
+      cycle !== undefined && isValidTime(cycle.atMs)
+        ? {
+            at: new Date(cycle.atMs).toISOString(),
+            ageSeconds: ageSeconds(cycle.atMs, nowMs),
+            outcome: cycle.outcome,
+            error: cycle.error ?? null,
+            backlog: cycle.backlog ?? null,
+          }
+        : null,
+  };
+  return { ...report, findings: findingsOf(report, state, options.config.readingIntervalS, nowMs) };
+}
+
+/** What needs attention, most important first. */
+function findingsOf(
+  report: Omit<StatusReport, "findings">,
+  state: SyncState | undefined,
+  readingIntervalS: number,
+  nowMs: number,
+): string[] {
+  const findings: string[] = [];
+  const { stateFile, receiver, auth, lastCycle, lastPost, backlog } = report;
+  if (!receiver.present) {
+    findings.push(`no receiver answered: ${receiver.problem ?? "unknown reason"}`);
+  } else if (state?.lastSerial !== undefined && receiver.serial !== null) {
+    if (serialKey(receiver.serial) !== serialKey(state.lastSerial)) {
+      findings.push(
+        `the receiver plugged in (${receiver.serial}) is not the one last synced (${state.lastSerial}); the next sync starts a new history for it`,
+      );
+    }
+  }
+  if (stateFile.state === "unreadable") {
+    findings.push(
+      `the state file ${stateFile.path} is unreadable (${stateFile.problem}): run status as the service's user, or with sudo`,
+    );
+  } else if (stateFile.state === "corrupt") {
+    findings.push(
+      `the state file ${stateFile.path} is corrupt (${stateFile.problem}): the daemon will keep a copy and start from a safe default`,
+    );
+  } else if (stateFile.state === "absent") {
+    findings.push(`no state file at ${stateFile.path} yet: no sync has completed with this state directory`);
+  }
+  if (auth.state === "credentials-rejected") {
+    findings.push(
+      "Share refused the credentials: fix the username, password or region, then run `sharebridge share login` (nothing is retried until then)",
+    );
+  } else if (auth.state === "locked-out") {
+    findings.push(
+      "Share locked the account after failed logins: no login is attempted until the lockout ends",
+    );
+  }
+  const intervalMs = readingIntervalS * 1000;
+  if (lastCycle !== null) {
+    const ageMs = lastCycle.ageSeconds * 1000;
+    if (lastCycle.error !== null)
+      findings.push(`the last cycle ended with "${lastCycle.outcome}": ${lastCycle.error}`);
+    if (ageMs > 2 * intervalMs) {
+      findings.push(
+        `no sync cycle for ${durationInWords(lastCycle.ageSeconds)}: is the daemon (\`sharebridge run\`) running?`,
+      );
+    }
+  }
+  if (backlog !== null && backlog > 0) {
+    const since =
+      lastPost === null ? "nothing posted yet" : `last post ${ageInWords(Date.parse(lastPost.at), nowMs)}`;
+    findings.push(`${backlog} reading${backlog === 1 ? "" : "s"} not yet on Share (${since})`);
+  }
+  return findings;
+}
