@@ -10,7 +10,7 @@
  *
  * Exit codes:
  *   0    no check failed (warnings allowed)
- *   7    at least one check failed (DOCTOR_EXIT.CHECKS_FAILED; the output says which and how to fix it)
+ *   8    at least one check failed (DOCTOR_EXIT.CHECKS_FAILED; the output says which and how to fix it)
  *   2    wrong command line or invalid configuration (doctor could not start)
  *   130  interrupted
  */
@@ -26,7 +26,7 @@ import { EXIT } from "./exit-codes.js";
 export const DOCTOR_EXIT = {
   OK: EXIT.OK,
   /** At least one check failed. Distinct from every code `sync` and `run` use (README, exit codes). */
-  CHECKS_FAILED: 7,
+  CHECKS_FAILED: 8,
 } as const;
 
 /** The command, over a given environment (tests pass a fake file system, commands and user). */

@@ -28,6 +28,8 @@ export interface HealthServerOptions {
   /** The daemon's current facts; called once per request. */
   readonly snapshot: () => DaemonSnapshot;
   readonly log: Logger;
+  /** Time allowed for a request's headers, ms. Default 5000; tests shorten it. */
+  readonly headersTimeoutMs?: number;
 }
 
 export interface HealthServer {
@@ -148,25 +150,35 @@ function isLoopback(host: string): boolean {
 /** Starts the endpoint; resolves once it listens. Listen failures are CONFIG_INVALID naming http.listen. */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const log = options.log.child({ component: "health" });
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (request, response) => {
-    let reply: Reply;
-    try {
-      reply = route(request, options.snapshot);
-    } catch (error) {
-      log.error({ err: error }, "health endpoint could not build its answer");
-      reply = text(500, "internal error\n");
-    }
-    answer(request, response, reply);
-  });
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  const headersTimeoutMs = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  // node enforces the timeouts below only at each connectionsCheckingInterval (default 30 s).
+  const server = createServer(
+    { maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs) },
+    (request, response) => {
+      let reply: Reply;
+      try {
+        reply = route(request, options.snapshot);
+      } catch (error) {
+        log.error({ err: error }, "health endpoint could not build its answer");
+        reply = text(500, "internal error\n");
+      }
+      answer(request, response, reply);
+    },
+  );
+  server.headersTimeout = headersTimeoutMs;
+  server.requestTimeout = Math.max(REQUEST_TIMEOUT_MS, headersTimeoutMs);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.maxConnections = MAX_CONNECTIONS;
   server.maxHeadersCount = 50;
-  server.on("clientError", (_error, socket) => {
-    // Malformed requests, oversized headers, timeouts: answer 400 when still possible, then drop.
-    if (socket.writable)
-      socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    // Malformed requests, oversized headers, slow headers: answer when still possible, then drop.
+    const status =
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? "431 Request Header Fields Too Large"
+        : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? "408 Request Timeout"
+          : "400 Bad Request";
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     socket.destroy();
   });
 
