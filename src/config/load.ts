@@ -9,7 +9,7 @@
  * Environment variables (the complete list, documented in the README):
  *   SHAREBRIDGE_CONFIG, SHAREBRIDGE_DEVICE, SHAREBRIDGE_STATE_DIR, SHAREBRIDGE_LOG_LEVEL,
  *   SHAREBRIDGE_SHARE_REGION, SHAREBRIDGE_SHARE_SERVER, SHAREBRIDGE_SHARE_USERNAME,
- *   SHAREBRIDGE_PASSWORD_FILE; and from systemd: STATE_DIRECTORY (the state directory's default),
+ *   SHAREBRIDGE_PASSWORD_FILE, SHAREBRIDGE_HTTP_LISTEN; and from systemd: STATE_DIRECTORY (the state directory's default),
  *   CREDENTIALS_DIRECTORY (where LoadCredential= puts the password).
  *
  * The password is never in the configuration: it is read from share.passwordFile, else
@@ -127,6 +127,8 @@ function environmentLayer(env: Readonly<Record<string, string | undefined>>): Co
   set(share, "username", "SHAREBRIDGE_SHARE_USERNAME");
   set(share, "passwordFile", "SHAREBRIDGE_PASSWORD_FILE");
   if (Object.keys(share).length > 0) document["share"] = share;
+  const listen = env["SHAREBRIDGE_HTTP_LISTEN"];
+  if (listen !== undefined && listen !== "") document["http"] = { listen };
   const level = env["SHAREBRIDGE_LOG_LEVEL"];
   if (level !== undefined && level !== "") document["log"] = { level };
   return parseLayer("environment", document);

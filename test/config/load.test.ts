@@ -65,6 +65,7 @@ describe("configuration", () => {
       env: {
         SHAREBRIDGE_DEVICE: "tcp://10.0.0.2:3333",
         SHAREBRIDGE_SHARE_USERNAME: "env-user",
+        SHAREBRIDGE_HTTP_LISTEN: "0.0.0.0:9477",
         STATE_DIRECTORY: "/var/lib/sharebridge",
       },
       flags: { share: { server: "http://127.0.0.1:8080" }, readingIntervalS: 5 },
@@ -81,7 +82,7 @@ describe("configuration", () => {
       passwordFile: "/etc/pw",
       replaceReceiver: false,
     });
-    expect(config.http.listen).toBe("127.0.0.1:9477");
+    expect(config.http.listen).toBe("0.0.0.0:9477");
   });
 
   it("reads $SHAREBRIDGE_CONFIG and the default file", async () => {
