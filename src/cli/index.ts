@@ -15,6 +15,7 @@ type Loader = () => Promise<{ default: Command }>;
 /** Command words → module. Add one line per command; keep the DESIGN.md names. */
 export const COMMANDS: Readonly<Record<string, Loader>> = {
   run: () => import("./run.js"),
+  demo: () => import("./demo.js"),
   sync: () => import("./sync.js"),
   status: () => import("./status.js"),
   doctor: () => import("./doctor.js"),

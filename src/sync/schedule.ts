@@ -4,8 +4,10 @@
  * the receiver or Share is unavailable.
  */
 
-/** Seconds after a reading is due before reading it: the receiver stores it a few seconds late. */
-export const DUE_MARGIN_S = 20;
+/** Seconds after a reading is due before reading it: the receiver stores it a moment late. */
+export const DUE_MARGIN_S = 5;
+/** While a reading is overdue by less than this, look again soon: it is most likely seconds late. */
+export const SOON_WINDOW_S = 120;
 
 export interface WakeInput {
   readonly nowMs: number;
@@ -15,20 +17,25 @@ export interface WakeInput {
 }
 
 /**
- * The next wake-up: lastReading + interval + margin when that is still ahead; when the reading is
- * already overdue (sensor warm-up, signal loss), every fifth of an interval, so a late reading is
- * picked up within a minute; never later than one interval plus the margin from now.
+ * The next wake-up, for freshness (followers should see a reading within seconds):
+ * - the next reading is due at lastReading + interval: wake a few seconds after that;
+ * - it is overdue by less than two minutes: look again every tenth of an interval (10 s at the
+ *   receiver's 5-minute cadence), since it is most likely only late;
+ * - it is overdue for longer (sensor warm-up, signal loss, no sensor): every fifth of an interval
+ *   (at most a minute), so a reading that does come is still picked up within a minute;
+ * - never later than one interval plus the margin from now (a reading stamped in the future, i.e.
+ *   clock trouble, must not put the daemon to sleep for long).
  */
 export function nextWakeMs({ nowMs, lastReadingUtcMs, readingIntervalS }: WakeInput): number {
   const intervalMs = readingIntervalS * 1000;
-  const marginMs = Math.min(DUE_MARGIN_S * 1000, intervalMs / 4);
-  const fallback = nowMs + Math.max(1000, Math.min(60_000, intervalMs / 5));
-  if (lastReadingUtcMs === undefined) return fallback;
-  let due = lastReadingUtcMs + intervalMs + marginMs;
-  if (due <= nowMs) return fallback;
-  // A reading stamped in the future (clock trouble) must not put the daemon to sleep for long.
-  due = Math.min(due, nowMs + intervalMs + marginMs);
-  return due;
+  const marginMs = Math.min(DUE_MARGIN_S * 1000, intervalMs / 10);
+  const clamp = (ms: number, low: number, high: number) => Math.min(high, Math.max(low, ms));
+  const rarely = nowMs + clamp(intervalMs / 5, 250, 60_000);
+  if (lastReadingUtcMs === undefined) return rarely;
+  const dueMs = lastReadingUtcMs + intervalMs;
+  if (dueMs + marginMs > nowMs) return Math.min(dueMs + marginMs, nowMs + intervalMs + marginMs);
+  if (nowMs - dueMs < SOON_WINDOW_S * 1000) return nowMs + clamp(intervalMs / 10, 250, 10_000);
+  return rarely;
 }
 
 /**

@@ -1,0 +1,221 @@
+/**
+ * `sharebridge demo`: the real pipeline end to end on a machine with no receiver and no Dexcom
+ * account (DESIGN.md §9):
+ *
+ *   receiver emulator (live, TCP on loopback) ─► sharebridge daemon (real link, decoder, clock model,
+ *   state in a temporary directory) ─► Share emulator (loopback HTTP) ─► the Share read call ─► chart
+ *
+ * It runs the daemon for `--seconds`, reads the posted readings back as a follower's app would, and
+ * prints a chart of the last hours and a summary: readings on the receiver, posted, read back, and
+ * the lag from a reading being written to Share storing it.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Config } from "../config/schema.js";
+import { createReceiverEmulator, PROFILE_IDS, type ProfileId } from "../emulator/receiver/index.js";
+import { startShareEmulator } from "../emulator/share/index.js";
+import { SharebridgeError } from "../errors.js";
+import { createLogger } from "../observe/log.js";
+import { tcpOpener } from "../receiver/transports/tcp.js";
+import { ShareClient } from "../share/client.js";
+import { createShareSettings, INTERACTIVE_RETRY } from "../share/settings.js";
+import { Daemon } from "../sync/daemon.js";
+import { openReceiverSession } from "../sync/receiver-session.js";
+import { ShareAccess } from "../sync/share-access.js";
+import { SYNC_STATE_SCHEMA } from "../sync/state.js";
+import { StateStore } from "../sync/state-store.js";
+import type { Command } from "./command.js";
+import { EXIT } from "./exit-codes.js";
+import { renderGlucoseChart } from "./glucose-chart.js";
+
+const ACCOUNT = "demo";
+const PASSWORD = "demo-password";
+
+function integer(value: unknown, name: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === "string" && /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new SharebridgeError("USAGE", `--${name} must be a whole number from ${min} to ${max}`, {
+      option: name,
+    });
+  }
+  return n;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+const command: Command = {
+  summary: "Run the whole pipeline against the built-in emulators and show what followers would see",
+  usage: `[--seconds S] [--interval S] [--profile ${PROFILE_IDS.join("|")}] [--hours H]
+
+  --seconds S     how long the daemon runs (default 20)
+  --interval S    seconds between the emulated receiver's live readings (default 2; a real one: 300)
+  --profile P     the emulated receiver (default g5)
+  --hours H       hours of history shown in the chart (default 3)`,
+  options: {
+    seconds: { type: "string" },
+    interval: { type: "string" },
+    profile: { type: "string" },
+    hours: { type: "string" },
+  },
+  async run(context) {
+    const seconds = integer(context.values["seconds"], "seconds", 3, 3600, 20);
+    const intervalS = integer(context.values["interval"], "interval", 1, 300, 2);
+    const hours = integer(context.values["hours"], "hours", 1, 24, 3);
+    const profile = (context.values["profile"] ?? "g5") as ProfileId;
+    if (!PROFILE_IDS.includes(profile)) {
+      throw new SharebridgeError("USAGE", `--profile must be one of ${PROFILE_IDS.join(", ")}`, {
+        option: "profile",
+      });
+    }
+    const out = (line: string) => context.stdout.write(`${line}\n`);
+    // The demo's own lines tell the story; the daemon only speaks up for warnings.
+    const log = createLogger({ level: "warn", destination: context.stderr as never });
+    const dir = await mkdtemp(join(tmpdir(), "sharebridge-demo-"));
+    const receiver = createReceiverEmulator({ profile, days: 2, live: { intervalS }, log });
+    const share = await startShareEmulator({ accounts: [{ name: ACCOUNT, password: PASSWORD }], log });
+    const cleanup: (() => Promise<unknown>)[] = [
+      () => rm(dir, { recursive: true, force: true }),
+      () => receiver.close(),
+      () => share.close(),
+    ];
+    try {
+      const listener = await receiver.listenTcp("127.0.0.1", 0);
+      const device = `tcp://127.0.0.1:${listener.port}`;
+      await writeFile(join(dir, "password"), `${PASSWORD}\n`, { mode: 0o600 });
+      out(
+        `sharebridge demo: a ${profile} receiver emulator with a new reading every ${intervalS} s (${device}),`,
+      );
+      out(`the sharebridge daemon, and a Share emulator (${share.url("us")}), all on this machine.`);
+      out(`Running the daemon for ${seconds} s…`);
+
+      const config: Config = {
+        device,
+        stateDir: join(dir, "state"),
+        readingIntervalS: intervalS,
+        backfillHours: 24,
+        // The emulators run on this machine's clock: it is the true time here.
+        clock: { mode: "corrected", assumeSynchronized: true },
+        share: {
+          region: undefined,
+          server: share.url("us"),
+          username: ACCOUNT,
+          passwordFile: join(dir, "password"),
+          replaceReceiver: false,
+        },
+        http: { listen: null },
+        log: { level: "warn" },
+      };
+      const store = await StateStore.open(config.stateDir, SYNC_STATE_SCHEMA, { log });
+      const access = await ShareAccess.create({
+        config,
+        store,
+        log,
+        now: Date.now,
+        retry: INTERACTIVE_RETRY,
+      });
+      cleanup.unshift(() => access.close());
+      const daemon = new Daemon({
+        mode: "corrected",
+        backfillHours: config.backfillHours,
+        readingIntervalS: intervalS,
+        store,
+        openReceiver: () => openReceiverSession(tcpOpener("127.0.0.1", listener.port), { log }),
+        share: access,
+        hostSync: async () => ({
+          synchronised: true,
+          source: "demo",
+          detail: "the emulators share this clock",
+        }),
+        log,
+      });
+
+      // Watch Share's storage: when each reading arrives there, for the lag figures.
+      const firstSeen = new Map<number, number>();
+      let announced = 0;
+      const watch = setInterval(() => {
+        const now = Date.now();
+        for (const egv of share.account(ACCOUNT).egvs)
+          if (!firstSeen.has(egv.wtMs)) firstSeen.set(egv.wtMs, now);
+        if (firstSeen.size !== announced) {
+          out(`  Share now holds ${firstSeen.size} readings`);
+          announced = firstSeen.size;
+        }
+      }, 50);
+      const controller = new AbortController();
+      const stopOnSignal = () => controller.abort();
+      context.signal.addEventListener("abort", stopOnSignal, { once: true });
+      const startedAt = Date.now();
+      const timer = setTimeout(() => controller.abort(), seconds * 1000);
+      await daemon.run(controller.signal);
+      clearTimeout(timer);
+      clearInterval(watch);
+      context.signal.removeEventListener("abort", stopOnSignal);
+
+      // Read back as a follower's app does.
+      const client = new ShareClient({
+        settings: createShareSettings({
+          server: share.url("us"),
+          username: ACCOUNT,
+          password: PASSWORD,
+          retry: INTERACTIVE_RETRY,
+        }),
+        log,
+      });
+      cleanup.unshift(() => client.close());
+      const { readings } = await client.readLatestGlucose({ minutes: hours * 60, maxCount: 288 });
+      const now = Date.now();
+      out("");
+      out(`The last ${hours} hours as a follower sees them (ReadPublisherLatestGlucoseValues):`);
+      out(
+        renderGlucoseChart(
+          readings.map((r) => ({ tMs: r.wtMs, mgdl: r.glucose })),
+          {
+            fromMs: now - hours * 3_600_000,
+            toMs: now,
+            width: 64,
+            height: 12,
+            formatTime: (ms) => new Date(ms).toTimeString().slice(0, 5),
+          },
+        ).trimEnd(),
+      );
+
+      const model = receiver.model.partitions[4]?.records ?? [];
+      const onReceiver = model.filter((r) => "glucose" in r && !r.displayOnly && r.special === null).length;
+      const posted = share.account(ACCOUNT).egvs.length;
+      const live = [...firstSeen.entries()].filter(([wtMs]) => wtMs >= startedAt);
+      const lags = live.map(([wtMs, seenMs]) => (seenMs - wtMs) / 1000);
+      const snapshot = daemon.snapshot();
+      out("");
+      out("Summary");
+      out(`  readings on the receiver (2 days)      ${onReceiver}`);
+      out(`  posted to Share (24 h backfill + live) ${posted}`);
+      out(
+        `  read back (last ${hours} h)${" ".repeat(Math.max(1, 20 - String(hours).length))}${readings.length}`,
+      );
+      out(`  live readings during the demo          ${live.length}`);
+      out(
+        lags.length === 0
+          ? "  lag, reading written → stored on Share   (no live reading in this run)"
+          : `  lag, reading written → stored on Share median ${median(lags).toFixed(1)} s, max ${Math.max(...lags).toFixed(1)} s`,
+      );
+      out(
+        `  daemon cycles                          ${Object.entries(snapshot.cycles)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(", ")}`,
+      );
+      return posted > 0 && readings.length > 0 ? EXIT.OK : EXIT.INTERNAL;
+    } finally {
+      for (const step of cleanup) await step().catch(() => undefined);
+    }
+  },
+};
+
+export default command;
