@@ -1,0 +1,42 @@
+/** Running one doctor check, or all of them, against a fake environment. */
+import type { Config } from "../../../src/config/schema.js";
+import type {
+  Check,
+  CheckOutcome,
+  DoctorEnvironment,
+  DoctorFacts,
+} from "../../../src/observe/doctor/types.js";
+import { silentLogger } from "../../../src/observe/log.js";
+
+export function testConfig(
+  change: Partial<Omit<Config, "share">> & { share?: Partial<Config["share"]> } = {},
+): Config {
+  const { share, ...rest } = change;
+  return {
+    device: "auto",
+    stateDir: "/nonexistent/state",
+    readingIntervalS: 300,
+    backfillHours: 24,
+    clock: { mode: "corrected", assumeSynchronized: false },
+    http: { listen: null },
+    log: { level: "info" },
+    ...rest,
+    share: {
+      region: undefined,
+      server: undefined,
+      username: undefined,
+      passwordFile: undefined,
+      replaceReceiver: false,
+      ...share,
+    },
+  };
+}
+
+export async function runCheck(
+  check: Check,
+  config: Config,
+  env: DoctorEnvironment,
+  facts: DoctorFacts = {},
+): Promise<CheckOutcome> {
+  return check.run({ config, env, facts, log: silentLogger, signal: new AbortController().signal });
+}
