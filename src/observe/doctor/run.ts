@@ -62,7 +62,7 @@ async function runOne(check: Check, context: CheckContext, deadlineMs: number): 
       () =>
         resolve({
           status: "fail",
-          finding: `did not finish within ${Math.round(deadlineMs / 1000)} s`,
+          finding: `did not finish within ${deadlineMs < 1000 ? `${deadlineMs} ms` : `${Math.round(deadlineMs / 1000)} s`}`,
           fix: "run doctor again; if it hangs again, run it with --log-level debug and report the output",
         }),
       deadlineMs,
