@@ -35,6 +35,11 @@ export interface ReceiverProbe {
   readonly batteryPercent: number | null;
   /** charging, not-charging, ntc-fault, bad-battery; null when unknown. */
   readonly batteryState: string | null;
+  /**
+   * The port exists but another program holds it: serialport locks the tty, so while the daemon is
+   * connected a second open is refused. Normally that other program is the running daemon.
+   */
+  readonly inUse: boolean;
   /** Why it is not present (or what else went wrong), with the error code. */
   readonly error: { readonly code: string; readonly message: string } | null;
 }
@@ -47,7 +52,7 @@ export interface ProbeOptions {
   readonly log?: Logger;
 }
 
-const EMPTY: Omit<ReceiverProbe, "error"> = {
+const EMPTY: Omit<ReceiverProbe, "error" | "inUse"> = {
   present: false,
   device: null,
   serial: null,
@@ -66,6 +71,9 @@ async function optional<T>(read: () => Promise<T>): Promise<T | null> {
     return null;
   }
 }
+
+/** serialport's words for a tty locked by another process (flock EWOULDBLOCK), or EBUSY. */
+const IN_USE = /cannot lock port|resource temporarily unavailable|resource busy|EBUSY/i;
 
 function errorOf(error: unknown): { code: string; message: string } {
   const typed = asSharebridgeError(error);
@@ -100,6 +108,7 @@ export async function probeReceiver(device: ProbeDevice, options: ProbeOptions =
       firmwareVersion: identity.firmwareVersion,
       batteryPercent: level !== null && level >= 0 && level <= 100 ? level : null,
       batteryState: state === null ? null : (BATTERY_STATES[state as keyof typeof BATTERY_STATES] ?? null),
+      inUse: false,
       error: null,
     };
   };
@@ -119,7 +128,9 @@ export async function probeReceiver(device: ProbeDevice, options: ProbeOptions =
     return await Promise.race([work(), deadline]);
   } catch (error) {
     if (!isSharebridgeError(error)) log.debug({ err: error }, "receiver probe failed");
-    return { ...EMPTY, device: description, error: errorOf(error) };
+    const failure = errorOf(error);
+    const inUse = failure.code === "DEVICE_OPEN_FAILED" && IN_USE.test(failure.message);
+    return { ...EMPTY, device: description, inUse, error: failure };
   } finally {
     clearTimeout(timer);
     // Closing makes a request still in flight reject at once; the port is released before returning.

@@ -18,7 +18,7 @@ function receiverLine(report: StatusReport): string {
   const r = report.receiver;
   if (!r.present) {
     const last = report.serial === null ? "" : ` (last synced: ${report.serial})`;
-    return `not answering${last}`;
+    return r.inUse ? `in use by another program, normally the running daemon${last}` : `not answering${last}`;
   }
   const firmware =
     r.firmwareVersion === null || r.firmwareVersion === "" ? "" : `, firmware ${r.firmwareVersion}`;

@@ -9,13 +9,14 @@
  *
  *   now            ISO time of the report
  *   stateFile      { path, state: "ok"|"absent"|"unreadable"|"corrupt", problem: string|null }
- *   receiver       { present, device, serial, generation, productName, firmwareVersion,
- *                    batteryPercent, batteryState, problem: string|null }   (the probe; null fields when absent)
+ *   receiver       { present, inUse, device, serial, generation, productName, firmwareVersion,
+ *                    batteryPercent, batteryState, problem: string|null }   (the probe; null fields when
+ *                    absent; inUse: another program, normally the running daemon, holds the port)
  *   serial         the receiver the following facts are about: the one answering, else the last synced
  *   lastReading    { glucose (mg/dL), trend (name), at, ageSeconds } | null
  *   lastPost       { at, ageSeconds } | null            (Share's last acknowledgement)
- *   backlog        readings not yet on Share after the last cycle | null
  *   clockOffset    { seconds (true UTC − receiver system clock), since } | null
+ *   backlog        readings not yet on Share after the last cycle | null
  *   auth           { state: "not-configured"|"never-logged-in"|"ok"|"credentials-rejected"|"locked-out"|
  *                    "lockout-over", account, origin, since, until, reason }
  *   lastCycle      { at, ageSeconds, outcome, error: string|null, backlog: number|null } | null
@@ -49,6 +50,7 @@ export interface StatusReport {
   };
   readonly receiver: {
     readonly present: boolean;
+    readonly inUse: boolean;
     readonly device: string | null;
     readonly serial: string | null;
     readonly generation: string | null;
@@ -173,6 +175,7 @@ export async function collectStatus(options: StatusOptions): Promise<StatusRepor
     },
     receiver: {
       present: probe.present,
+      inUse: probe.inUse,
       device: probe.device,
       serial: probe.serial,
       generation: probe.generation,
@@ -216,7 +219,16 @@ function findingsOf(
 ): string[] {
   const findings: string[] = [];
   const { stateFile, receiver, auth, lastCycle, lastPost, backlog } = report;
-  if (!receiver.present) {
+  const intervalMs = readingIntervalS * 1000;
+  const daemonActive = lastCycle !== null && lastCycle.ageSeconds * 1000 <= 2 * intervalMs;
+  if (receiver.inUse) {
+    // The daemon holds the port while it runs: expected, unless it has not completed a cycle lately.
+    if (!daemonActive) {
+      findings.push(
+        `the receiver's port is held by another program, and no sync cycle completed lately: ${receiver.problem ?? ""}`,
+      );
+    }
+  } else if (!receiver.present) {
     findings.push(`no receiver answered: ${receiver.problem ?? "unknown reason"}`);
   } else if (state?.lastSerial !== undefined && receiver.serial !== null) {
     if (serialKey(receiver.serial) !== serialKey(state.lastSerial)) {
@@ -245,7 +257,6 @@ function findingsOf(
       "Share locked the account after failed logins: no login is attempted until the lockout ends",
     );
   }
-  const intervalMs = readingIntervalS * 1000;
   if (lastCycle !== null) {
     const ageMs = lastCycle.ageSeconds * 1000;
     if (lastCycle.error !== null)

@@ -96,6 +96,7 @@ State file    ${dir}/state.json
       stateFile: { path: join(dir, "state.json"), state: "ok", problem: null },
       receiver: {
         present: true,
+        inUse: false,
         device: "emulator:g4",
         serial: SERIAL,
         generation: "G4",
@@ -146,6 +147,7 @@ State file    ${dir}/state.json
     const report = await collect(config(dir), missing);
     expect(report.receiver).toEqual({
       present: false,
+      inUse: false,
       device: null,
       serial: null,
       generation: null,
@@ -169,6 +171,33 @@ State file    ${dir}/state.json
     expect(text).toContain(
       'Needs attention:\n  - no receiver answered: no Dexcom receiver (USB 22a3:0047) is connected [DEVICE_NOT_FOUND]\n  - the last cycle ended with "receiver-error": no receiver\n',
     );
+  });
+
+  it("a port held by the running daemon is expected, not a problem, while cycles complete", async () => {
+    const held: ProbeDevice = {
+      opener: async () => {
+        throw new SharebridgeError(
+          "DEVICE_OPEN_FAILED",
+          "cannot open /dev/ttyACM0: Error Resource temporarily unavailable Cannot lock port",
+          {},
+        );
+      },
+      release: async () => undefined,
+    };
+    await write(stateDocument());
+    const running = await collect(config(dir), held);
+    expect(running.receiver).toMatchObject({ present: false, inUse: true });
+    expect(formatStatus(running).split("\n")[0]).toBe(
+      `Receiver      in use by another program, normally the running daemon (last synced: ${SERIAL})`,
+    );
+    expect(running.findings).toEqual([]);
+
+    await write(stateDocument({ lastCycle: { atMs: T - 3_600_000, outcome: "posted", backlog: 0 } }));
+    const stale = await collect(config(dir), held);
+    expect(stale.findings).toEqual([
+      "the receiver's port is held by another program, and no sync cycle completed lately: cannot open /dev/ttyACM0: Error Resource temporarily unavailable Cannot lock port [DEVICE_OPEN_FAILED]",
+      "no sync cycle for 1 h: is the daemon (`sharebridge run`) running?",
+    ]);
   });
 
   it("a silent device costs at most the probe's deadline, never a hang", async () => {
