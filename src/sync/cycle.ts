@@ -48,6 +48,13 @@ export interface ReceiverSession {
   readonly receiver: ReceiverApi;
   readonly reader: IncrementalReader;
   readonly serial: string;
+  /**
+   * Throws (a receiver error, so the caller reconnects) when the receiver answering now is not the
+   * one `serial` names. The link reopens its port by itself after an unplug or a TCP reconnect, and
+   * whatever is plugged in by then answers: without this check a swapped receiver's readings would
+   * go out under the old serial. Sessions whose link cannot reopen may omit it.
+   */
+  readonly confirmIdentity?: () => Promise<void>;
 }
 
 export interface CycleOptions {
@@ -207,6 +214,8 @@ export async function runCycle(
     backfillLimit: backfillLimit(options),
     onProgress: options.onProgress,
   });
+  // Before anything read is saved or posted: still the receiver whose serial this session holds?
+  await session.confirmIdentity?.();
   for (const discontinuity of read.discontinuities) {
     log.warn({ discontinuity }, `receiver history discontinuity: ${discontinuity.kind}`);
   }

@@ -1,19 +1,31 @@
 /**
  * A connected receiver for the sync: the link, an incremental reader bound to it, and the serial
  * number read once per connection (spec §3.4). Closing it releases the port.
+ *
+ * The link reopens its port by itself after a disconnect (DESIGN.md §3), so "one connection" of the
+ * session can span several devices: a receiver unplugged and another plugged in on the same path (or
+ * behind the same TCP bridge) answers the next request. `confirmIdentity` reads the serial again
+ * whenever the link reopened since it was last read, and refuses to go on with another receiver.
  */
+import { SharebridgeError } from "../errors.js";
 import { type Logger, silentLogger } from "../observe/log.js";
 import type { LinkStats } from "../receiver/link.js";
 import { Receiver } from "../receiver/receiver.js";
 import type { TransportOpener } from "../receiver/transport.js";
+import { readIdentity } from "../records/identity.js";
 import { IncrementalReader } from "../records/incremental-reader.js";
 import type { ReceiverSession } from "./cycle.js";
+import { serialKey } from "./state.js";
 
 export interface OpenReceiverSession extends ReceiverSession {
   readonly description: string;
   readonly stats: Readonly<LinkStats>;
+  readonly confirmIdentity: () => Promise<void>;
   close(): Promise<void>;
 }
+
+/** Identity reads in a row that may each be cut by another reopen before the check gives up. */
+const IDENTITY_ATTEMPTS = 3;
 
 export async function openReceiverSession(
   opener: TransportOpener,
@@ -23,6 +35,7 @@ export async function openReceiverSession(
   const receiver = await Receiver.open(opener, { log, timeoutMs: options.timeoutMs, now: options.now });
   try {
     const reader = new IncrementalReader(receiver, { log });
+    let reopensAtIdentity = receiver.stats.reopens;
     const serial = await reader.serial();
     return {
       receiver,
@@ -30,6 +43,25 @@ export async function openReceiverSession(
       serial,
       description: receiver.description,
       stats: receiver.stats,
+      async confirmIdentity() {
+        for (let attempt = 0; receiver.stats.reopens !== reopensAtIdentity; attempt++) {
+          if (attempt >= IDENTITY_ATTEMPTS) {
+            throw new SharebridgeError("DEVICE_DISCONNECTED", "the receiver port keeps reopening", {
+              device: receiver.description,
+            });
+          }
+          const reopens = receiver.stats.reopens;
+          const now = (await readIdentity(receiver)).serial;
+          if (serialKey(now) !== serialKey(serial)) {
+            throw new SharebridgeError(
+              "DEVICE_DISCONNECTED",
+              `another receiver answers on ${receiver.description} (serial ${now}, was ${serial})`,
+              { device: receiver.description, previous: serial, serial: now },
+            );
+          }
+          reopensAtIdentity = reopens;
+        }
+      },
       close: () => receiver.close(),
     };
   } catch (error) {
