@@ -22,6 +22,7 @@ import { parseDeviceSpec } from "../receiver/device.js";
 import type { Command } from "./command.js";
 import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE, configFromOptions } from "./config-options.js";
 import { EXIT } from "./exit-codes.js";
+import { quietUnlessAsked } from "./status.js";
 
 export const DOCTOR_EXIT = {
   OK: EXIT.OK,
@@ -47,7 +48,7 @@ ${CONFIG_FLAGS_USAGE}`,
       const report = await runDoctor({
         config,
         env: environment(),
-        log: context.log,
+        log: quietUnlessAsked(context),
         signal: context.signal,
       });
       context.stdout.write(formatDoctor(report));

@@ -9,12 +9,21 @@
  * invalid configuration.
  */
 import { configuredOrigin } from "../observe/auth-state.js";
+import type { Logger } from "../observe/log.js";
 import { collectStatus } from "../observe/status.js";
 import { formatStatus } from "../observe/status-format.js";
-import type { Command } from "./command.js";
+import type { Command, CommandContext } from "./command.js";
 import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE, configFromOptions } from "./config-options.js";
 import { EXIT } from "./exit-codes.js";
 import { deviceFromOptions } from "./receiver-connection.js";
+
+/**
+ * The report is the output; log lines from the probe (a retry, a slow reply) would only interleave
+ * with it on the terminal. They appear when --log-level is given explicitly, for a bug report.
+ */
+export function quietUnlessAsked(context: CommandContext): Logger {
+  return context.values["log-level"] === undefined ? context.log.child({}, { level: "silent" }) : context.log;
+}
 
 const command: Command = {
   summary: "Show the state at a glance: receiver, battery, last reading and post, backlog, clock, login",
@@ -31,7 +40,7 @@ ${CONFIG_FLAGS_USAGE}`,
       ...context,
       values: { ...context.values, device: config.device },
     });
-    const report = await collectStatus({ config, device, log: context.log });
+    const report = await collectStatus({ config, device, log: quietUnlessAsked(context) });
     context.stdout.write(
       context.values["json"] === true ? `${JSON.stringify(report)}\n` : formatStatus(report),
     );

@@ -119,9 +119,16 @@ Needs attention:
   it("no receiver: still exit 0, with the finding", async () => {
     const run = await cli(["status", "--device", "tcp://127.0.0.1:1", "--state-dir", dir]);
     expect(run.code).toBe(EXIT.OK);
+    expect(run.stderr).toBe(""); // the report is the output; logs only with an explicit --log-level
     expect(run.stdout).toContain(`Receiver      not answering (last synced: ${serial})\n`);
     expect(run.stdout).toContain("Last reading  250 mg/dL, DoubleUp, 1 min ago");
     expect(run.stdout).toContain("  - no receiver answered: cannot connect to tcp://127.0.0.1:1");
+  });
+
+  it("--log-level given explicitly brings the probe's log lines back, on stderr", async () => {
+    const run = await cli(["status", "--device", "emulate:g4", "--state-dir", dir, "--log-level", "trace"]);
+    expect(run.code).toBe(EXIT.OK);
+    expect(run.stderr).toContain('"msg":"emulator connection closed"');
   });
 
   it("a wrong command line or configuration exits 2", async () => {
