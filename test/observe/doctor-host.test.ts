@@ -1,5 +1,5 @@
 /** Doctor: udev rule, ModemManager, clock, state directory and disk — against a fake root and commands. */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -27,6 +27,20 @@ describe("doctor: host checks", () => {
         status: "ok",
         finding: `${join(system.root, "lib/udev/rules.d/99-dexcom-receiver.rules")} (tells ModemManager to ignore the receiver)`,
       });
+    });
+
+    it("recognises the rule sharebridge ships (systemd/99-dexcom-receiver.rules), ModemManager included", async () => {
+      const shipped = await readFile(
+        new URL("../../systemd/99-dexcom-receiver.rules", import.meta.url),
+        "utf8",
+      );
+      system = await fakeSystem({ files: { "/etc/udev/rules.d/99-dexcom-receiver.rules": shipped } });
+      const env = fakeEnvironment({
+        system,
+        commands: { "systemctl is-active ModemManager": { exitCode: 0, stdout: "active\n" } },
+      });
+      expect((await runCheck(udevRuleCheck, testConfig(), env, local())).status).toBe("ok");
+      expect((await runCheck(modemManagerCheck, testConfig(), env, local())).status).toBe("ok");
     });
 
     it("fails without one, naming the rule to install; a rule masked in /etc does not count", async () => {
