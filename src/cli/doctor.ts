@@ -27,7 +27,7 @@ import { quietUnlessAsked } from "./status.js";
 export const DOCTOR_EXIT = {
   OK: EXIT.OK,
   /** At least one check failed. Distinct from every code `sync` and `run` use (README, exit codes). */
-  CHECKS_FAILED: 8,
+  CHECKS_FAILED: EXIT.CHECKS_FAILED,
 } as const;
 
 /** The command, over a given environment (tests pass a fake file system, commands and user). */

@@ -19,6 +19,8 @@ export const EXIT = {
   PARTIAL: 6,
   /** No trustworthy clock: the host is not NTP-synchronised and Share's time was not available. */
   CLOCK: 7,
+  /** `doctor`: at least one check failed (the output says which, and how to fix it). */
+  CHECKS_FAILED: 8,
   /** The daemon's loop stopped making progress; systemd restarts it (Restart=on-failure). */
   STALLED: 70,
   /** Interrupted by SIGINT/SIGTERM before finishing. */

@@ -55,10 +55,21 @@ async function loadCredentials(options: ShareAccessOptions): Promise<Credentials
     replaceReceiver: config.share.replaceReceiver,
     retry: options.retry ?? DAEMON_SHARE_RETRY,
   });
-  return { settings, fingerprint: await fingerprintOf(settings, source.path) };
+  return {
+    settings,
+    fingerprint: await credentialFingerprint(settings.origin, settings.username, source.path),
+  };
 }
 
-async function fingerprintOf(settings: ShareSettings, passwordPath: string): Promise<string> {
+/**
+ * The credentials' source, as compared across restarts and by `doctor`: origin, account name,
+ * password file path, its size and modification time — nothing derived from the password itself.
+ */
+export async function credentialFingerprint(
+  origin: string,
+  username: string,
+  passwordPath: string,
+): Promise<string> {
   let file = "missing";
   try {
     const info = await stat(passwordPath);
@@ -66,7 +77,7 @@ async function fingerprintOf(settings: ShareSettings, passwordPath: string): Pro
   } catch {
     // the file vanished: a change in itself
   }
-  return `${settings.origin} ${settings.username} ${passwordPath} ${file}`;
+  return `${origin} ${username} ${passwordPath} ${file}`;
 }
 
 /** A persisted refusal still applies when nothing changed since and nobody confirmed a login. */

@@ -10,6 +10,7 @@ import { stat } from "node:fs/promises";
 import { isSharebridgeError } from "../../errors.js";
 import { ShareClient } from "../../share/client.js";
 import { createShareSettings, INTERACTIVE_RETRY, type ShareTimeouts } from "../../share/settings.js";
+import { credentialFingerprint } from "../../sync/share-access.js";
 import { accountKey, type PersistedLogin } from "../../sync/state.js";
 import { configuredOrigin } from "../auth-state.js";
 import { ageInWords, utcInWords } from "../words.js";
@@ -25,23 +26,6 @@ const CREDENTIALS_FIX_FIRST_PART =
   "check the account name, the password and the region: an account exists in one region only, and a wrong region answers exactly like a wrong password";
 const CREDENTIALS_FIX = `${CREDENTIALS_FIX_FIRST_PART}; then run doctor again`;
 
-/**
- * The daemon's fingerprint of the credentials' source (src/sync/share-access.ts): origin, account
- * name, password file path, its size and modification time — nothing derived from the password.
- * It must stay the same string as the daemon's, so that doctor and the daemon agree on "nothing
- * changed since Share refused"; test/observe/doctor-share.test.ts pins the two together.
- */
-async function sourceFingerprint(origin: string, username: string, passwordPath: string): Promise<string> {
-  let file = "missing";
-  try {
-    const info = await stat(passwordPath);
-    file = `${info.size}:${Math.trunc(info.mtimeMs)}`;
-  } catch {
-    // the file vanished: a change in itself
-  }
-  return `${origin} ${username} ${passwordPath} ${file}`;
-}
-
 /** Does a refusal remembered in the state file still hold for the credentials configured now? */
 async function refusalStillHolds(
   refusal: PersistedLogin & { state: "credentials-rejected" },
@@ -53,7 +37,7 @@ async function refusalStillHolds(
   if (refusal.confirmedAtMs !== undefined && refusal.confirmedAtMs > refusal.sinceMs) return false;
   if (passwordPath === undefined) return true;
   if (refusal.fingerprint !== undefined) {
-    return refusal.fingerprint === (await sourceFingerprint(origin, username, passwordPath));
+    return refusal.fingerprint === (await credentialFingerprint(origin, username, passwordPath));
   }
   // No fingerprint recorded: the password file not modified since the refusal means nothing changed.
   try {
