@@ -264,16 +264,22 @@ export async function runCycle(
   }
 
   // 4. Save the offset before posting with it, and the newest reading for the scheduler and status.
-  await store.update((state) => ({
-    ...withReceiver(state, serial, (r) => ({
-      ...r,
-      heldOffset: clock.held ?? r.heldOffset,
-      lastReading,
-      // Nothing to post: the cursor moves past what was read (all of it is settled).
-      egvCursor: toPost.length === 0 ? settledCursor(candidates, undefined, base(r.egvCursor)) : r.egvCursor,
-    })),
-    lastSerial: serial,
-  }));
+  // A failed write (full disk) leaves every reading to post waiting: say how many (the backlog).
+  await store
+    .update((state) => ({
+      ...withReceiver(state, serial, (r) => ({
+        ...r,
+        heldOffset: clock.held ?? r.heldOffset,
+        lastReading,
+        // Nothing to post: the cursor moves past what was read (all of it is settled).
+        egvCursor:
+          toPost.length === 0 ? settledCursor(candidates, undefined, base(r.egvCursor)) : r.egvCursor,
+      })),
+      lastSerial: serial,
+    }))
+    .catch((error: unknown) => {
+      throw partialFailure(error, 0, toPost.length);
+    });
   if (toPost.length === 0) {
     return {
       ...report,

@@ -114,6 +114,8 @@ export class Daemon {
   #lastProgressAtMs: number;
   #hostSync: { value: HostSyncState; atMs: number } | undefined;
   #lastMonitoringCheckMs = 0;
+  /** The last cycle's record being written (not awaited by the loop; awaited before `run` returns). */
+  #lastCycleWrite: Promise<unknown> = Promise.resolve();
   readonly #cycles: Record<string, number> = {};
   readonly #shareErrors: Record<string, number> = {};
   /** Link counters of closed connections, added to the open one's. */
@@ -188,6 +190,8 @@ export class Daemon {
       this.#phase = "stopping";
       await this.#closeSession();
       await this.#o.share.persist().catch(() => undefined);
+      // Stopped means settled: no write of ours may land on the state file after `run` returned.
+      await this.#lastCycleWrite;
       this.#o.log.info("sharebridge daemon stopped");
     }
   }
@@ -278,9 +282,10 @@ export class Daemon {
 
   #failed(started: number, error: unknown): number {
     const code = isSharebridgeError(error) ? error.code : "INTERNAL";
-    this.#finishCycle(started, outcomeOf(code), describe(error));
+    // The backlog first: the cycle's record (what `status` shows) carries it.
     const backlog = isSharebridgeError(error) ? error.context["backlog"] : undefined;
     if (typeof backlog === "number") this.#backlog = backlog;
+    this.#finishCycle(started, outcomeOf(code), describe(error));
     if (RECEIVER_CODES.has(code)) {
       void this.#closeSession();
       this.#wait("waiting-for-receiver", `the receiver to answer (${describe(error)})`);
@@ -324,7 +329,7 @@ export class Daemon {
       ...(error === undefined ? {} : { error }),
     };
     const lastCycle = { atMs, outcome, error, backlog: this.#backlog };
-    void this.#o.store.update((state) => ({ ...state, lastCycle })).catch(() => undefined);
+    this.#lastCycleWrite = this.#o.store.update((state) => ({ ...state, lastCycle })).catch(() => undefined);
   }
 
   #count(outcome: string): void {
