@@ -21,7 +21,6 @@ RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
-    SHAREBRIDGE_CONFIG=/etc/sharebridge/config.json \
     SHAREBRIDGE_STATE_DIR=/var/lib/sharebridge \
     SHAREBRIDGE_DEVICE=/dev/dexcom \
     SHAREBRIDGE_HTTP_LISTEN=127.0.0.1:9477
