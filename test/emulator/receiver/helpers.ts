@@ -3,22 +3,7 @@ import { Deframer, type DeframerEvent } from "../../../src/receiver/deframer.js"
 import { encodePacket, MAX_RESPONSE_LENGTH, type Packet } from "../../../src/receiver/packet.js";
 import type { Transport, TransportOpener } from "../../../src/receiver/transport.js";
 
-export function hex(text: string): Uint8Array {
-  const clean = text.replace(/\s+/g, "");
-  if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean)) throw new Error(`bad hex: ${text}`);
-  return Uint8Array.from(Buffer.from(clean, "hex"));
-}
-
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    .toString("hex")
-    .toUpperCase()
-    .replace(/(..)(?!$)/g, "$1 ");
-}
-
-export function ascii(text: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(text, "latin1"));
-}
+export { ascii, hex, toHex } from "../../support/hex.js";
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
