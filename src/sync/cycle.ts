@@ -118,11 +118,17 @@ function backfillLimit(options: CycleOptions): number {
   return Math.ceil(((options.backfillHours * 3600) / options.readingIntervalS) * 1.5) + 12;
 }
 
+/**
+ * `aheadAllowedS`: how far after the anchor the receiver's clock may have moved by the end of the
+ * read. The anchor is taken before the pages are read, so a reading the receiver writes in between
+ * lies a second or so after it: new, not a clock set back (see `runCycle`).
+ */
 function select(
   records: readonly EgvRecord[],
   clock: CycleClock,
   cutoffMs: number,
   skipped: Record<SkipReason, number>,
+  aheadAllowedS: number,
 ): Candidate[] {
   return records.map((record) => {
     if (record.displayOnly) {
@@ -134,7 +140,7 @@ function select(
       return { record, egv: undefined };
     }
     // A reading after the receiver's own "now" means its clock was set back: its time is unknown.
-    if (clock.aheadOfAnchorSeconds(record) > 0) {
+    if (clock.aheadOfAnchorSeconds(record) > aheadAllowedS) {
       skipped["ahead-of-receiver-clock"]++;
       return { record, egv: undefined };
     }
@@ -236,7 +242,11 @@ export async function runCycle(
     "ahead-of-receiver-clock": 0,
   };
   const cutoffMs = options.now() + clock.clock.correctionMs - options.backfillHours * 3_600_000;
-  let candidates = select(read.records, clock, cutoffMs, skipped);
+  // The receiver's clock at the end of the read, in seconds after the anchor (its second counter
+  // may also tick right after the anchor was read: one more). A reading written during the read was
+  // skipped as "ahead of the receiver's clock" and then settled behind the cursor: lost for good.
+  const aheadAllowedS = Math.max(0, Math.ceil((options.now() - sample.sentAtMs) / 1000)) + 1;
+  let candidates = select(read.records, clock, cutoffMs, skipped, aheadAllowedS);
   let toPost = candidates.flatMap((c) => (c.egv === undefined ? [] : [c.egv]));
   // After an erase or a receiver change the old cursor means nothing: settle from scratch.
   const restart = read.discontinuities.some((d) => d.kind === "erased" || d.kind === "receiver-changed");
@@ -271,7 +281,7 @@ export async function runCycle(
         const held = { offsetSeconds: clock.offsetSeconds + shift, sinceUtcMs: clock.anchor.utcMs };
         clock = clockForCycle(sample, trueClock, { mode: options.mode, held });
         for (const key of Object.keys(skipped) as SkipReason[]) skipped[key] = 0;
-        candidates = select(read.records, clock, cutoffMs, skipped);
+        candidates = select(read.records, clock, cutoffMs, skipped, aheadAllowedS);
         toPost = candidates.flatMap((c) => (c.egv === undefined ? [] : [c.egv]));
         log.info(
           { offsetSeconds: clock.offsetSeconds, shiftSeconds: shift },
