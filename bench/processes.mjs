@@ -1,0 +1,186 @@
+// Shared plumbing of the sync benchmarks: the emulators as separate processes (so that the
+// benchmark's own CPU time is the uploader's alone), a transport wrapper that counts bytes and
+// link time, and a one-cycle sync over the real receiver link and Share client from dist/.
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { silentLogger } from "../dist/observe/log.js";
+import { Receiver } from "../dist/receiver/receiver.js";
+import { tcpOpener } from "../dist/receiver/transports/tcp.js";
+import { IncrementalReader } from "../dist/records/incremental-reader.js";
+import { ShareClient } from "../dist/share/client.js";
+import { createShareSettings } from "../dist/share/settings.js";
+import { runCycle } from "../dist/sync/cycle.js";
+import { SYNC_STATE_SCHEMA } from "../dist/sync/state.js";
+import { StateStore } from "../dist/sync/state-store.js";
+
+export const MAIN = new URL("../dist/main.js", import.meta.url).pathname;
+export const USER = "wearer";
+export const PASSWORD = "c0rrect-h0rse!";
+export const HOST_CLOCK = { kind: "host", source: "host (bench)", correctionMs: 0, synchronised: true };
+
+/** Starts `sharebridge ARGS` and resolves with the first stdout line (where it listens). */
+export function startCli(args) {
+  const child = spawn(process.execPath, [MAIN, ...args, "--log-level", "warn"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (text) => {
+      out += text;
+      const newline = out.indexOf("\n");
+      if (newline >= 0) resolve({ child, line: out.slice(0, newline), stop: () => stop(child) });
+    });
+    child.once("exit", (code) => reject(new Error(`sharebridge ${args.join(" ")} exited with ${code}`)));
+  });
+}
+
+function stop(child) {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+/** `sharebridge emulate receiver --listen 127.0.0.1:0 ARGS` → { host, port, stop }. */
+export async function receiverProcess(args) {
+  const started = await startCli(["emulate", "receiver", "--listen", "127.0.0.1:0", ...args]);
+  const match = /tcp:\/\/([^:]+):(\d+)/.exec(started.line);
+  if (match === null) throw new Error(`unexpected emulator output: ${started.line}`);
+  return { host: match[1], port: Number(match[2]), stop: started.stop };
+}
+
+/** `sharebridge emulate share` with the benchmark account → { url, stop }. */
+export async function shareProcess() {
+  const started = await startCli([
+    "emulate",
+    "share",
+    "--listen",
+    "127.0.0.1:0",
+    "--account",
+    `${USER}:${PASSWORD}`,
+  ]);
+  const url = started.line.split(" ").at(-1);
+  return { url, stop: started.stop };
+}
+
+/**
+ * Wraps an opener: bytes each way, requests written, and link time — for each request, from the
+ * write to the last byte that arrived before the next write (the receiver's answer time, including
+ * the modelled latency of a real receiver when the emulator runs with --realistic).
+ */
+export function countingOpener(opener) {
+  const counts = { bytesOut: 0, bytesIn: 0, writes: 0, linkMs: 0 };
+  let writeAt;
+  let lastDataAt;
+  const settle = () => {
+    if (writeAt !== undefined && lastDataAt !== undefined && lastDataAt >= writeAt) {
+      counts.linkMs += lastDataAt - writeAt;
+    }
+    writeAt = undefined;
+    lastDataAt = undefined;
+  };
+  return {
+    counts,
+    settle,
+    opener: async (sink) => {
+      const transport = await opener({
+        data(chunk) {
+          counts.bytesIn += chunk.length;
+          lastDataAt = performance.now();
+          sink.data(chunk);
+        },
+        closed: (error) => sink.closed(error),
+      });
+      return {
+        description: transport.description,
+        write(bytes) {
+          settle();
+          writeAt = performance.now();
+          counts.bytesOut += bytes.length;
+          counts.writes++;
+          return transport.write(bytes);
+        },
+        close() {
+          settle();
+          return transport.close();
+        },
+      };
+    },
+  };
+}
+
+/**
+ * A sync bench: one receiver connection (optionally limited to `pagesPerRequest`), a Share client
+ * and a state store in a temporary directory. `cycle()` runs one sync cycle and returns its report
+ * with the figures of that cycle alone.
+ */
+export async function syncBench({ receiver, shareUrl, pagesPerRequest, backfillHours, readingIntervalS }) {
+  const dir = await mkdtemp(join(tmpdir(), "sharebridge-bench-"));
+  const store = await StateStore.open(dir, SYNC_STATE_SCHEMA);
+  const client = new ShareClient({
+    settings: createShareSettings({
+      server: shareUrl,
+      username: USER,
+      password: PASSWORD,
+      retry: { retries: 0 },
+    }),
+  });
+  const link = countingOpener(tcpOpener(receiver.host, receiver.port));
+  const opened = performance.now();
+  const rx = await Receiver.open(link.opener, { pagesPerRequest, timeoutMs: 2000 });
+  const reader = new IncrementalReader(rx);
+  const serial = await reader.serial();
+  const connectMs = performance.now() - opened;
+  const session = { receiver: rx, reader, serial };
+  return {
+    connectMs,
+    /** Everything since the connection opened (identity reads included). */
+    totals() {
+      link.settle();
+      return { ...link.counts, roundTrips: rx.stats.requests, httpRequests: client.stats.requests };
+    },
+    async cycle() {
+      link.settle();
+      const before = { ...link.counts, requests: rx.stats.requests, http: client.stats.requests };
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      const report = await runCycle(session, client, store, {
+        mode: "corrected",
+        backfillHours,
+        readingIntervalS,
+        trueClock: async () => HOST_CLOCK,
+        now: Date.now,
+        log: silentLogger,
+      });
+      link.settle();
+      const wallMs = performance.now() - started;
+      const used = process.cpuUsage(cpu);
+      return {
+        report,
+        roundTrips: rx.stats.requests - before.requests,
+        bytesOut: link.counts.bytesOut - before.bytesOut,
+        bytesIn: link.counts.bytesIn - before.bytesIn,
+        linkMs: link.counts.linkMs - before.linkMs,
+        httpRequests: client.stats.requests - before.http,
+        cpuMs: (used.user + used.system) / 1000,
+        wallMs,
+      };
+    },
+    async close() {
+      await rx.close();
+      await client.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

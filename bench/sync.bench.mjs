@@ -1,0 +1,119 @@
+// The sync engine over the real receiver link and Share client (DESIGN.md §7, §10), with the
+// receiver emulator replying with the delays measured from the vendor capture (--realistic) and
+// both emulators in their own processes (so CPU time here is the uploader's alone):
+//
+// - a 30-day first sync (backfill of the whole history, 720 h) from connection to the last
+//   acknowledged post, reading 4 pages per request side by side with 1 page per request;
+// - steady-state cycles against a live receiver with a new reading every second: a cycle that posts
+//   the one new reading, and a cycle that finds nothing new (medians of 20 and 10 cycles).
+import { median, receiverProcess, shareProcess, sleep, syncBench } from "./processes.mjs";
+
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
+const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+
+async function firstSync(receiver, pagesPerRequest) {
+  const share = await shareProcess();
+  const bench = await syncBench({
+    receiver,
+    shareUrl: share.url,
+    pagesPerRequest,
+    backfillHours: 720,
+    readingIntervalS: 300,
+  });
+  try {
+    const cycle = await bench.cycle();
+    const totals = bench.totals();
+    return {
+      posted: cycle.report.posted,
+      pages: cycle.report.pagesRead,
+      roundTrips: totals.roundTrips,
+      bytesOut: totals.bytesOut,
+      bytesIn: totals.bytesIn,
+      linkMs: totals.linkMs,
+      httpRequests: totals.httpRequests,
+      wallMs: bench.connectMs + cycle.wallMs,
+      cpuMs: cycle.cpuMs,
+    };
+  } finally {
+    await bench.close();
+    await share.stop();
+  }
+}
+
+async function steadyState(print) {
+  const intervalS = 1;
+  const receiver = await receiverProcess([
+    "--profile",
+    "g4",
+    "--seed",
+    "5",
+    "--days",
+    "1",
+    "--realistic",
+    "--live",
+    "--interval",
+    String(intervalS),
+  ]);
+  const share = await shareProcess();
+  const bench = await syncBench({
+    receiver,
+    shareUrl: share.url,
+    pagesPerRequest: 4,
+    backfillHours: 24,
+    readingIntervalS: intervalS,
+  });
+  const posting = [];
+  const idle = [];
+  try {
+    let last = await bench.cycle();
+    for (let i = 0; posting.length < 20 && i < 40; i++) {
+      // Just after the next reading is due, as the daemon wakes.
+      const dueAt = (last.report.lastReading?.utcMs ?? Date.now()) + intervalS * 1000 + 300;
+      await sleep(Math.max(0, dueAt - Date.now()));
+      last = await bench.cycle();
+      if (last.report.posted === 1) posting.push(last);
+      if (idle.length < 10) {
+        const nothing = await bench.cycle();
+        if (nothing.report.outcome === "nothing-new") idle.push(nothing);
+      }
+    }
+  } finally {
+    await bench.close();
+    await share.stop();
+    await receiver.stop();
+  }
+  const row = (label, cycles) => {
+    const m = (key) => median(cycles.map((c) => c[key]));
+    print(
+      `  ${label.padEnd(22)} ${String(m("roundTrips")).padStart(4)} round trips ` +
+        `(${m("bytesOut")} B out, ${m("bytesIn")} B in, link ${m("linkMs").toFixed(0)} ms), ` +
+        `${m("httpRequests")} HTTP request(s), CPU ${m("cpuMs").toFixed(1)} ms, wall ${m("wallMs").toFixed(0)} ms`,
+    );
+  };
+  print(`steady-state cycles (medians; live receiver, realistic latency):`);
+  row(`one new reading (n=${posting.length})`, posting);
+  row(`nothing new (n=${idle.length})`, idle);
+}
+
+export async function run(print) {
+  const receiver = await receiverProcess(["--profile", "g4", "--seed", "3", "--days", "30", "--realistic"]);
+  let four;
+  let one;
+  try {
+    four = await firstSync(receiver, 4);
+    one = await firstSync(receiver, 1);
+  } finally {
+    await receiver.stop();
+  }
+  print(`30-day first sync, g4 receiver, realistic latency (${four.posted} readings, ${four.pages} pages):`);
+  print(`                          4 pages/request   1 page/request`);
+  const line = (label, a, b) => print(`  ${label.padEnd(22)}  ${a.padStart(15)}  ${b.padStart(15)}`);
+  line("receiver round trips", String(four.roundTrips), String(one.roundTrips));
+  line("bytes host → receiver", kb(four.bytesOut), kb(one.bytesOut));
+  line("bytes receiver → host", kb(four.bytesIn), kb(one.bytesIn));
+  line("link time", s(four.linkMs), s(one.linkMs));
+  line("wall time", s(four.wallMs), s(one.wallMs));
+  line("HTTP requests", String(four.httpRequests), String(one.httpRequests));
+  line("CPU (cycle)", s(four.cpuMs), s(one.cpuMs));
+  await steadyState(print);
+}
