@@ -21,6 +21,13 @@ import { MAIN, median, PASSWORD, sleep, USER } from "./processes.mjs";
 const INTERVAL_S = 2;
 const READINGS = 20;
 
+/** VmRSS of a process (Linux /proc), KiB; undefined elsewhere. */
+async function residentKiB(pid) {
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
+  return match === null ? undefined : Number(match[1]);
+}
+
 /** Host ms at which the receiver's system clock ticks to a new second, and that second. */
 function tickOf(receiver) {
   const first = receiver.clock.systemTime;
@@ -86,6 +93,7 @@ export async function run(print) {
   let offset;
   const instantOf = (stMs) => tick.hostMs + ((stMs - RECEIVER_EPOCH_MS) / 1000 - offset - tick.system) * 1000;
   const live = () => [...storedAt.entries()].filter(([st]) => instantOf(st) > liveFrom);
+  let rssKiB;
   try {
     const deadline = Date.now() + (READINGS + 10) * INTERVAL_S * 1000 + 20_000;
     for (;;) {
@@ -99,6 +107,7 @@ export async function run(print) {
       if (live().length >= READINGS) break;
       if (Date.now() > deadline) throw new Error(`only ${live().length} live readings reached Share in time`);
     }
+    rssKiB = await residentKiB(daemon.pid);
   } finally {
     daemon.kill("SIGTERM");
     await new Promise((resolve) => daemon.once("exit", resolve));
@@ -131,4 +140,9 @@ export async function run(print) {
   print(
     `  + the cycle from wake-up to Share's answer: median ${f(median(cycles))} s, max ${f(Math.max(...cycles))} s`,
   );
+  if (rssKiB !== undefined) {
+    print(
+      `the daemon process's resident memory after these cycles: ${(rssKiB / 1024).toFixed(1)} MiB (VmRSS)`,
+    );
+  }
 }
