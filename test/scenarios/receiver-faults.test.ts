@@ -67,7 +67,9 @@ describe.each(TRANSPORTS)("receiver faults over %s", (transport) => {
 });
 
 describe("receiver fault storm over tcp", () => {
-  it("all faults at rates that exhaust retries and reopens: the daemon reconnects, nothing lost", { timeout: 120_000 }, async () => {
+  it("all faults at rates that exhaust retries and reopens: the daemon reconnects, nothing lost", {
+    timeout: 120_000,
+  }, async () => {
     const { snapshot, counts, injected } = await faultScenario("tcp", STORM, 1);
     report("receiver fault storm (all, heavy) over tcp", counts, {
       injected,

@@ -20,7 +20,10 @@ afterEach(async () => {
 });
 
 describe.each<TransportKind>(["tcp", "pty"])("unplug and replug mid-read over %s", (transport) => {
-  it("a reply cut off and the device gone every 15 replies: nothing lost, nothing stored twice", async () => {
+  it("a reply cut off and the device gone every 15 replies: nothing lost, nothing stored twice", {
+    // Socat restarts and replugs on real time: bounded, with room for a loaded machine.
+    timeout: 60_000,
+  }, async () => {
     // On a pty the device is away for the replug delay (200 ms of real time): let daemon time pass
     // with it (3 s of daemon time per real ms) so that the daemon polls for it as it would.
     const realTimeFactor = transport === "pty" ? 3000 : undefined;
