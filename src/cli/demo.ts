@@ -191,7 +191,9 @@ const command: Command = {
       const onReceiver = model.filter((r) => "glucose" in r && !r.displayOnly && r.special === null).length;
       const posted = share.account(ACCOUNT).egvs.length;
       const live = [...firstSeen.entries()].filter(([wtMs]) => wtMs >= startedAt);
-      const lags = live.map(([wtMs, seenMs]) => (seenMs - wtMs) / 1000);
+      // A reading's time comes from the receiver's whole-second clock, so it is known to about a
+      // second: a lag below zero only means "within that second", and is shown as 0.
+      const lags = live.map(([wtMs, seenMs]) => Math.max(0, (seenMs - wtMs) / 1000));
       const snapshot = daemon.snapshot();
       out("");
       out("Summary");
@@ -204,7 +206,7 @@ const command: Command = {
       out(
         lags.length === 0
           ? "  lag, reading written → stored on Share   (no live reading in this run)"
-          : `  lag, reading written → stored on Share median ${median(lags).toFixed(1)} s, max ${Math.max(...lags).toFixed(1)} s`,
+          : `  lag, reading written → stored on Share median ${median(lags).toFixed(1)} s, max ${Math.max(...lags).toFixed(1)} s (±1 s: the receiver's clock counts whole seconds)`,
       );
       out(
         `  daemon cycles                          ${Object.entries(snapshot.cycles)
