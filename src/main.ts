@@ -2,9 +2,9 @@
 /**
  * Process entry: hands argv to the CLI and turns its result into the exit code.
  * SIGINT/SIGTERM abort the running command through its signal; a second signal exits at once.
+ * The handlers are installed before the rest of the program is loaded, so that a stop request
+ * during start-up is a clean stop too.
  */
-import { runCli } from "./cli/index.js";
-
 const controller = new AbortController();
 let signalled = false;
 for (const name of ["SIGINT", "SIGTERM"] as const) {
@@ -15,6 +15,7 @@ for (const name of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
+const { runCli } = await import("./cli/index.js");
 const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

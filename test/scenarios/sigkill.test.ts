@@ -193,6 +193,12 @@ describe("SIGKILL at random points", () => {
       30_000,
       50,
     );
+    // A stop request is answered cleanly once the daemon runs (before that, Node itself is starting).
+    await waitFor(
+      () => last.lines.some((line) => line.msg === "sharebridge daemon started"),
+      "the last run to start",
+      30_000,
+    );
     last.child.kill("SIGTERM");
     const exit = await last.exited;
 
