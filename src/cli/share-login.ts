@@ -41,36 +41,49 @@ ${SHARE_OPTIONS_USAGE}
     if (serial !== undefined) assertSerial(serial);
     const { config } = await shareConfigFromOptions(ctx.values);
     const settings = await shareSettingsFromOptions(ctx.values);
-    return withShareClient(ctx, async (client) => {
-      let accountId: string;
-      try {
-        ({ accountId } = await client.login(ctx.signal));
-      } catch (error) {
-        if (isSharebridgeError(error, "SHARE_CREDENTIALS")) ctx.stderr.write(CREDENTIALS_HINT);
-        throw error;
-      }
-      if (
-        await recordLoginConfirmation(config.stateDir, settings.origin, settings.username, accountId, ctx.log)
-      ) {
-        ctx.log.info({ stateDir: config.stateDir }, "the daemon may log in again");
-      }
-      const monitoringActive = await client.isMonitoringActive(ctx.signal);
-      const assignment = serial === undefined ? undefined : await client.assignmentStatus(serial, ctx.signal);
-      if (ctx.values["json"] === true) {
-        ctx.stdout.write(
-          `${JSON.stringify({ ok: true, accountId, serial: serial ?? null, assignment: assignment ?? null, monitoringActive })}\n`,
-        );
-      } else {
-        const receiver =
-          serial === undefined ? "(give --serial SN to check a receiver)" : `${serial}: ${assignment ?? ""}`;
-        ctx.stdout.write(
-          `Share login OK\n  account id   ${accountId}\n  receiver     ${receiver}\n  monitoring   ${
-            monitoringActive ? "active" : "not active"
-          }\n`,
-        );
-      }
-      return EXIT.OK;
-    });
+    return withShareClient(
+      ctx,
+      async (client) => {
+        let accountId: string;
+        try {
+          ({ accountId } = await client.login(ctx.signal));
+        } catch (error) {
+          if (isSharebridgeError(error, "SHARE_CREDENTIALS")) ctx.stderr.write(CREDENTIALS_HINT);
+          throw error;
+        }
+        if (
+          await recordLoginConfirmation(
+            config.stateDir,
+            settings.origin,
+            settings.username,
+            accountId,
+            ctx.log,
+          )
+        ) {
+          ctx.log.info({ stateDir: config.stateDir }, "the daemon may log in again");
+        }
+        const monitoringActive = await client.isMonitoringActive(ctx.signal);
+        const assignment =
+          serial === undefined ? undefined : await client.assignmentStatus(serial, ctx.signal);
+        if (ctx.values["json"] === true) {
+          ctx.stdout.write(
+            `${JSON.stringify({ ok: true, accountId, serial: serial ?? null, assignment: assignment ?? null, monitoringActive })}\n`,
+          );
+        } else {
+          const receiver =
+            serial === undefined
+              ? "(give --serial SN to check a receiver)"
+              : `${serial}: ${assignment ?? ""}`;
+          ctx.stdout.write(
+            `Share login OK\n  account id   ${accountId}\n  receiver     ${receiver}\n  monitoring   ${
+              monitoringActive ? "active" : "not active"
+            }\n`,
+          );
+        }
+        return EXIT.OK;
+      },
+      settings,
+    );
   },
 };
 

@@ -94,8 +94,9 @@ export function shareConfigFromOptions(values: OptionValues): Promise<LoadedConf
 export async function withShareClient<T>(
   ctx: CommandContext,
   work: (client: ShareClient) => Promise<T>,
+  prepared?: ShareSettings,
 ): Promise<T> {
-  const settings = await shareSettingsFromOptions(ctx.values);
+  const settings = prepared ?? (await shareSettingsFromOptions(ctx.values));
   const client = new ShareClient({ settings, log: ctx.log });
   try {
     return await work(client);
