@@ -4,6 +4,8 @@ import { spawnSync } from "node:child_process";
 
 const probe = spawnSync("socat", ["-V"], { stdio: "ignore" });
 if (probe.error !== undefined) {
-  console.error("The tests need socat (real pseudo-terminals for the serial tests): sudo apt-get install socat");
+  console.error(
+    "The tests need socat (real pseudo-terminals for the serial tests): sudo apt-get install socat",
+  );
   process.exit(1);
 }
