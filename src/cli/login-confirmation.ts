@@ -7,7 +7,7 @@ import { access } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../observe/log.js";
 import { accountKey, SYNC_STATE_SCHEMA, withAccount } from "../sync/state.js";
-import { StateStore } from "../sync/state-store.js";
+import { STATE_FILE_NAME, StateStore } from "../sync/state-store.js";
 
 export async function recordLoginConfirmation(
   stateDir: string,
@@ -17,7 +17,7 @@ export async function recordLoginConfirmation(
   log: Logger,
 ): Promise<boolean> {
   try {
-    await access(join(stateDir, "state.json"));
+    await access(join(stateDir, STATE_FILE_NAME));
   } catch {
     return false;
   }

@@ -24,18 +24,19 @@
  *
  * Nothing in it is a secret: no password, no session id (the state file holds none, state.ts).
  */
+
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/schema.js";
 import { trendName } from "../share/trend.js";
 import { parseState, type ReceiverState, type SyncState, serialKey } from "../sync/state.js";
+import { STATE_FILE_NAME } from "../sync/state-store.js";
 import { type AuthState, summarizeAuth } from "./auth-state.js";
 import { type Logger, silentLogger } from "./log.js";
 import { type ProbeDevice, type ProbeOptions, probeReceiver } from "./receiver-probe.js";
 import { ageInWords, durationInWords, isoOrNull, isValidTime } from "./words.js";
 
 /** The state store's file name in the state directory (StateStore.open's default). */
-export const STATE_FILE_NAME = "state.json";
 /** The store refuses bigger files (state-store.ts); reading more here would only cost memory. */
 const MAX_STATE_BYTES = 1024 * 1024;
 

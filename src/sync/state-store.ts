@@ -23,6 +23,9 @@ export interface StateSchema<T> {
   empty(): T;
 }
 
+/** The state file's name inside the state directory. */
+export const STATE_FILE_NAME = "state.json";
+
 /** A state file is small (a few cursors); anything bigger is not ours. */
 const MAX_STATE_BYTES = 1024 * 1024;
 
@@ -49,7 +52,7 @@ export class StateStore<T> {
     schema: StateSchema<T>,
     options: { name?: string; log?: Logger } = {},
   ): Promise<StateStore<T>> {
-    const name = options.name ?? "state.json";
+    const name = options.name ?? STATE_FILE_NAME;
     const log = (options.log ?? silentLogger).child({ component: "state" });
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -10,7 +10,8 @@
 import { constants } from "node:fs";
 import { stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { readStateForStatus, STATE_FILE_NAME } from "../status.js";
+import { STATE_FILE_NAME } from "../../sync/state-store.js";
+import { readStateForStatus } from "../status.js";
 import { type Check, type DoctorEnvironment, fail, ok, warn } from "./types.js";
 
 const MIB = 1024 * 1024;
