@@ -18,7 +18,7 @@ import { nextWakeMs } from "../dist/sync/schedule.js";
 import { RECEIVER_EPOCH_MS } from "../dist/time/epoch.js";
 import { MAIN, median, PASSWORD, sleep, USER } from "./processes.mjs";
 
-const INTERVAL_S = 2;
+const INTERVAL_SECONDS = 2;
 const READINGS = 20;
 
 /** VmRSS of a process (Linux /proc), KiB; undefined elsewhere. */
@@ -46,7 +46,7 @@ export async function run(print) {
     seed: 12,
     days: 1,
     realistic: true,
-    live: { intervalS: INTERVAL_S },
+    live: { intervalSeconds: INTERVAL_SECONDS },
   });
   const listener = await receiver.listenTcp("127.0.0.1", 0);
   const share = await startShareEmulator({ accounts: [{ name: USER, password: PASSWORD, region: "us" }] });
@@ -80,7 +80,7 @@ export async function run(print) {
       "--state-dir",
       join(dir, "state"),
       "--reading-interval",
-      String(INTERVAL_S),
+      String(INTERVAL_SECONDS),
       "--backfill-hours",
       "1",
       "--log-level",
@@ -95,7 +95,7 @@ export async function run(print) {
   const live = () => [...storedAt.entries()].filter(([st]) => instantOf(st) > liveFrom);
   let rssKiB;
   try {
-    const deadline = Date.now() + (READINGS + 10) * INTERVAL_S * 1000 + 20_000;
+    const deadline = Date.now() + (READINGS + 10) * INTERVAL_SECONDS * 1000 + 20_000;
     for (;;) {
       await sleep(500);
       if (offset === undefined) {
@@ -118,23 +118,25 @@ export async function run(print) {
   const sample = live().slice(0, READINGS);
   const lags = sample.map(([st, at]) => (at - instantOf(st)) / 1000);
   /** How long after a reading is due the daemon wakes, at a given interval. */
-  const marginS = (intervalS) =>
-    (nextWakeMs({ nowMs: 0, lastReadingUtcMs: 0, readingIntervalS: intervalS }) - intervalS * 1000) / 1000;
-  const margin = marginS(INTERVAL_S);
+  const marginSeconds = (intervalSeconds) =>
+    (nextWakeMs({ nowMs: 0, lastReadingUtcMs: 0, readingIntervalSeconds: intervalSeconds }) -
+      intervalSeconds * 1000) /
+    1000;
+  const margin = marginSeconds(INTERVAL_SECONDS);
   // The daemon knows a reading's time as its ST (whole seconds through the held offset): it wakes at
   // ST + margin. ST − true instant is the same for every reading of a run (0 to about 1 s).
   const rounding = sample.map(([st]) => (st - instantOf(st)) / 1000);
   const cycles = sample.map(([st, at]) => (at - st) / 1000 - margin);
   const f = (x) => x.toFixed(2);
   print(
-    `freshness over ${lags.length} live readings (interval ${INTERVAL_S} s, realistic receiver latency, ` +
+    `freshness over ${lags.length} live readings (interval ${INTERVAL_SECONDS} s, realistic receiver latency, ` +
       `daemon as its own process):`,
   );
   print(
     `  written on the receiver → stored on Share: median ${f(median(lags))} s, max ${f(Math.max(...lags))} s`,
   );
   print(
-    `  = wake margin after the reading is due ${f(margin)} s (${f(marginS(300))} s at the receivers' 300 s interval)`,
+    `  = wake margin after the reading is due ${f(margin)} s (${f(marginSeconds(300))} s at the receivers' 300 s interval)`,
   );
   print(`  + the reading's time known to the whole second (ST − true instant) ${f(median(rounding))} s`);
   print(

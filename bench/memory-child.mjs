@@ -29,7 +29,7 @@ const receiver = createReceiverEmulator({
   profile: "g4",
   seed: 5,
   days: 2,
-  live: { intervalS: 300 },
+  live: { intervalSeconds: 300 },
   now,
   ...(BOUNDED ? { maxPages: 20 } : {}),
 });
@@ -40,7 +40,7 @@ await writeFile(passwordFile, `${PASSWORD}\n`);
 const config = {
   device: "(bench)",
   stateDir: join(dir, "state"),
-  readingIntervalS: 300,
+  readingIntervalSeconds: 300,
   backfillHours: 24,
   clock: { mode: "corrected", assumeSynchronized: true },
   share: { region: undefined, server: share.url("us"), username: USER, passwordFile, replaceReceiver: false },
@@ -67,7 +67,7 @@ const sample = () => {
 daemon = new Daemon({
   mode: "corrected",
   backfillHours: 24,
-  readingIntervalS: 300,
+  readingIntervalSeconds: 300,
   store,
   openReceiver: () => openReceiverSession(receiver.opener(), { log: silentLogger, now }),
   share: access,

@@ -118,7 +118,13 @@ export function countingOpener(opener) {
  * and a state store in a temporary directory. `cycle()` runs one sync cycle and returns its report
  * with the figures of that cycle alone.
  */
-export async function syncBench({ receiver, shareUrl, pagesPerRequest, backfillHours, readingIntervalS }) {
+export async function syncBench({
+  receiver,
+  shareUrl,
+  pagesPerRequest,
+  backfillHours,
+  readingIntervalSeconds,
+}) {
   const dir = await mkdtemp(join(tmpdir(), "sharebridge-bench-"));
   const store = await StateStore.open(dir, SYNC_STATE_SCHEMA);
   const client = new ShareClient({
@@ -151,7 +157,7 @@ export async function syncBench({ receiver, shareUrl, pagesPerRequest, backfillH
       const report = await runCycle(session, client, store, {
         mode: "corrected",
         backfillHours,
-        readingIntervalS,
+        readingIntervalSeconds,
         trueClock: async () => HOST_CLOCK,
         now: Date.now,
         log: silentLogger,

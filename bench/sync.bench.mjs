@@ -18,7 +18,7 @@ async function firstSync(receiver, pagesPerRequest) {
     shareUrl: share.url,
     pagesPerRequest,
     backfillHours: 720,
-    readingIntervalS: 300,
+    readingIntervalSeconds: 300,
   });
   try {
     const cycle = await bench.cycle();
@@ -41,7 +41,7 @@ async function firstSync(receiver, pagesPerRequest) {
 }
 
 async function steadyState(print) {
-  const intervalS = 1;
+  const intervalSeconds = 1;
   const receiver = await receiverProcess([
     "--profile",
     "g4",
@@ -52,7 +52,7 @@ async function steadyState(print) {
     "--realistic",
     "--live",
     "--interval",
-    String(intervalS),
+    String(intervalSeconds),
   ]);
   const share = await shareProcess();
   const bench = await syncBench({
@@ -60,7 +60,7 @@ async function steadyState(print) {
     shareUrl: share.url,
     pagesPerRequest: 4,
     backfillHours: 24,
-    readingIntervalS: intervalS,
+    readingIntervalSeconds: intervalSeconds,
   });
   const posting = [];
   const idle = [];
@@ -68,7 +68,7 @@ async function steadyState(print) {
     let last = await bench.cycle();
     for (let i = 0; posting.length < 20 && i < 40; i++) {
       // Just after the next reading is due, as the daemon wakes.
-      const dueAt = (last.report.lastReading?.utcMs ?? Date.now()) + intervalS * 1000 + 300;
+      const dueAt = (last.report.lastReading?.utcMs ?? Date.now()) + intervalSeconds * 1000 + 300;
       await sleep(Math.max(0, dueAt - Date.now()));
       last = await bench.cycle();
       if (last.report.posted === 1) posting.push(last);

@@ -5,7 +5,7 @@
  * adds the global options (DESIGN.md §8: `--config`, `--device`, `--log-level`) to every command.
  */
 import type { ParseArgsConfig } from "node:util";
-import type { Logger } from "../observe/log.js";
+import type { Logger } from "../log.js";
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
 export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;

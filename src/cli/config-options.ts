@@ -52,7 +52,7 @@ export function flagDocument(values: OptionValues): Record<string, unknown> {
   };
   put(document, "device", text(values, "device"));
   put(document, "stateDir", text(values, "state-dir"));
-  put(document, "readingIntervalS", whole(values, "reading-interval"));
+  put(document, "readingIntervalSeconds", whole(values, "reading-interval"));
   put(document, "backfillHours", whole(values, "backfill-hours"));
   put(share, "region", text(values, "region"));
   put(share, "server", text(values, "server"));

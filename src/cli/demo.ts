@@ -16,7 +16,7 @@ import type { Config } from "../config/schema.js";
 import { createReceiverEmulator, PROFILE_IDS, type ProfileId } from "../emulator/receiver/index.js";
 import { startShareEmulator } from "../emulator/share/index.js";
 import { SharebridgeError } from "../errors.js";
-import { createLogger } from "../observe/log.js";
+import { createLogger } from "../log.js";
 import { tcpOpener } from "../receiver/transports/tcp.js";
 import { ShareClient } from "../share/client.js";
 import { createShareSettings, INTERACTIVE_RETRY } from "../share/settings.js";
@@ -67,7 +67,7 @@ const command: Command = {
   },
   async run(context) {
     const seconds = integer(context.values["seconds"], "seconds", 3, 3600, 20);
-    const intervalS = integer(context.values["interval"], "interval", 1, 300, 2);
+    const intervalSeconds = integer(context.values["interval"], "interval", 1, 300, 2);
     const hours = integer(context.values["hours"], "hours", 1, 24, 3);
     const profile = (context.values["profile"] ?? "g5") as ProfileId;
     if (!PROFILE_IDS.includes(profile)) {
@@ -79,7 +79,7 @@ const command: Command = {
     // The demo's own lines tell the story; the daemon only speaks up for warnings.
     const log = createLogger({ level: "warn", destination: context.stderr as never });
     const dir = await mkdtemp(join(tmpdir(), "sharebridge-demo-"));
-    const receiver = createReceiverEmulator({ profile, days: 2, live: { intervalS }, log });
+    const receiver = createReceiverEmulator({ profile, days: 2, live: { intervalSeconds }, log });
     const share = await startShareEmulator({ accounts: [{ name: ACCOUNT, password: PASSWORD }], log });
     const cleanup: (() => Promise<unknown>)[] = [
       () => rm(dir, { recursive: true, force: true }),
@@ -91,7 +91,7 @@ const command: Command = {
       const device = `tcp://127.0.0.1:${listener.port}`;
       await writeFile(join(dir, "password"), `${PASSWORD}\n`, { mode: 0o600 });
       out(
-        `sharebridge demo: a ${profile} receiver emulator with a new reading every ${intervalS} s (${device}),`,
+        `sharebridge demo: a ${profile} receiver emulator with a new reading every ${intervalSeconds} s (${device}),`,
       );
       out(`the sharebridge daemon, and a Share emulator (${share.url("us")}), all on this machine.`);
       out(`Running the daemon for ${seconds} s…`);
@@ -99,7 +99,7 @@ const command: Command = {
       const config: Config = {
         device,
         stateDir: join(dir, "state"),
-        readingIntervalS: intervalS,
+        readingIntervalSeconds: intervalSeconds,
         backfillHours: 24,
         // The emulators run on this machine's clock: it is the true time here.
         clock: { mode: "corrected", assumeSynchronized: true },
@@ -125,7 +125,7 @@ const command: Command = {
       const daemon = new Daemon({
         mode: "corrected",
         backfillHours: config.backfillHours,
-        readingIntervalS: intervalS,
+        readingIntervalSeconds: intervalSeconds,
         store,
         openReceiver: () => openReceiverSession(tcpOpener("127.0.0.1", listener.port), { log }),
         share: access,

@@ -115,7 +115,7 @@ const command: Command = {
       profile: profile as ProfileId,
       seed: integerOption(values, "seed", 0, 0xffff_ffff),
       days: decimalOption(values, "days", 0, 365),
-      live: values["live"] === true ? { intervalS: interval ?? 300 } : false,
+      live: values["live"] === true ? { intervalSeconds: interval ?? 300 } : false,
       realistic: values["realistic"] === true,
       faults: faultsText === undefined ? undefined : parseFaultSpec(faultsText),
       pagesPerRequest: integerOption(values, "pages-per-request", 1, MAX_PAGES_PER_REPLY),

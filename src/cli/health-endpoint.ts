@@ -1,7 +1,7 @@
 /** Starts the optional health/metrics endpoint of `run` on the configured address (http.listen). */
 import { parseListen } from "../config/load.js";
+import type { Logger } from "../log.js";
 import { startHealthServer } from "../observe/health-server.js";
-import type { Logger } from "../observe/log.js";
 import type { Daemon } from "../sync/daemon.js";
 
 export async function startHealthEndpoint(

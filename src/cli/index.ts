@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { isSharebridgeError, SharebridgeError } from "../errors.js";
-import { createLogger, LOG_LEVELS, type LogLevel } from "../observe/log.js";
+import { createLogger, LOG_LEVELS, type LogLevel } from "../log.js";
 import type { Command, OptionSpec } from "./command.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 

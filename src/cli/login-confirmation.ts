@@ -5,7 +5,7 @@
  */
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import type { Logger } from "../observe/log.js";
+import type { Logger } from "../log.js";
 import { accountKey, SYNC_STATE_SCHEMA, withAccount } from "../sync/state.js";
 import { STATE_FILE_NAME, StateStore } from "../sync/state-store.js";
 

@@ -6,7 +6,7 @@
  * machine with no receiver attached.
  */
 import { SharebridgeError } from "../errors.js";
-import type { Logger } from "../observe/log.js";
+import type { Logger } from "../log.js";
 import { deviceOpener, parseDeviceSpec } from "../receiver/device.js";
 import { Receiver } from "../receiver/receiver.js";
 import type { TransportOpener } from "../receiver/transport.js";
@@ -24,7 +24,7 @@ const EMULATE = /^emulate(?::([a-z0-9]+))?$/;
 export async function deviceFromSpec(
   text: string,
   log: Logger,
-  live?: { intervalS: number },
+  live?: { intervalSeconds: number },
 ): Promise<OpenedDevice> {
   const emulate = EMULATE.exec(text.trim());
   if (emulate !== null) {

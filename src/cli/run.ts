@@ -27,7 +27,7 @@ ${CONFIG_FLAGS_USAGE}`,
     const daemon = new Daemon({
       mode: config.clock.mode,
       backfillHours: config.backfillHours,
-      readingIntervalS: config.readingIntervalS,
+      readingIntervalSeconds: config.readingIntervalSeconds,
       store: runtime.store,
       openReceiver: runtime.openReceiver,
       share: runtime.share,

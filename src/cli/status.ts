@@ -8,8 +8,9 @@
  * refused password is a finding, not a failure of `status`); 2 for a wrong command line or an
  * invalid configuration.
  */
+
+import type { Logger } from "../log.js";
 import { configuredOrigin } from "../observe/auth-state.js";
-import type { Logger } from "../observe/log.js";
 import { collectStatus } from "../observe/status.js";
 import { formatStatus } from "../observe/status-format.js";
 import type { Command, CommandContext } from "./command.js";

@@ -3,7 +3,7 @@
  * the receiver opener and the host clock's synchronisation probe.
  */
 import type { Config } from "../config/schema.js";
-import type { Logger } from "../observe/log.js";
+import type { Logger } from "../log.js";
 import type { ShareRetry } from "../share/settings.js";
 import { type OpenReceiverSession, openReceiverSession } from "../sync/receiver-session.js";
 import { ShareAccess } from "../sync/share-access.js";

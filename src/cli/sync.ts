@@ -62,7 +62,7 @@ ${CONFIG_FLAGS_USAGE}`,
       const report = await runCycle(session, dryRun ? undefined : client, runtime.store, {
         mode: config.clock.mode,
         backfillHours: config.backfillHours,
-        readingIntervalS: config.readingIntervalS,
+        readingIntervalSeconds: config.readingIntervalSeconds,
         dryRun,
         signal: context.signal,
         now: Date.now,

@@ -184,7 +184,7 @@ export async function loadConfig(sources: ConfigSources = {}): Promise<LoadedCon
   const config: Config = {
     device: layer.device ?? DEFAULTS.device,
     stateDir: layer.stateDir ?? env["STATE_DIRECTORY"]?.split(":")[0] ?? DEFAULTS.stateDir,
-    readingIntervalS: layer.readingIntervalS ?? DEFAULTS.readingIntervalS,
+    readingIntervalSeconds: layer.readingIntervalSeconds ?? DEFAULTS.readingIntervalSeconds,
     backfillHours: layer.backfillHours ?? DEFAULTS.backfillHours,
     clock: {
       mode: layer.clock?.mode ?? DEFAULTS.clockMode,

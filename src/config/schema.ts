@@ -6,7 +6,7 @@
  *   {
  *     "device": "auto",
  *     "stateDir": "/var/lib/sharebridge",
- *     "readingIntervalS": 300,
+ *     "readingIntervalSeconds": 300,
  *     "backfillHours": 24,
  *     "clock": { "mode": "corrected", "assumeSynchronized": false },
  *     "share": { "region": "us", "username": "…", "passwordFile": "…", "replaceReceiver": false },
@@ -15,7 +15,7 @@
  *   }
  */
 import { SharebridgeError } from "../errors.js";
-import { LOG_LEVELS, type LogLevel } from "../observe/log.js";
+import { LOG_LEVELS, type LogLevel } from "../log.js";
 import { SHARE_REGIONS } from "../share/regions.js";
 import { TIME_MODES, type TimeMode } from "../time/share-times.js";
 
@@ -37,7 +37,7 @@ export interface Config {
   /** Where the state file lives. Default: $STATE_DIRECTORY (systemd) or ./state. */
   readonly stateDir: string;
   /** The receiver's reading cadence, seconds. Default 300: a Dexcom reading every 5 minutes. */
-  readonly readingIntervalS: number;
+  readonly readingIntervalSeconds: number;
   /** How far back a first run or a long gap posts, hours. Default 24 (Share's useful window). */
   readonly backfillHours: number;
   readonly clock: {
@@ -57,14 +57,14 @@ export interface Config {
 export const DEFAULTS = {
   device: "auto",
   stateDir: "./state",
-  readingIntervalS: 300,
+  readingIntervalSeconds: 300,
   backfillHours: 24,
   clockMode: "corrected" as TimeMode,
 } as const;
 
 /** Range checks, with units. */
 export const LIMITS = {
-  readingIntervalS: [1, 3600],
+  readingIntervalSeconds: [1, 3600],
   /** Up to 90 days: a receiver holds about 30 (spec §4.6 observed ranges), touchscreens more. */
   backfillHours: [0, 2160],
 } as const;
@@ -162,7 +162,7 @@ function oneOf<T extends string>(key: string, value: Json, allowed: readonly T[]
 export interface ConfigLayer {
   device?: string | undefined;
   stateDir?: string | undefined;
-  readingIntervalS?: number | undefined;
+  readingIntervalSeconds?: number | undefined;
   backfillHours?: number | undefined;
   clock?: { mode?: TimeMode | undefined; assumeSynchronized?: boolean | undefined };
   share?: Partial<Record<keyof ShareConfig, string | boolean | undefined>>;
@@ -172,11 +172,16 @@ export interface ConfigLayer {
 
 /** Validates a parsed configuration document into a layer. */
 export function parseConfigDocument(document: Json): ConfigLayer {
-  const root = objectAt("(configuration)", document);
+  const root = { ...objectAt("(configuration)", document) };
+  // Renamed keys keep working (units are spelled out in names since 0.2: Seconds, not S).
+  if (root["readingIntervalS"] !== undefined && root["readingIntervalSeconds"] === undefined) {
+    root["readingIntervalSeconds"] = root["readingIntervalS"];
+    delete root["readingIntervalS"];
+  }
   refuseUnknown("", root, [
     "device",
     "stateDir",
-    "readingIntervalS",
+    "readingIntervalSeconds",
     "backfillHours",
     "clock",
     "share",
@@ -186,7 +191,11 @@ export function parseConfigDocument(document: Json): ConfigLayer {
   const layer: ConfigLayer = {
     device: stringAt("device", root["device"], "use auto, a device path or tcp://HOST:PORT"),
     stateDir: stringAt("stateDir", root["stateDir"], "give a directory path"),
-    readingIntervalS: integerAt("readingIntervalS", root["readingIntervalS"], LIMITS.readingIntervalS),
+    readingIntervalSeconds: integerAt(
+      "readingIntervalSeconds",
+      root["readingIntervalSeconds"],
+      LIMITS.readingIntervalSeconds,
+    ),
     backfillHours: integerAt("backfillHours", root["backfillHours"], LIMITS.backfillHours),
   };
   if (root["clock"] !== undefined) {

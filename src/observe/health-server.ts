@@ -18,8 +18,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SharebridgeError } from "../errors.js";
+import type { Logger } from "../log.js";
 import { type DaemonSnapshot, isHealthy } from "../sync/daemon-status.js";
-import type { Logger } from "./log.js";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.js";
 
 export interface HealthServerOptions {
@@ -78,16 +78,16 @@ function ageSeconds(snapshot: DaemonSnapshot, thenMs: number | undefined): numbe
 
 /** Why `isHealthy` said no, in words an operator acts on. */
 export function unhealthyReason(snapshot: DaemonSnapshot): string {
-  const limitS = 2 * snapshot.readingIntervalS;
+  const limitSeconds = 2 * snapshot.readingIntervalSeconds;
   const since = snapshot.lastSuccessAtMs;
-  const elapsedS = Math.round((snapshot.nowMs - (since ?? snapshot.startedAtMs)) / 1000);
+  const elapsedSeconds = Math.round((snapshot.nowMs - (since ?? snapshot.startedAtMs)) / 1000);
   const what =
     since === undefined
-      ? `no sync cycle has succeeded in the ${elapsedS} s since the start`
-      : `the last successful sync cycle was ${elapsedS} s ago`;
+      ? `no sync cycle has succeeded in the ${elapsedSeconds} s since the start`
+      : `the last successful sync cycle was ${elapsedSeconds} s ago`;
   const waiting = snapshot.waitingFor === undefined ? "" : `; waiting for ${snapshot.waitingFor}`;
   const error = snapshot.lastCycle?.error === undefined ? "" : `; last error: ${snapshot.lastCycle.error}`;
-  return `${what} (limit ${limitS} s, two reading intervals)${waiting}${error}`.slice(0, 500);
+  return `${what} (limit ${limitSeconds} s, two reading intervals)${waiting}${error}`.slice(0, 500);
 }
 
 /** The /healthz answer: a small JSON object, 200 or 503. */

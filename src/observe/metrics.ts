@@ -148,7 +148,7 @@ export function renderMetrics(snapshot: DaemonSnapshot): string {
       "sharebridge_reading_interval_seconds",
       "gauge",
       "The receiver's reading cadence in use, in seconds.",
-      maybe(snapshot.readingIntervalS),
+      maybe(snapshot.readingIntervalSeconds),
     ),
     family(
       "sharebridge_cycles_total",

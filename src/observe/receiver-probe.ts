@@ -9,11 +9,11 @@
  * reports that as "could not open" and still shows the daemon's state file.
  */
 import { asSharebridgeError, isSharebridgeError, SharebridgeError } from "../errors.js";
+import { type Logger, silentLogger } from "../log.js";
 import { BATTERY_STATES, ReadBatteryLevel, ReadBatteryState } from "../receiver/commands.js";
 import { Receiver } from "../receiver/receiver.js";
 import type { TransportOpener } from "../receiver/transport.js";
 import { readIdentity } from "../records/identity.js";
-import { type Logger, silentLogger } from "./log.js";
 
 /** A device to probe: how to open it and what to release afterwards (an in-process emulator). */
 export interface ProbeDevice {

@@ -28,11 +28,11 @@
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/schema.js";
+import { type Logger, silentLogger } from "../log.js";
 import { trendName } from "../share/trend.js";
 import { parseState, type ReceiverState, type SyncState, serialKey } from "../sync/state.js";
 import { STATE_FILE_NAME } from "../sync/state-store.js";
 import { type AuthState, summarizeAuth } from "./auth-state.js";
-import { type Logger, silentLogger } from "./log.js";
 import { type ProbeDevice, type ProbeOptions, probeReceiver } from "./receiver-probe.js";
 import { ageInWords, durationInWords, isoOrNull, isValidTime } from "./words.js";
 
@@ -208,19 +208,19 @@ export async function collectStatus(options: StatusOptions): Promise<StatusRepor
           }
         : null,
   };
-  return { ...report, findings: findingsOf(report, state, options.config.readingIntervalS, nowMs) };
+  return { ...report, findings: findingsOf(report, state, options.config.readingIntervalSeconds, nowMs) };
 }
 
 /** What needs attention, most important first. */
 function findingsOf(
   report: Omit<StatusReport, "findings">,
   state: SyncState | undefined,
-  readingIntervalS: number,
+  readingIntervalSeconds: number,
   nowMs: number,
 ): string[] {
   const findings: string[] = [];
   const { stateFile, receiver, auth, lastCycle, lastPost, backlog } = report;
-  const intervalMs = readingIntervalS * 1000;
+  const intervalMs = readingIntervalSeconds * 1000;
   const daemonActive = lastCycle !== null && lastCycle.ageSeconds * 1000 <= 2 * intervalMs;
   if (receiver.inUse) {
     // The daemon holds the port while it runs: expected, unless it has not completed a cycle lately.

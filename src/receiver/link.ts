@@ -14,7 +14,7 @@
  * the rest of a damaged reply cannot be taken as the answer to the retry.
  */
 import { SharebridgeError } from "../errors.js";
-import { type Logger, silentLogger } from "../observe/log.js";
+import { type Logger, silentLogger } from "../log.js";
 import { ACK, responseCodeName, SENDABLE_COMMAND_IDS } from "./commands.js";
 import { Deframer, type DeframerEvent } from "./deframer.js";
 import { encodePacket, MAX_RESPONSE_LENGTH, type Packet } from "./packet.js";

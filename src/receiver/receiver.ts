@@ -4,7 +4,7 @@
  * the rest of the connection when the receiver refuses a multi-page read.
  */
 import { isSharebridgeError, SharebridgeError } from "../errors.js";
-import { type Logger, silentLogger } from "../observe/log.js";
+import { type Logger, silentLogger } from "../log.js";
 import { type CommandCodec, ReadDatabasePages } from "./commands.js";
 import { Link, type LinkOptions, type LinkStats, type RequestOptions } from "./link.js";
 import { MAX_PAGES_PER_REQUEST } from "./packet.js";

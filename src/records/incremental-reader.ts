@@ -20,7 +20,7 @@
  * - `receiver-changed`: the serial differs from the one the cursor belongs to; read as without cursor.
  */
 import { isSharebridgeError, RECORD_ERROR_CODES, type RecordErrorCode } from "../errors.js";
-import { type Logger, silentLogger } from "../observe/log.js";
+import { type Logger, silentLogger } from "../log.js";
 import {
   type PageRange,
   type PartitionInfo,

@@ -3,7 +3,7 @@
  * share-api §14.1 item 5: on `SessionIdNotFound` / `SessionNotValid` log in again once and repeat
  * the call once; a second session answer is final (SHARE_SESSION) and the caller backs off.
  */
-import type { Logger } from "pino";
+import type { Logger } from "../log.js";
 import { faultKindOf, inferredFault } from "./fault.js";
 import type { ShareSession } from "./session.js";
 import type { ShareAnswer, ShareTransport } from "./transport.js";

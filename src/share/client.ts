@@ -10,9 +10,10 @@
  *
  * One instance per account and origin; close it when done.
  */
-import type { Logger } from "pino";
+
 import { SharebridgeError } from "../errors.js";
-import { silentLogger } from "../observe/log.js";
+import type { Logger } from "../log.js";
+import { silentLogger } from "../log.js";
 import { type AuthedCaller, authedCaller } from "./authed-call.js";
 import { parseShareDate } from "./dates.js";
 import type { ShareEgv } from "./egv.js";

@@ -2,8 +2,9 @@
  * Follower management (share-api §8.1): list, invite (create the contact, then the invitation;
  * delete the contact again if the invitation fails, as the official app does), remove.
  */
-import type { Logger } from "pino";
+
 import { SharebridgeError } from "../errors.js";
+import type { Logger } from "../log.js";
 import type { AuthedCaller } from "./authed-call.js";
 import { faultKindOf } from "./fault.js";
 import {

@@ -10,8 +10,9 @@
  * no receiver; taking the slot from a different serial happens only with `replaceReceiver`; a
  * serial another account owns is never taken.
  */
-import type { Logger } from "pino";
+
 import { SharebridgeError } from "../errors.js";
+import type { Logger } from "../log.js";
 import type { AuthedCaller } from "./authed-call.js";
 import { assertSerial, type EgvBatch, planBatches, postBody, type ShareEgv } from "./egv.js";
 import { faultKindOf } from "./fault.js";

@@ -7,8 +7,9 @@
  * UUID, and every credential code are authentication failures and trip the login breaker; a
  * lockout code trips it for the lockout time. Concurrent callers share one login in flight.
  */
-import type { Logger } from "pino";
+
 import { isSharebridgeError, SharebridgeError } from "../errors.js";
+import type { Logger } from "../log.js";
 import { faultKindOf } from "./fault.js";
 import type { LoginBreaker } from "./login-breaker.js";
 import type { ShareSettings } from "./settings.js";

@@ -13,9 +13,9 @@
  * - Nothing secret is logged: not the query (it holds the session id), not bodies.
  */
 import pRetry from "p-retry";
-import type { Logger } from "pino";
 import { Pool } from "undici";
 import { isSharebridgeError, SharebridgeError } from "../errors.js";
+import type { Logger } from "../log.js";
 import { faultError, isTransientShareError, parseFaultEnvelope, scrubServerText } from "./fault.js";
 import { SERVICE_PREFIX, SHARE_USER_AGENT } from "./regions.js";
 import type { ShareRetry, ShareTimeouts } from "./settings.js";

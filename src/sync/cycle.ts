@@ -20,7 +20,7 @@
  * clock and a temporary directory.
  */
 import { SharebridgeError } from "../errors.js";
-import type { Logger } from "../observe/log.js";
+import type { Logger } from "../log.js";
 import { ReadSystemTime } from "../receiver/commands.js";
 import type { ReceiverApi } from "../receiver/receiver-api.js";
 import type { Discontinuity } from "../records/cursor.js";
@@ -64,7 +64,7 @@ export interface ReceiverSession {
 export interface CycleOptions {
   readonly mode: TimeMode;
   readonly backfillHours: number;
-  readonly readingIntervalS: number;
+  readonly readingIntervalSeconds: number;
   /** The clock to anchor against, resolved for this cycle (host if synchronised, else Share's). */
   readonly trueClock: () => Promise<TrueClock>;
   /** Host clock, ms. */
@@ -115,11 +115,11 @@ interface Candidate {
 
 /** Records a backfill may read without a usable cursor: one per interval, with room for specials. */
 function backfillLimit(options: CycleOptions): number {
-  return Math.ceil(((options.backfillHours * 3600) / options.readingIntervalS) * 1.5) + 12;
+  return Math.ceil(((options.backfillHours * 3600) / options.readingIntervalSeconds) * 1.5) + 12;
 }
 
 /**
- * `aheadAllowedS`: how far after the anchor the receiver's clock may have moved by the end of the
+ * `aheadAllowedSeconds`: how far after the anchor the receiver's clock may have moved by the end of the
  * read. The anchor is taken before the pages are read, so a reading the receiver writes in between
  * lies a second or so after it: new, not a clock set back (see `runCycle`).
  */
@@ -128,7 +128,7 @@ function select(
   clock: CycleClock,
   cutoffMs: number,
   skipped: Record<SkipReason, number>,
-  aheadAllowedS: number,
+  aheadAllowedSeconds: number,
 ): Candidate[] {
   return records.map((record) => {
     if (record.displayOnly) {
@@ -140,7 +140,7 @@ function select(
       return { record, egv: undefined };
     }
     // A reading after the receiver's own "now" means its clock was set back: its time is unknown.
-    if (clock.aheadOfAnchorSeconds(record) > aheadAllowedS) {
+    if (clock.aheadOfAnchorSeconds(record) > aheadAllowedSeconds) {
       skipped["ahead-of-receiver-clock"]++;
       return { record, egv: undefined };
     }
@@ -245,8 +245,8 @@ export async function runCycle(
   // The receiver's clock at the end of the read, in seconds after the anchor (its second counter
   // may also tick right after the anchor was read: one more). A reading written during the read was
   // skipped as "ahead of the receiver's clock" and then settled behind the cursor: lost for good.
-  const aheadAllowedS = Math.max(0, Math.ceil((options.now() - sample.sentAtMs) / 1000)) + 1;
-  let candidates = select(read.records, clock, cutoffMs, skipped, aheadAllowedS);
+  const aheadAllowedSeconds = Math.max(0, Math.ceil((options.now() - sample.sentAtMs) / 1000)) + 1;
+  let candidates = select(read.records, clock, cutoffMs, skipped, aheadAllowedSeconds);
   let toPost = candidates.flatMap((c) => (c.egv === undefined ? [] : [c.egv]));
   // After an erase or a receiver change the old cursor means nothing: settle from scratch.
   const restart = read.discontinuities.some((d) => d.kind === "erased" || d.kind === "receiver-changed");
@@ -281,7 +281,7 @@ export async function runCycle(
         const held = { offsetSeconds: clock.offsetSeconds + shift, sinceUtcMs: clock.anchor.utcMs };
         clock = clockForCycle(sample, trueClock, { mode: options.mode, held });
         for (const key of Object.keys(skipped) as SkipReason[]) skipped[key] = 0;
-        candidates = select(read.records, clock, cutoffMs, skipped, aheadAllowedS);
+        candidates = select(read.records, clock, cutoffMs, skipped, aheadAllowedSeconds);
         toPost = candidates.flatMap((c) => (c.egv === undefined ? [] : [c.egv]));
         log.info(
           { offsetSeconds: clock.offsetSeconds, shiftSeconds: shift },

@@ -24,7 +24,7 @@ export interface DaemonSnapshot {
   readonly waitingFor: string | undefined;
   readonly serial: string | undefined;
   /** The receiver's reading cadence, seconds (health: a cycle must succeed within two of them). */
-  readonly readingIntervalS: number;
+  readonly readingIntervalSeconds: number;
   readonly lastCycle:
     | {
         readonly atMs: number;
@@ -54,7 +54,7 @@ export interface DaemonSnapshot {
 
 /** Healthy when the last successful cycle is less than two reading intervals old (issue: /healthz). */
 export function isHealthy(snapshot: DaemonSnapshot): boolean {
-  const limitMs = 2 * snapshot.readingIntervalS * 1000;
+  const limitMs = 2 * snapshot.readingIntervalSeconds * 1000;
   const since = snapshot.lastSuccessAtMs ?? snapshot.startedAtMs;
   // A fresh start gets one grace period to complete its first cycle.
   return snapshot.nowMs - since <= limitMs;

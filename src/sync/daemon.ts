@@ -18,7 +18,7 @@
  * moving, so that systemd restarts it.
  */
 import { isSharebridgeError, type SharebridgeError } from "../errors.js";
-import type { Logger } from "../observe/log.js";
+import type { Logger } from "../log.js";
 import type { HostSyncState } from "../time/host-sync.js";
 import { type ResolvedTrueClock, resolveTrueClock } from "../time/reference-clock.js";
 import type { TimeMode } from "../time/share-times.js";
@@ -54,7 +54,7 @@ export const realClock: DaemonClock = {
 export interface DaemonOptions {
   readonly mode: TimeMode;
   readonly backfillHours: number;
-  readonly readingIntervalS: number;
+  readonly readingIntervalSeconds: number;
   readonly store: StateStore<SyncState>;
   /** Opens the receiver (with `auto`, finds it again each time). */
   readonly openReceiver: () => Promise<OpenReceiverSession>;
@@ -138,7 +138,7 @@ export class Daemon {
       phase: this.#phase,
       waitingFor: this.#waitingFor,
       serial,
-      readingIntervalS: this.#o.readingIntervalS,
+      readingIntervalSeconds: this.#o.readingIntervalSeconds,
       lastCycle: this.#lastCycle,
       lastSuccessAtMs: this.#lastSuccessAtMs,
       lastReading: receiver?.lastReading,
@@ -154,7 +154,7 @@ export class Daemon {
 
   /** Runs until `signal` aborts. Never rejects for receiver, clock or Share trouble. */
   async run(signal: AbortSignal): Promise<void> {
-    const stallMs = this.#o.stallMs ?? Math.max(15 * MINUTE, 3 * this.#o.readingIntervalS * 1000);
+    const stallMs = this.#o.stallMs ?? Math.max(15 * MINUTE, 3 * this.#o.readingIntervalSeconds * 1000);
     const watchdog = setInterval(
       () => {
         if (this.#clock.now() - this.#lastProgressAtMs > stallMs) {
@@ -171,7 +171,7 @@ export class Daemon {
     watchdog.unref();
     this.#o.log.info(
       {
-        readingIntervalS: this.#o.readingIntervalS,
+        readingIntervalSeconds: this.#o.readingIntervalSeconds,
         backfillHours: this.#o.backfillHours,
         mode: this.#o.mode,
       },
@@ -227,7 +227,7 @@ export class Daemon {
       const report = await runCycle(this.#session, this.#o.share.client, this.#o.store, {
         mode: this.#o.mode,
         backfillHours: this.#o.backfillHours,
-        readingIntervalS: this.#o.readingIntervalS,
+        readingIntervalSeconds: this.#o.readingIntervalSeconds,
         trueClock: () => this.#trueClock(),
         now: () => this.#clock.now(),
         signal,
@@ -247,7 +247,7 @@ export class Daemon {
         nextWakeMs({
           nowMs: this.#clock.now(),
           lastReadingUtcMs: report.lastReading?.utcMs,
-          readingIntervalS: this.#o.readingIntervalS,
+          readingIntervalSeconds: this.#o.readingIntervalSeconds,
         }) - this.#clock.now(),
       );
     } catch (error) {
@@ -312,7 +312,7 @@ export class Daemon {
     }
     if (code === "STATE_WRITE_FAILED") {
       this.#wait("waiting-for-operator", `space or permission to save state (${describe(error)})`);
-      return this.#o.readingIntervalS * 1000;
+      return this.#o.readingIntervalSeconds * 1000;
     }
     this.#o.log.error({ err: error }, "unexpected failure in a sync cycle");
     this.#wait("idle", undefined);

@@ -8,7 +8,7 @@
  * whenever the link reopened since it was last read, and refuses to go on with another receiver.
  */
 import { SharebridgeError } from "../errors.js";
-import { type Logger, silentLogger } from "../observe/log.js";
+import { type Logger, silentLogger } from "../log.js";
 import type { LinkStats } from "../receiver/link.js";
 import { Receiver } from "../receiver/receiver.js";
 import type { TransportOpener } from "../receiver/transport.js";

@@ -5,15 +5,15 @@
  */
 
 /** Seconds after a reading is due before reading it: the receiver stores it a moment late. */
-export const DUE_MARGIN_S = 5;
+export const DUE_MARGIN_SECONDS = 5;
 /** While a reading is overdue by less than this, look again soon: it is most likely seconds late. */
-export const SOON_WINDOW_S = 120;
+export const SOON_WINDOW_SECONDS = 120;
 
 export interface WakeInput {
   readonly nowMs: number;
   /** True time of the newest reading on the receiver, ms (undefined before the first). */
   readonly lastReadingUtcMs: number | undefined;
-  readonly readingIntervalS: number;
+  readonly readingIntervalSeconds: number;
 }
 
 /**
@@ -26,15 +26,15 @@ export interface WakeInput {
  * - never later than one interval plus the margin from now (a reading stamped in the future, i.e.
  *   clock trouble, must not put the daemon to sleep for long).
  */
-export function nextWakeMs({ nowMs, lastReadingUtcMs, readingIntervalS }: WakeInput): number {
-  const intervalMs = readingIntervalS * 1000;
-  const marginMs = Math.min(DUE_MARGIN_S * 1000, intervalMs / 10);
+export function nextWakeMs({ nowMs, lastReadingUtcMs, readingIntervalSeconds }: WakeInput): number {
+  const intervalMs = readingIntervalSeconds * 1000;
+  const marginMs = Math.min(DUE_MARGIN_SECONDS * 1000, intervalMs / 10);
   const clamp = (ms: number, low: number, high: number) => Math.min(high, Math.max(low, ms));
   const rarely = nowMs + clamp(intervalMs / 5, 250, 60_000);
   if (lastReadingUtcMs === undefined) return rarely;
   const dueMs = lastReadingUtcMs + intervalMs;
   if (dueMs + marginMs > nowMs) return Math.min(dueMs + marginMs, nowMs + intervalMs + marginMs);
-  if (nowMs - dueMs < SOON_WINDOW_S * 1000) return nowMs + clamp(intervalMs / 10, 250, 10_000);
+  if (nowMs - dueMs < SOON_WINDOW_SECONDS * 1000) return nowMs + clamp(intervalMs / 10, 250, 10_000);
   return rarely;
 }
 

@@ -13,7 +13,7 @@
 import { stat } from "node:fs/promises";
 import { noPasswordError, resolvePasswordFile } from "../config/load.js";
 import type { Config } from "../config/schema.js";
-import type { Logger } from "../observe/log.js";
+import type { Logger } from "../log.js";
 import { ShareClient } from "../share/client.js";
 import type { LoginBreakerState } from "../share/login-breaker.js";
 import {

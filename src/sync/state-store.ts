@@ -14,7 +14,7 @@
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { SharebridgeError } from "../errors.js";
-import { type Logger, silentLogger } from "../observe/log.js";
+import { type Logger, silentLogger } from "../log.js";
 
 export interface StateSchema<T> {
   /** Validates (and migrates) a parsed document; throws anything to reject it. */

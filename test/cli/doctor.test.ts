@@ -13,7 +13,7 @@ import { DOCTOR_EXIT, doctorCommand } from "../../src/cli/doctor.js";
 import { EXIT } from "../../src/cli/exit-codes.js";
 import { createReceiverEmulator, type ReceiverEmulator } from "../../src/emulator/receiver/index.js";
 import { type ShareEmulator, startShareEmulator } from "../../src/emulator/share/index.js";
-import { silentLogger } from "../../src/observe/log.js";
+import { silentLogger } from "../../src/log.js";
 import {
   type FakeEnvironmentOptions,
   type FakeSystem,

@@ -38,7 +38,7 @@ describe("configuration", () => {
     expect(config).toEqual({
       device: "auto",
       stateDir: "./state",
-      readingIntervalS: 300,
+      readingIntervalSeconds: 300,
       backfillHours: 24,
       clock: { mode: "corrected", assumeSynchronized: false },
       share: {
@@ -68,11 +68,11 @@ describe("configuration", () => {
         SHAREBRIDGE_HTTP_LISTEN: "0.0.0.0:9477",
         STATE_DIRECTORY: "/var/lib/sharebridge",
       },
-      flags: { share: { server: "http://127.0.0.1:8080" }, readingIntervalS: 5 },
+      flags: { share: { server: "http://127.0.0.1:8080" }, readingIntervalSeconds: 5 },
     });
     expect(config.device).toBe("tcp://10.0.0.2:3333");
     expect(config.backfillHours).toBe(48);
-    expect(config.readingIntervalS).toBe(5);
+    expect(config.readingIntervalSeconds).toBe(5);
     expect(config.stateDir).toBe("/var/lib/sharebridge");
     // --server replaces the file's region: exactly one of the two is in force.
     expect(config.share).toEqual({
@@ -101,7 +101,7 @@ describe("configuration", () => {
     [{ devise: "auto" }, 'devise: unknown key; did you mean "device"?'],
     [{ share: { pasword: "x" } }, 'share.pasword: unknown key; did you mean "share.passwordFile"?'],
     [{ share: { password: "hunter2" } }, "share.password: passwords are not kept in the configuration"],
-    [{ readingIntervalS: 0 }, "readingIntervalS: must be a whole number from 1 to 3600, got 0"],
+    [{ readingIntervalSeconds: 0 }, "readingIntervalSeconds: must be a whole number from 1 to 3600, got 0"],
     [{ backfillHours: 24.5 }, "backfillHours: must be a whole number from 0 to 2160, got 24.5"],
     [{ clock: { mode: "utc" } }, "clock.mode: must be one of corrected, raw"],
     [{ share: { region: "eu" } }, "share.region: must be one of us, ous, jp"],
@@ -123,8 +123,8 @@ describe("configuration", () => {
     expect(missing.code).toBe("CONFIG_UNREADABLE");
     const env = await failure(loadConfig({ ...none, env: { SHAREBRIDGE_SHARE_REGION: "mars" } }));
     expect(env.message).toContain("environment: share.region");
-    const flags = await failure(loadConfig({ ...none, flags: { readingIntervalS: 99999 } }));
-    expect(flags.message).toContain("command line: readingIntervalS");
+    const flags = await failure(loadConfig({ ...none, flags: { readingIntervalSeconds: 99999 } }));
+    expect(flags.message).toContain("command line: readingIntervalSeconds");
   });
 
   it("finds the password in the file named, the systemd credential, or the Docker secret", async () => {

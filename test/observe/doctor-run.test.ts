@@ -1,9 +1,9 @@
 /** Doctor's runner: order, time bounds, crashes, scrubbing, and the printed report. */
 import { describe, expect, it } from "vitest";
 import { isSharebridgeError } from "../../src/errors.js";
+import { silentLogger } from "../../src/log.js";
 import { formatDoctor, runDoctor } from "../../src/observe/doctor/run.js";
 import type { Check, DoctorEnvironment } from "../../src/observe/doctor/types.js";
-import { silentLogger } from "../../src/observe/log.js";
 import { Secret } from "../../src/share/secret.js";
 import { testConfig } from "./support/doctor.js";
 

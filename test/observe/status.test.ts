@@ -21,7 +21,7 @@ function config(dir: string, share: Partial<Config["share"]> = { region: "us", u
   return {
     device: "emulate:g4",
     stateDir: dir,
-    readingIntervalS: 300,
+    readingIntervalSeconds: 300,
     backfillHours: 24,
     clock: { mode: "corrected", assumeSynchronized: false },
     share: {

@@ -183,7 +183,7 @@ describe.each(PROFILE_IDS)("emulator profile %s", (profile: ProfileId) => {
       seed: 11,
       days: 2,
       now: () => now,
-      live: { intervalS: 300 },
+      live: { intervalSeconds: 300 },
     });
     const receiver = await Receiver.open(live.opener());
     try {
@@ -255,7 +255,7 @@ describe("discontinuities produced by the emulator", () => {
       seed: 3,
       days: 1,
       now: () => now,
-      live: { intervalS: 300 },
+      live: { intervalSeconds: 300 },
     });
     try {
       const newest = emulator.model.partitions[4]?.records.at(-1);

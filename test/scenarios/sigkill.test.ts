@@ -24,7 +24,7 @@ import { type ChildDaemon, spawnDaemon, waitFor } from "./support/child-daemon.j
 
 const USER = "wearer";
 const PASSWORD = "c0rrect-h0rse!";
-const INTERVAL_S = 1;
+const INTERVAL_SECONDS = 1;
 const KILLS = 50;
 
 type KillPoint = "time" | "receiver-requests" | "share-requests" | "share-storing";
@@ -69,7 +69,7 @@ describe("SIGKILL at random points", () => {
       profile: "g4",
       seed: 81,
       days: 1,
-      live: { intervalS: INTERVAL_S },
+      live: { intervalSeconds: INTERVAL_SECONDS },
     });
     cleanup.push(() => receiver.close());
     const listener = await receiver.listenTcp("127.0.0.1", 0);
@@ -101,7 +101,7 @@ describe("SIGKILL at random points", () => {
       "--state-dir",
       stateDir,
       "--reading-interval",
-      String(INTERVAL_S),
+      String(INTERVAL_SECONDS),
       "--backfill-hours",
       "1",
     ];

@@ -33,7 +33,9 @@ function clockMovesAfterAnchor(session: ReceiverSession, b: Bench, ms: number): 
 
 describe("sync cycle and the clock anchor", () => {
   it("a reading written between ReadSystemTime and the page read is posted, not skipped for good", async () => {
-    const local = await bench({ receiver: { profile: "g4", seed: 9, days: 2, live: { intervalS: 300 } } });
+    const local = await bench({
+      receiver: { profile: "g4", seed: 9, days: 2, live: { intervalSeconds: 300 } },
+    });
     b = local;
     await local.cycle();
     const last = local.emulator.model.partitions[4]?.records.at(-1);
@@ -45,11 +47,11 @@ describe("sync cycle and the clock anchor", () => {
 
     const session = clockMovesAfterAnchor(await local.session(), local, 1000);
     const { runCycle } = await import("../../src/sync/cycle.js");
-    const { silentLogger } = await import("../../src/observe/log.js");
+    const { silentLogger } = await import("../../src/log.js");
     const report = await runCycle(session, local.client, local.store, {
       mode: "corrected",
       backfillHours: 24,
-      readingIntervalS: 300,
+      readingIntervalSeconds: 300,
       trueClock: async () => ({ kind: "host", source: "host (test)", correctionMs: 0, synchronised: true }),
       now: () => local.now,
       log: silentLogger,

@@ -40,7 +40,7 @@ describe("sync cycle", () => {
   });
 
   it("steady state: one new reading costs three receiver round trips and one HTTP request", async () => {
-    b = await bench({ receiver: { profile: "g5", seed: 4, days: 2, live: { intervalS: 300 } } });
+    b = await bench({ receiver: { profile: "g5", seed: 4, days: 2, live: { intervalSeconds: 300 } } });
     await b.cycle();
     const before = b.stored().length;
     b.share.clearRequests();
@@ -96,10 +96,10 @@ describe("sync cycle", () => {
     const options = {
       mode: "corrected" as const,
       backfillHours: 24,
-      readingIntervalS: 300,
+      readingIntervalSeconds: 300,
       trueClock: async () => ({ kind: "host" as const, source: "test", correctionMs: 0, synchronised: true }),
       now: () => b?.now ?? 0,
-      log: (await import("../../src/observe/log.js")).silentLogger,
+      log: (await import("../../src/log.js")).silentLogger,
     };
     const failed = await runCycle(session, publisher, b.store, options).then(
       () => undefined,
@@ -163,7 +163,7 @@ describe("sync cycle", () => {
   });
 
   it("after an erased database the cursor restarts and new readings are posted", async () => {
-    b = await bench({ receiver: { profile: "g4", seed: 2, days: 1, live: { intervalS: 300 } } });
+    b = await bench({ receiver: { profile: "g4", seed: 2, days: 1, live: { intervalSeconds: 300 } } });
     await b.cycle();
     const before = b.stored().length;
     b.emulator.eraseDatabase();

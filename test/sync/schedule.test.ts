@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { backoffMs, nextWakeMs } from "../../src/sync/schedule.js";
 
 const NOW = 1_800_000_000_000;
-const wake = (lastAgoS: number | undefined, intervalS = 300) =>
+const wake = (lastAgoSeconds: number | undefined, intervalSeconds = 300) =>
   (nextWakeMs({
     nowMs: NOW,
-    lastReadingUtcMs: lastAgoS === undefined ? undefined : NOW - lastAgoS * 1000,
-    readingIntervalS: intervalS,
+    lastReadingUtcMs: lastAgoSeconds === undefined ? undefined : NOW - lastAgoSeconds * 1000,
+    readingIntervalSeconds: intervalSeconds,
   }) -
     NOW) /
   1000;

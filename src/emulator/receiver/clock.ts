@@ -49,8 +49,8 @@ export class ReceiverClock {
   /** System time (receiver seconds, whole) the receiver shows at host time `hostMs`. */
   systemAt(hostMs: number): number {
     const { anchorHostMs, systemAtAnchor, driftPpm } = this.#settings;
-    const elapsedS = ((hostMs - anchorHostMs) / 1000) * (1 + driftPpm / 1e6);
-    return Math.floor(systemAtAnchor + elapsedS);
+    const elapsedSeconds = ((hostMs - anchorHostMs) / 1000) * (1 + driftPpm / 1e6);
+    return Math.floor(systemAtAnchor + elapsedSeconds);
   }
 
   get systemTime(): number {
@@ -71,8 +71,8 @@ export class ReceiverClock {
   }
 
   /** WriteDisplayTimeOffset (§6.1): only the display offset changes; records already written keep theirs. */
-  setDisplayOffset(offsetS: number): void {
-    this.#displayOffset = offsetS;
+  setDisplayOffset(offsetSeconds: number): void {
+    this.#displayOffset = offsetSeconds;
   }
 
   get displayTime(): number {
@@ -91,12 +91,16 @@ export function receiverSecondsToWallClock(seconds: number): {
 
 /**
  * The `DateTimeCreated` form of the XML records (§4.8): `YYYY-MM-DD HH:MM:SS.fff ±HH:MM`, the local
- * wall time `localSeconds` (receiver seconds) in a zone `utcOffsetS` seconds from UTC.
+ * wall time `localSeconds` (receiver seconds) in a zone `utcOffsetSeconds` seconds from UTC.
  */
-export function formatDateTimeCreated(localSeconds: number, millis: number, utcOffsetS: number): string {
+export function formatDateTimeCreated(
+  localSeconds: number,
+  millis: number,
+  utcOffsetSeconds: number,
+): string {
   const { date, time } = receiverSecondsToWallClock(localSeconds);
-  const sign = utcOffsetS < 0 ? "-" : "+";
-  const abs = Math.abs(utcOffsetS);
+  const sign = utcOffsetSeconds < 0 ? "-" : "+";
+  const abs = Math.abs(utcOffsetSeconds);
   const hh = String(Math.floor(abs / 3600)).padStart(2, "0");
   const mm = String(Math.floor((abs % 3600) / 60)).padStart(2, "0");
   return `${date} ${time}.${String(millis).padStart(3, "0")} ${sign}${hh}:${mm}`;

@@ -8,12 +8,12 @@
  * see the same curve. Each local day's plan comes from its own PRNG stream, so the curve on a given
  * day does not depend on how many days were generated before it.
  *
- * Local time is the wearer's wall clock (host UTC + `zoneOffsetS`): meals happen at local hours.
+ * Local time is the wearer's wall clock (host UTC + `zoneOffsetSeconds`): meals happen at local hours.
  */
 import type { Prng } from "./prng.js";
 
 const MINUTE_MS = 60_000;
-const DAY_S = 86_400;
+const DAY_SECONDS = 86_400;
 
 export interface Meal {
   readonly atMs: number;
@@ -53,13 +53,13 @@ function bump(tauMinutes: number, peakMinutes: number): number {
 
 export class GlucoseModel {
   readonly #seed: Prng;
-  readonly #zoneOffsetS: number;
+  readonly #zoneOffsetSeconds: number;
   readonly #plans = new Map<number, DayPlan>();
   readonly #wander: readonly { amplitude: number; periodMin: number; phase: number }[];
 
-  constructor(prng: Prng, zoneOffsetS: number) {
+  constructor(prng: Prng, zoneOffsetSeconds: number) {
     this.#seed = prng;
-    this.#zoneOffsetS = zoneOffsetS;
+    this.#zoneOffsetSeconds = zoneOffsetSeconds;
     const w = prng.fork("wander");
     this.#wander = [
       { amplitude: w.range(4, 8), periodMin: w.range(80, 130), phase: w.range(0, 2 * Math.PI) },
@@ -70,12 +70,12 @@ export class GlucoseModel {
 
   /** Local day number (days since 1970-01-01 on the wearer's wall clock) of host time `ms`. */
   localDay(ms: number): number {
-    return Math.floor((Math.floor(ms / 1000) + this.#zoneOffsetS) / DAY_S);
+    return Math.floor((Math.floor(ms / 1000) + this.#zoneOffsetSeconds) / DAY_SECONDS);
   }
 
   /** Host ms of local time `hours` on local day `day`. */
   localTimeMs(day: number, hours: number): number {
-    return Math.round((day * DAY_S + hours * 3600 - this.#zoneOffsetS) * 1000);
+    return Math.round((day * DAY_SECONDS + hours * 3600 - this.#zoneOffsetSeconds) * 1000);
   }
 
   plan(day: number): DayPlan {
@@ -126,8 +126,8 @@ export class GlucoseModel {
     const day = this.localDay(ms);
     const today = this.plan(day);
     const tomorrow = this.plan(day + 1);
-    const localS = Math.floor(ms / 1000) + this.#zoneOffsetS;
-    const fractionOfDay = (localS - day * DAY_S) / DAY_S;
+    const localSeconds = Math.floor(ms / 1000) + this.#zoneOffsetSeconds;
+    const fractionOfDay = (localSeconds - day * DAY_SECONDS) / DAY_SECONDS;
     // Baseline drifts smoothly from one day's value to the next's (no step at midnight).
     let glucose = today.baseline + (tomorrow.baseline - today.baseline) * fractionOfDay;
     const hourOfDay = fractionOfDay * 24;

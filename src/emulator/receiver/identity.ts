@@ -108,12 +108,12 @@ export function manufacturingXml(
   identity: ReceiverIdentity,
   factoryLocalSeconds: number,
   millis: number,
-  factoryUtcOffsetS: number,
+  factoryUtcOffsetSeconds: number,
 ): string {
   return checkXmlLength(
     `<ManufacturingParameters SerialNumber="${identity.serial}" HardwarePartNumber="${profile.hardwarePartNumber}"` +
       ` HardwareRevision="${profile.hardwareRevision}"` +
-      ` DateTimeCreated="${formatDateTimeCreated(factoryLocalSeconds, millis, factoryUtcOffsetS)}"` +
+      ` DateTimeCreated="${formatDateTimeCreated(factoryLocalSeconds, millis, factoryUtcOffsetSeconds)}"` +
       ` HardwareId="${identity.hardwareId}" />`,
   );
 }
@@ -123,11 +123,11 @@ export function pcParameterXml(
   identity: ReceiverIdentity,
   localSeconds: number,
   millis: number,
-  utcOffsetS: number,
+  utcOffsetSeconds: number,
 ): string {
   return checkXmlLength(
     `<PCParameterRecord ReceiverId="${identity.receiverId}" FirmwareImageId=""` +
-      ` DateTimeCreated="${formatDateTimeCreated(localSeconds, millis, utcOffsetS)}" Nickname="${identity.serial}" />`,
+      ` DateTimeCreated="${formatDateTimeCreated(localSeconds, millis, utcOffsetSeconds)}" Nickname="${identity.serial}" />`,
   );
 }
 

@@ -2,7 +2,7 @@
  * The byte-exact receiver emulator (spec receiver-protocol §7, DESIGN.md §9): a Dexcom receiver
  * with a generated database, served in-process, over TCP or on a pty.
  *
- *   const emu = createReceiverEmulator({ profile: "g5", seed: 7, days: 30, live: { intervalS: 2 } });
+ *   const emu = createReceiverEmulator({ profile: "g5", seed: 7, days: 30, live: { intervalSeconds: 2 } });
  *   const link = await emu.opener()(sink);          // in-process, one connection per call
  *   const { port } = await emu.listenTcp("127.0.0.1", 0);
  *   const pty = await emu.servePty("/tmp/dexcom");   // open /tmp/dexcom like /dev/ttyACM0
@@ -87,8 +87,8 @@ export class ReceiverEmulator {
     this.#policy = this.#options.errorPolicy;
     this.#faults = new FaultInjector(this.#options.faults, prng.fork("faults"), this.stats.faults);
     this.#latency = this.#options.realistic ? prng.fork("latency") : undefined;
-    if (this.#options.liveIntervalS !== undefined) {
-      const everyMs = Math.min(60_000, Math.max(200, this.#options.liveIntervalS * 1000));
+    if (this.#options.liveIntervalSeconds !== undefined) {
+      const everyMs = Math.min(60_000, Math.max(200, this.#options.liveIntervalSeconds * 1000));
       this.#liveTimer = setInterval(() => this.#advance(), everyMs);
       this.#liveTimer.unref();
     }
@@ -100,7 +100,7 @@ export class ReceiverEmulator {
       seed: options.seed,
       days: options.days,
       now: options.now,
-      liveIntervalS: options.liveIntervalS,
+      liveIntervalSeconds: options.liveIntervalSeconds,
       serial: options.serial,
       transmitterId: options.transmitterId,
       maxPages: options.maxPages,

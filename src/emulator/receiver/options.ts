@@ -3,7 +3,7 @@
  * a command line, so every value is validated and a bad one is a CONFIG_INVALID naming it.
  */
 import { SharebridgeError } from "../../errors.js";
-import { type Logger, silentLogger } from "../../observe/log.js";
+import { type Logger, silentLogger } from "../../log.js";
 import { type ErrorPolicy, resolveErrorPolicy } from "./error-policy.js";
 import { checkFaultSpec, type FaultSpec, parseFaultSpec } from "./faults.js";
 import { checkSerial } from "./identity.js";
@@ -19,8 +19,8 @@ export interface ReceiverEmulatorOptions {
   readonly days?: number;
   /** Host clock, Unix ms (default Date.now). The receiver's clocks run from it. */
   readonly now?: () => number;
-  /** Add a reading every `intervalS` seconds (default 300) while the clocks run. */
-  readonly live?: boolean | { readonly intervalS?: number };
+  /** Add a reading every `intervalSeconds` seconds (default 300) while the clocks run. */
+  readonly live?: boolean | { readonly intervalSeconds?: number };
   /** Reply delays measured from the vendor capture (§1.5). Default off. */
   readonly realistic?: boolean;
   /** Fault injection, as an object or as the `--faults` text. */
@@ -50,7 +50,7 @@ export interface ResolvedOptions {
   readonly seed: number;
   readonly days: number;
   readonly now: () => number;
-  readonly liveIntervalS: number | undefined;
+  readonly liveIntervalSeconds: number | undefined;
   readonly realistic: boolean;
   readonly faults: FaultSpec;
   readonly pagesPerRequest: number;
@@ -88,25 +88,27 @@ function numberIn(key: string, value: unknown, min: number, max: number): number
 function checkClock(clock: ClockOptions | undefined): ClockOptions {
   const c = clock ?? {};
   const i32 = 0x7fff_ffff;
-  if (c.systemSkewS !== undefined) integerIn("clock.systemSkewS", c.systemSkewS, -i32, i32);
+  if (c.systemSkewSeconds !== undefined) integerIn("clock.systemSkewSeconds", c.systemSkewSeconds, -i32, i32);
   if (c.driftPpm !== undefined) numberIn("clock.driftPpm", c.driftPpm, -1000, 1000);
-  if (c.zoneOffsetS !== undefined) integerIn("clock.zoneOffsetS", c.zoneOffsetS, -14 * 3600, 14 * 3600);
-  if (c.displayOffsetS !== undefined) integerIn("clock.displayOffsetS", c.displayOffsetS, -i32 - 1, i32);
-  if (c.dstShiftS !== undefined && ![0, 3600, -3600].includes(c.dstShiftS)) {
-    invalid("clock.dstShiftS", "must be 3600, -3600 or 0", c.dstShiftS);
+  if (c.zoneOffsetSeconds !== undefined)
+    integerIn("clock.zoneOffsetSeconds", c.zoneOffsetSeconds, -14 * 3600, 14 * 3600);
+  if (c.displayOffsetSeconds !== undefined)
+    integerIn("clock.displayOffsetSeconds", c.displayOffsetSeconds, -i32 - 1, i32);
+  if (c.dstShiftSeconds !== undefined && ![0, 3600, -3600].includes(c.dstShiftSeconds)) {
+    invalid("clock.dstShiftSeconds", "must be 3600, -3600 or 0", c.dstShiftSeconds);
   }
-  if (c.rtcS !== undefined) integerIn("clock.rtcS", c.rtcS, 0, 0xffff_ffff);
+  if (c.rtcSeconds !== undefined) integerIn("clock.rtcSeconds", c.rtcSeconds, 0, 0xffff_ffff);
   return c;
 }
 
 export function resolveOptions(options: ReceiverEmulatorOptions = {}): ResolvedOptions {
   const live = options.live;
-  let liveIntervalS: number | undefined;
-  if (live === true) liveIntervalS = 300;
+  let liveIntervalSeconds: number | undefined;
+  if (live === true) liveIntervalSeconds = 300;
   else if (typeof live === "object" && live !== null) {
-    liveIntervalS = numberIn("live.intervalS", live.intervalS ?? 300, 0.1, 86_400);
+    liveIntervalSeconds = numberIn("live.intervalSeconds", live.intervalSeconds ?? 300, 0.1, 86_400);
   } else if (live !== undefined && live !== false)
-    invalid("live", "must be a boolean or { intervalS }", live);
+    invalid("live", "must be a boolean or { intervalSeconds }", live);
   const faults =
     typeof options.faults === "string"
       ? parseFaultSpec(options.faults)
@@ -120,7 +122,7 @@ export function resolveOptions(options: ReceiverEmulatorOptions = {}): ResolvedO
     seed: integerIn("seed", options.seed ?? 1, 0, 0xffff_ffff),
     days: numberIn("days", options.days ?? 30, 0, 365),
     now: options.now ?? Date.now,
-    liveIntervalS,
+    liveIntervalSeconds,
     realistic: options.realistic === true,
     faults,
     pagesPerRequest: integerIn("pagesPerRequest", options.pagesPerRequest ?? 4, 1, MAX_PAGES_PER_REPLY),

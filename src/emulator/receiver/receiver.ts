@@ -30,22 +30,22 @@ import { Timeline } from "./timeline.js";
 const DAY_MS = 86_400_000;
 const READING_INTERVAL_MS = 300_000;
 /** The factory's zone in both public manufacturing records (§5.8): UTC−8. */
-const FACTORY_UTC_OFFSET_S = -8 * 3600;
-const ZONES_S = [-28_800, -25_200, -21_600, -18_000, -14_400, 0, 3_600, 7_200, 36_000];
+const FACTORY_UTC_OFFSET_SECONDS = -8 * 3600;
+const ZONES_SECONDS = [-28_800, -25_200, -21_600, -18_000, -14_400, 0, 3_600, 7_200, 36_000];
 
 export interface ClockOptions {
   /** System time − true UTC, seconds (default ≈ −91 days, seeded). */
-  readonly systemSkewS?: number;
+  readonly systemSkewSeconds?: number;
   /** Crystal error, ppm (default 0: records can then be dated exactly from an anchor). */
   readonly driftPpm?: number;
   /** The wearer's UTC offset after the DST shift, seconds (default seeded). */
-  readonly zoneOffsetS?: number;
+  readonly zoneOffsetSeconds?: number;
   /** DisplayTimeOffset now, seconds (default: zone − skew + a seeded non-round error). */
-  readonly displayOffsetS?: number;
+  readonly displayOffsetSeconds?: number;
   /** Display offset change at the DST event: 3600, −3600 (default seeded), or 0 for none. */
-  readonly dstShiftS?: number;
+  readonly dstShiftSeconds?: number;
   /** RTC reading now, seconds since its last reset (default seeded, months). */
-  readonly rtcS?: number;
+  readonly rtcSeconds?: number;
 }
 
 export interface ReceiverSetup {
@@ -54,7 +54,7 @@ export interface ReceiverSetup {
   readonly days: number;
   readonly now: () => number;
   /** Seconds between live readings, or undefined when not live. */
-  readonly liveIntervalS: number | undefined;
+  readonly liveIntervalSeconds: number | undefined;
   readonly serial: string | undefined;
   readonly transmitterId: string | undefined;
   readonly maxPages: number;
@@ -92,13 +92,14 @@ export class EmulatedReceiver {
     this.profile = profile;
     this.identity = createIdentity(profile, prng, setup.serial, setup.transmitterId);
 
-    const skewS = setup.clock.systemSkewS ?? -91 * 86_400 + r.int(-1800, 1800);
-    const zoneOffsetS = setup.clock.zoneOffsetS ?? r.pick(ZONES_S);
-    const clockErrorS = r.pick([-1, 1]) * r.int(7, 240);
-    const displayOffsetS = setup.clock.displayOffsetS ?? zoneOffsetS - skewS + clockErrorS;
-    const dstShiftS = setup.clock.dstShiftS ?? r.pick([3600, -3600]);
-    const systemNow = Math.floor((nowMs - RECEIVER_EPOCH_MS) / 1000) + skewS;
-    const rtcNow = setup.clock.rtcS ?? r.int(15_000_000, 60_000_000);
+    const skewSeconds = setup.clock.systemSkewSeconds ?? -91 * 86_400 + r.int(-1800, 1800);
+    const zoneOffsetSeconds = setup.clock.zoneOffsetSeconds ?? r.pick(ZONES_SECONDS);
+    const clockErrorSeconds = r.pick([-1, 1]) * r.int(7, 240);
+    const displayOffsetSeconds =
+      setup.clock.displayOffsetSeconds ?? zoneOffsetSeconds - skewSeconds + clockErrorSeconds;
+    const dstShiftSeconds = setup.clock.dstShiftSeconds ?? r.pick([3600, -3600]);
+    const systemNow = Math.floor((nowMs - RECEIVER_EPOCH_MS) / 1000) + skewSeconds;
+    const rtcNow = setup.clock.rtcSeconds ?? r.int(15_000_000, 60_000_000);
     const historyStartMs = nowMs - Math.round(days * DAY_MS);
     const manufacturedMs = historyStartMs - r.int(60, 400) * DAY_MS - r.int(0, DAY_MS);
     const earliestSystem = systemNow - Math.ceil((nowMs - manufacturedMs) / 1000);
@@ -110,8 +111,8 @@ export class EmulatedReceiver {
       });
     }
     for (const [name, value] of [
-      ["displayOffsetS", displayOffsetS],
-      ["displayOffsetS before DST", displayOffsetS - dstShiftS],
+      ["displayOffsetSeconds", displayOffsetSeconds],
+      ["displayOffsetSeconds before DST", displayOffsetSeconds - dstShiftSeconds],
       ["systemTimeOffset", systemNow - rtcNow],
     ] as const) {
       if (!Number.isInteger(value) || value < -0x8000_0000 || value > 0x7fff_ffff) {
@@ -123,8 +124,8 @@ export class EmulatedReceiver {
       systemAtAnchor: systemNow,
       driftPpm: setup.clock.driftPpm ?? 0,
       systemTimeOffset: systemNow - rtcNow,
-      // History starts before the DST shift; the shift event brings the offset to displayOffsetS.
-      displayOffset: displayOffsetS,
+      // History starts before the DST shift; the shift event brings the offset to displayOffsetSeconds.
+      displayOffset: displayOffsetSeconds,
     });
     this.db = new Database(profile, setup.maxPages);
     this.firmwareHeaderXml = firmwareHeaderXml(profile, this.identity.bleDeviceAddress);
@@ -139,22 +140,22 @@ export class EmulatedReceiver {
       chargerLevel: 2,
     };
 
-    const glucose = new GlucoseModel(prng.fork("glucose"), zoneOffsetS);
+    const glucose = new GlucoseModel(prng.fork("glucose"), zoneOffsetSeconds);
     const sessions = new SensorSchedule(profile, prng.fork("sessions"), glucose, nowMs);
     const span = nowMs - historyStartMs;
     let dstMs: number | undefined;
-    if (span > 0 && dstShiftS !== 0) {
+    if (span > 0 && dstShiftSeconds !== 0) {
       const middle = historyStartMs + Math.floor(span / 2);
       // Clocks are changed at night; fall back to the middle of a very short history.
       const night = glucose.localTimeMs(glucose.localDay(middle), 3);
       dstMs = night > historyStartMs + 60_000 && night < nowMs - 60_000 ? night : middle;
-      this.clock.setDisplayOffset(displayOffsetS - dstShiftS);
+      this.clock.setDisplayOffset(displayOffsetSeconds - dstShiftSeconds);
     }
     this.#writeXmlRecords(
       r,
       manufacturedMs,
       historyStartMs,
-      zoneOffsetS - (dstMs === undefined ? 0 : dstShiftS),
+      zoneOffsetSeconds - (dstMs === undefined ? 0 : dstShiftSeconds),
     );
     const timeline = new Timeline(profile, prng.fork("timeline"), glucose, sessions, {
       initialSettingsMs: historyStartMs,
@@ -166,7 +167,7 @@ export class EmulatedReceiver {
     const firstSlotMs =
       lastSlotMs -
       Math.floor(Math.max(0, lastSlotMs - historyStartMs) / READING_INTERVAL_MS) * READING_INTERVAL_MS;
-    const liveStepMs = setup.liveIntervalS === undefined ? undefined : setup.liveIntervalS * 1000;
+    const liveStepMs = setup.liveIntervalSeconds === undefined ? undefined : setup.liveIntervalSeconds * 1000;
     this.#live = liveStepMs !== undefined;
     this.#simulation = new ReceiverSimulation({
       profile,
@@ -179,7 +180,7 @@ export class EmulatedReceiver {
       grid: new ReadingGrid(firstSlotMs, lastSlotMs, READING_INTERVAL_MS, liveStepMs, nowMs),
       seed: prng.fork("simulation").seed,
       transmitterStartMs: historyStartMs - r.int(1, 20) * DAY_MS,
-      dstShiftS,
+      dstShiftSeconds,
       settings: defaultSettings(this.device.clockMode),
       startMs: historyStartMs,
     });
@@ -192,9 +193,9 @@ export class EmulatedReceiver {
   }
 
   /** WriteDisplayTimeOffset (§6.1): later records carry the new offset; a settings record notes it. */
-  writeDisplayOffset(offsetS: number): void {
+  writeDisplayOffset(offsetSeconds: number): void {
     this.advance();
-    this.#simulation.writeDisplayOffset(offsetS, this.clock.nowMs());
+    this.#simulation.writeDisplayOffset(offsetSeconds, this.clock.nowMs());
   }
 
   /** ReadBatteryState (§3.1): charging while USB supplies current, unless full. */
@@ -203,20 +204,31 @@ export class EmulatedReceiver {
     return supplying && this.device.batteryLevel < 100 ? 1 : 2;
   }
 
-  #writeXmlRecords(r: Prng, manufacturedMs: number, historyStartMs: number, pcZoneOffsetS: number): void {
+  #writeXmlRecords(
+    r: Prng,
+    manufacturedMs: number,
+    historyStartMs: number,
+    pcZoneOffsetSeconds: number,
+  ): void {
     const factorySystem = this.clock.systemAt(manufacturedMs);
-    const factoryLocal = factorySystem + FACTORY_UTC_OFFSET_S;
+    const factoryLocal = factorySystem + FACTORY_UTC_OFFSET_SECONDS;
     this.db.append(RecordType.ManufacturingData, {
       kind: "xml",
       systemSeconds: factorySystem,
       displaySeconds: factoryLocal,
-      xml: manufacturingXml(this.profile, this.identity, factoryLocal, r.int(0, 999), FACTORY_UTC_OFFSET_S),
+      xml: manufacturingXml(
+        this.profile,
+        this.identity,
+        factoryLocal,
+        r.int(0, 999),
+        FACTORY_UTC_OFFSET_SECONDS,
+      ),
     });
     const firmwareSystem = factorySystem + r.int(600, 7200);
     this.db.append(RecordType.FirmwareParameterData, {
       kind: "xml",
       systemSeconds: firmwareSystem,
-      displaySeconds: firmwareSystem + FACTORY_UTC_OFFSET_S,
+      displaySeconds: firmwareSystem + FACTORY_UTC_OFFSET_SECONDS,
       xml: firmwareParameterXml(),
     });
     const pcSystem = this.clock.systemAt(historyStartMs - r.int(1, 20) * DAY_MS);
@@ -225,7 +237,7 @@ export class EmulatedReceiver {
       kind: "xml",
       systemSeconds: pcSystem,
       displaySeconds: pcDisplay,
-      xml: pcParameterXml(this.identity, pcDisplay, r.int(0, 999), pcZoneOffsetS),
+      xml: pcParameterXml(this.identity, pcDisplay, r.int(0, 999), pcZoneOffsetSeconds),
     });
   }
 }

@@ -16,7 +16,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { lstat, readlink, unlink } from "node:fs/promises";
 import { SerialPort } from "serialport";
 import { SharebridgeError } from "../../errors.js";
-import type { Logger } from "../../observe/log.js";
+import type { Logger } from "../../log.js";
 import type { DeviceLink, EmulatorSession } from "./session.js";
 
 export interface PtyServerOptions {

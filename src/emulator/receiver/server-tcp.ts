@@ -5,7 +5,7 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { SharebridgeError } from "../../errors.js";
-import type { Logger } from "../../observe/log.js";
+import type { Logger } from "../../log.js";
 import type { DeviceLink, EmulatorSession } from "./session.js";
 
 export interface TcpListener {

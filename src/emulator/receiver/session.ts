@@ -10,7 +10,7 @@
  * answering becomes a RECEIVER_ERROR reply.
  */
 import type { SharebridgeError } from "../../errors.js";
-import type { Logger } from "../../observe/log.js";
+import type { Logger } from "../../log.js";
 import { Deframer, type DeframerEvent } from "../../receiver/deframer.js";
 import { encodePacket, MAX_REQUEST_LENGTH } from "../../receiver/packet.js";
 import type { TransportSink } from "../../receiver/transport.js";

@@ -70,7 +70,7 @@ export interface SimulationSetup {
   /** Host time at which the transmitter's clock read 0. */
   readonly transmitterStartMs: number;
   /** Display offset change at the DST event, seconds (+3600 or −3600). */
-  readonly dstShiftS: number;
+  readonly dstShiftSeconds: number;
   readonly settings: SettingsValues;
   /** Everything before this host time has already been processed (the start of the history). */
   readonly startMs: number;
@@ -116,8 +116,8 @@ export class ReceiverSimulation {
    * WriteDisplayTimeOffset: the new offset applies from now on, recorded as a settings change (§5.7).
    * In live mode the caller first brings the database up to `atMs`.
    */
-  writeDisplayOffset(offsetS: number, atMs: number): void {
-    this.#s.clock.setDisplayOffset(offsetS);
+  writeDisplayOffset(offsetSeconds: number, atMs: number): void {
+    this.#s.clock.setDisplayOffset(offsetSeconds);
     this.#writeSettings(atMs);
   }
 
@@ -150,7 +150,7 @@ export class ReceiverSimulation {
         return;
       case "settings":
         if (event.change === "dst")
-          this.#s.clock.setDisplayOffset(this.#s.clock.displayOffset + this.#s.dstShiftS);
+          this.#s.clock.setDisplayOffset(this.#s.clock.displayOffset + this.#s.dstShiftSeconds);
         if (event.change === "alarm")
           this.#settings.highAlarmLevel = this.#settings.highAlarmLevel === 200 ? 180 : 200;
         this.#writeSettings(event.atMs);

@@ -10,9 +10,9 @@
  */
 import { Trend } from "./model.js";
 
-export const TREND_REFERENCE_MIN_S = 600;
-export const TREND_REFERENCE_MAX_S = 1200;
-export const TREND_REFERENCE_TARGET_S = 900;
+export const TREND_REFERENCE_MIN_SECONDS = 600;
+export const TREND_REFERENCE_MAX_SECONDS = 1200;
+export const TREND_REFERENCE_TARGET_SECONDS = 900;
 
 /** mg/dL/min → arrow. Thresholds are inclusive on the steeper side. */
 export function trendFromRate(rate: number): number {
@@ -51,12 +51,12 @@ export function rateOfChange(
   for (let i = earlier.length - 1; i >= 0; i--) {
     const r = earlier[i] as Reading;
     const age = systemSeconds - r.systemSeconds;
-    if (age > TREND_REFERENCE_MAX_S) break;
-    if (age < TREND_REFERENCE_MIN_S || r.displayOnly || !isNumericReading(r.glucose)) continue;
+    if (age > TREND_REFERENCE_MAX_SECONDS) break;
+    if (age < TREND_REFERENCE_MIN_SECONDS || r.displayOnly || !isNumericReading(r.glucose)) continue;
     if (
       best === undefined ||
-      Math.abs(age - TREND_REFERENCE_TARGET_S) <
-        Math.abs(systemSeconds - best.systemSeconds - TREND_REFERENCE_TARGET_S)
+      Math.abs(age - TREND_REFERENCE_TARGET_SECONDS) <
+        Math.abs(systemSeconds - best.systemSeconds - TREND_REFERENCE_TARGET_SECONDS)
     ) {
       best = r;
     }

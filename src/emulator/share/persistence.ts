@@ -8,7 +8,7 @@
  * Writes are atomic (temp file, fsync, rename); a corrupt file is set aside, never crashes start-up.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
-import type { Logger } from "pino";
+import type { Logger } from "../../log.js";
 import { isShareRegion } from "../../share/regions.js";
 import { isUuid } from "../../share/uuid.js";
 import type { AccountRecord, ContactRecord, EmulatorState, StoredEgv } from "./model.js";

@@ -7,9 +7,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Logger } from "pino";
 import { fail, SharebridgeError } from "../../errors.js";
-import { silentLogger } from "../../observe/log.js";
+import type { Logger } from "../../log.js";
+import { silentLogger } from "../../log.js";
 import { SERVICE_PREFIX, SHARE_REGIONS, type ShareRegion } from "../../share/regions.js";
 import { isUuid, NULL_UUID } from "../../share/uuid.js";
 import { EGV_OPERATIONS } from "./egv-ops.js";

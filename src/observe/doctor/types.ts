@@ -8,13 +8,13 @@
  * out like the file system, a fake command runner, the receiver emulator and the Share emulator.
  */
 import type { Config } from "../../config/schema.js";
+import type { Logger } from "../../log.js";
 import type { DiscoveryRoots } from "../../receiver/discovery.js";
 import type { TransportOpener } from "../../receiver/transport.js";
 import type { ShareClient } from "../../share/client.js";
 import type { Secret } from "../../share/secret.js";
 import type { SyncState } from "../../sync/state.js";
 import type { CommandResult } from "../../time/host-sync.js";
-import type { Logger } from "../log.js";
 
 /** ok: fine. warn: works, but worth a look. fail: sharebridge cannot work like this. skip: not applicable. */
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";

@@ -30,8 +30,8 @@ describe("determinism", () => {
   test("live time taken in small steps or one jump writes the same database", () => {
     let stepped = NOW;
     let jumped = NOW;
-    const a = createReceiverEmulator({ seed: 8, days: 2, now: () => stepped, live: { intervalS: 7 } });
-    const b = createReceiverEmulator({ seed: 8, days: 2, now: () => jumped, live: { intervalS: 7 } });
+    const a = createReceiverEmulator({ seed: 8, days: 2, now: () => stepped, live: { intervalSeconds: 7 } });
+    const b = createReceiverEmulator({ seed: 8, days: 2, now: () => jumped, live: { intervalSeconds: 7 } });
     const initial = b.model.partitions[4]?.records.length ?? 0;
     for (let i = 0; i < 600; i++) {
       stepped += 1000;
@@ -80,12 +80,12 @@ describe("options are checked", () => {
     [{ profile: "g5" as const, transmitterId: "6ABCD" }, "transmitter id"],
     [{ pagesPerRequest: 0 }, "pagesPerRequest"],
     [{ pagesPerRequest: 125 }, "pagesPerRequest"],
-    [{ live: { intervalS: 0 } }, "live.intervalS"],
+    [{ live: { intervalSeconds: 0 } }, "live.intervalSeconds"],
     [{ chargerCurrentWidth: 2 as never }, "chargerCurrentWidth"],
     [{ maxPages: 0 }, "maxPages"],
-    [{ clock: { dstShiftS: 1800 } }, "dstShiftS"],
-    [{ clock: { displayOffsetS: 2 ** 31 } }, "displayOffsetS"],
-    [{ clock: { systemSkewS: -(2 ** 30) } }, "receiver times"],
+    [{ clock: { dstShiftSeconds: 1800 } }, "dstShiftSeconds"],
+    [{ clock: { displayOffsetSeconds: 2 ** 31 } }, "displayOffsetSeconds"],
+    [{ clock: { systemSkewSeconds: -(2 ** 30) } }, "receiver times"],
     [{ errorPolicy: { badCrc: "ignore" as never } }, "errorPolicy.badCrc"],
     [{ errorPolicy: { unknownKey: 1 } as never }, "unknown errorPolicy key"],
   ])("%j → CONFIG_INVALID mentioning %s", (options, mention) => {

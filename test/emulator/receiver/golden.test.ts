@@ -21,9 +21,9 @@ function capturedG4(): ReceiverEmulator {
     now: () => NOW,
     transmitterId: "6ABCD",
     clock: {
-      systemSkewS: 148_358_601 - Math.floor((NOW - RECEIVER_EPOCH_MS) / 1000),
-      rtcS: 21_890_973,
-      displayOffsetS: -25_161,
+      systemSkewSeconds: 148_358_601 - Math.floor((NOW - RECEIVER_EPOCH_MS) / 1000),
+      rtcSeconds: 21_890_973,
+      displayOffsetSeconds: -25_161,
     },
   });
 }

@@ -67,7 +67,7 @@ test("without live mode the database does not grow", async () => {
 
 test("one reading (EGV + sensor record) per interval, stamped with the running clocks", () => {
   const clock = new FakeClock();
-  emulator = createReceiverEmulator({ seed: 2, days: 1, now: clock.now, live: { intervalS: 2 } });
+  emulator = createReceiverEmulator({ seed: 2, days: 1, now: clock.now, live: { intervalSeconds: 2 } });
   const egvs = regularEgvs(emulator).length;
   const sensors = emulator.model.partitions[3]?.records.length ?? 0;
   const system0 = emulator.clock.systemTime;
@@ -92,7 +92,7 @@ test("filling the last page opens page lastPage + 1 with FirstRecordIndex (lastP
     seed: 2,
     days: 1,
     now: clock.now,
-    live: { intervalS: 2 },
+    live: { intervalSeconds: 2 },
   });
   host = await TestHost.open(emulator.opener());
   const start = await range(host, 4);
@@ -122,7 +122,7 @@ test("filling the last page opens page lastPage + 1 with FirstRecordIndex (lastP
 
 test("WriteDisplayTimeOffset: later readings carry the new offset, earlier ones keep theirs", async () => {
   const clock = new FakeClock();
-  emulator = createReceiverEmulator({ seed: 2, days: 1, now: clock.now, live: { intervalS: 5 } });
+  emulator = createReceiverEmulator({ seed: 2, days: 1, now: clock.now, live: { intervalSeconds: 5 } });
   host = await TestHost.open(emulator.opener());
   const before = regularEgvs(emulator).at(-1) as EgvRecord;
   const newOffset = emulator.clock.displayTimeOffset + 3600;
@@ -137,7 +137,7 @@ test("WriteDisplayTimeOffset: later readings carry the new offset, earlier ones 
 
 test("eraseDatabase: the range empties, then indexes restart at 0", async () => {
   const clock = new FakeClock();
-  emulator = createReceiverEmulator({ seed: 2, days: 1, now: clock.now, live: { intervalS: 2 } });
+  emulator = createReceiverEmulator({ seed: 2, days: 1, now: clock.now, live: { intervalSeconds: 2 } });
   host = await TestHost.open(emulator.opener());
   emulator.eraseDatabase();
   expect(await range(host, 4)).toEqual({ first: 0xffffffff, last: 0xffffffff });
@@ -155,7 +155,7 @@ test("wrap during live mode: the first page advances as new pages open", async (
     seed: 2,
     days: 1,
     now: clock.now,
-    live: { intervalS: 2 },
+    live: { intervalSeconds: 2 },
     maxPages: 3,
   });
   host = await TestHost.open(emulator.opener());

@@ -1,12 +1,12 @@
 /** Running one doctor check, or all of them, against a fake environment. */
 import type { Config } from "../../../src/config/schema.js";
+import { silentLogger } from "../../../src/log.js";
 import type {
   Check,
   CheckOutcome,
   DoctorEnvironment,
   DoctorFacts,
 } from "../../../src/observe/doctor/types.js";
-import { silentLogger } from "../../../src/observe/log.js";
 
 export function testConfig(
   change: Partial<Omit<Config, "share">> & { share?: Partial<Config["share"]> } = {},
@@ -15,7 +15,7 @@ export function testConfig(
   return {
     device: "auto",
     stateDir: "/nonexistent/state",
-    readingIntervalS: 300,
+    readingIntervalSeconds: 300,
     backfillHours: 24,
     clock: { mode: "corrected", assumeSynchronized: false },
     http: { listen: null },

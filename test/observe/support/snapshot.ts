@@ -10,7 +10,7 @@ export function healthySnapshot(change: Partial<DaemonSnapshot> = {}): DaemonSna
     phase: "idle",
     waitingFor: undefined,
     serial: "SM12345678",
-    readingIntervalS: 300,
+    readingIntervalSeconds: 300,
     lastCycle: { atMs: T - 60_000, outcome: "posted", durationMs: 850 },
     lastSuccessAtMs: T - 60_000,
     lastReading: { index: 4711, systemSeconds: 500_000_000, utcMs: T - 125_500, glucose: 123, trend: 4 },

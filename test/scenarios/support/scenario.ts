@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { ReceiverEmulator } from "../../../src/emulator/receiver/index.js";
 import type { ShareEmulator } from "../../../src/emulator/share/index.js";
-import { createLogger } from "../../../src/observe/log.js";
+import { createLogger } from "../../../src/log.js";
 import { serialOpener } from "../../../src/receiver/transports/serial.js";
 import { tcpOpener } from "../../../src/receiver/transports/tcp.js";
 import type { Daemon, DaemonClock, DaemonOptions } from "../../../src/sync/daemon.js";

@@ -1,6 +1,6 @@
 /** A pino logger writing into a string the test can search (every level, JSON lines). */
 import { Writable } from "node:stream";
-import { createLogger, type Logger } from "../../../src/observe/log.js";
+import { createLogger, type Logger } from "../../../src/log.js";
 
 export interface LogSink {
   readonly log: Logger;

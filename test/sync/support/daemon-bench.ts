@@ -11,7 +11,7 @@ import type { Config } from "../../../src/config/schema.js";
 import { createReceiverEmulator, type ReceiverEmulator } from "../../../src/emulator/receiver/index.js";
 import type { ReceiverEmulatorOptions } from "../../../src/emulator/receiver/options.js";
 import { type ShareEmulator, startShareEmulator } from "../../../src/emulator/share/index.js";
-import { type Logger, silentLogger } from "../../../src/observe/log.js";
+import { type Logger, silentLogger } from "../../../src/log.js";
 import type { TransportOpener } from "../../../src/receiver/transport.js";
 import { Daemon, type DaemonClock, type DaemonOptions } from "../../../src/sync/daemon.js";
 import { openReceiverSession } from "../../../src/sync/receiver-session.js";
@@ -49,7 +49,7 @@ export interface DaemonBench {
 export interface DaemonBenchOptions {
   readonly receiver?: Omit<ReceiverEmulatorOptions, "now">;
   readonly backfillHours?: number;
-  readonly readingIntervalS?: number;
+  readonly readingIntervalSeconds?: number;
   readonly log?: Logger;
 }
 
@@ -62,7 +62,7 @@ export async function daemonBench(options: DaemonBenchOptions = {}): Promise<Dae
     profile: "g4",
     seed: 5,
     days: 2,
-    live: { intervalS: options.readingIntervalS ?? 300 },
+    live: { intervalSeconds: options.readingIntervalSeconds ?? 300 },
     ...options.receiver,
     now: () => time.now,
   });
@@ -95,7 +95,7 @@ export async function daemonBench(options: DaemonBenchOptions = {}): Promise<Dae
     config: {
       device: "(test)",
       stateDir: join(dir, "state"),
-      readingIntervalS: options.readingIntervalS ?? 300,
+      readingIntervalSeconds: options.readingIntervalSeconds ?? 300,
       backfillHours: options.backfillHours ?? 24,
       clock: { mode: "corrected", assumeSynchronized: false },
       share: {
@@ -120,7 +120,7 @@ export async function daemonBench(options: DaemonBenchOptions = {}): Promise<Dae
       const daemon = new Daemon({
         mode: self.config.clock.mode,
         backfillHours: self.config.backfillHours,
-        readingIntervalS: self.config.readingIntervalS,
+        readingIntervalSeconds: self.config.readingIntervalSeconds,
         store,
         openReceiver: () => openReceiverSession(self.opener, { log, timeoutMs: 300, now: () => time.now }),
         share: access,
@@ -162,11 +162,11 @@ export async function daemonBench(options: DaemonBenchOptions = {}): Promise<Dae
 /**
  * The receiver's real readings inside the window ending now, as ST ms (true time, whole seconds).
  * The receiver's clock has whole-second resolution, so the true offset is known to within a second:
- * `offsetS` picks which whole second (by default the nearest).
+ * `offsetSeconds` picks which whole second (by default the nearest).
  */
-export function receiverReadings(bench: DaemonBench, windowHours: number, offsetS?: number): number[] {
+export function receiverReadings(bench: DaemonBench, windowHours: number, offsetSeconds?: number): number[] {
   const epoch = Date.UTC(2009, 0, 1);
-  const offset = offsetS ?? Math.round(trueOffsetSeconds(bench));
+  const offset = offsetSeconds ?? Math.round(trueOffsetSeconds(bench));
   return receiverSystemSeconds(bench)
     .map((systemSeconds) => epoch + (systemSeconds + offset) * 1000)
     .filter((st) => st >= bench.now - windowHours * 3_600_000);

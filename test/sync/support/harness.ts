@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { createReceiverEmulator, type ReceiverEmulator } from "../../../src/emulator/receiver/index.js";
 import type { ReceiverEmulatorOptions } from "../../../src/emulator/receiver/options.js";
 import { type ShareEmulator, startShareEmulator } from "../../../src/emulator/share/index.js";
-import type { Logger } from "../../../src/observe/log.js";
-import { silentLogger } from "../../../src/observe/log.js";
+import type { Logger } from "../../../src/log.js";
+import { silentLogger } from "../../../src/log.js";
 import { Receiver } from "../../../src/receiver/receiver.js";
 import { IncrementalReader } from "../../../src/records/incremental-reader.js";
 import { ShareClient } from "../../../src/share/client.js";
@@ -105,7 +105,7 @@ export async function bench(options: BenchOptions = {}): Promise<Bench> {
       return runCycle(await self.session(), client, store, {
         mode: "corrected",
         backfillHours: options.backfillHours ?? 24,
-        readingIntervalS: 300,
+        readingIntervalSeconds: 300,
         trueClock: async () => HOST_CLOCK,
         now: () => state.now,
         log,

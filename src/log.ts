@@ -1,5 +1,5 @@
 /**
- * The pino root logger. One root per process, built by the command that runs; every component
+ * The pino root logger (the root of the layers, with errors.ts: every layer may import it). One root per process, built by the command that runs; every component
  * takes `root.child({ component })`.
  *
  * Output: JSON lines (journald and Docker collect them), or pino-pretty when the destination is a
@@ -9,9 +9,16 @@
  * Secrets: the redact list covers every key under which a secret could travel. Code must still never
  * put a secret in a log object on purpose; redaction is the second line of defence.
  */
+import { createRequire } from "node:module";
 import type { Writable } from "node:stream";
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
-import pretty from "pino-pretty";
+import type { PrettyOptions } from "pino-pretty";
+
+/** pino-pretty is loaded only for a terminal: the daemon under systemd or Docker never pays for it. */
+function loadPretty(): (options: PrettyOptions) => DestinationStream {
+  const require = createRequire(import.meta.url);
+  return require("pino-pretty") as (options: PrettyOptions) => DestinationStream;
+}
 
 export type { Logger } from "pino";
 
@@ -50,7 +57,7 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
   };
   const usePretty = settings.pretty ?? destination.isTTY === true;
   if (usePretty) {
-    const stream = pretty({
+    const stream = loadPretty()({
       destination,
       sync: true,
       colorize: destination.isTTY === true,
