@@ -11,6 +11,7 @@
  * The state is plain data so that `status` can show it and the state store can keep it across
  * restarts; it never holds a secret.
  */
+import type { Clock } from "../clock.js";
 import { SharebridgeError } from "../errors.js";
 
 export type LoginBreakerState =
@@ -28,12 +29,8 @@ export type LoginBreakerState =
       readonly reason: string;
     };
 
-export interface Clock {
-  /** Epoch milliseconds. */
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
+export type { Clock } from "../clock.js";
+export { systemClock } from "../clock.js";
 
 export class LoginBreaker {
   #state: LoginBreakerState;
