@@ -62,8 +62,8 @@ export interface EgvRecord extends RecordBase {
   /** Bit 15: a reading shown but superseded (calibration); never posted (DESIGN.md §4). */
   readonly displayOnly: boolean;
   /**
-   * The glucose field's value when it is not a glucose measurement (below `SPECIAL_GLUCOSE_LIMIT`,
-   * i.e. < 39), otherwise null. Codes 0–12 are named in `SPECIAL_GLUCOSE_NAMES`.
+   * The glucose field's value when it is not a glucose measurement (below `SPECIAL_GLUCOSE_LIMIT` in records/glucose.ts,
+   * i.e. < 20), otherwise null. Codes 0–12 are named in `SPECIAL_GLUCOSE_NAMES`.
    */
   readonly special: number | null;
   /** Trend arrow 0–9 (§5.1 table; 4 = Flat). */

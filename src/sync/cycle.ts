@@ -25,6 +25,7 @@ import { ReadSystemTime } from "../receiver/commands.js";
 import type { ReceiverApi } from "../receiver/receiver-api.js";
 import type { Discontinuity } from "../records/cursor.js";
 import { isPostableGlucose } from "../records/decoders/egv.js";
+import { displayedGlucose } from "../records/glucose.js";
 import type { IncrementalReader } from "../records/incremental-reader.js";
 import type { EgvRecord } from "../records/record-types.js";
 import type { ShareEgv } from "../share/egv.js";
@@ -145,11 +146,16 @@ function select(
       return { record, egv: undefined };
     }
     const times = clock.stamp(record);
+    const glucose = displayedGlucose(record.glucose);
+    if (glucose === undefined) {
+      skipped.special++;
+      return { record, egv: undefined };
+    }
     if (times.wtMs < cutoffMs) {
       skipped["out-of-window"]++;
       return { record, egv: undefined };
     }
-    return { record, egv: shareEgv(times, record.glucose, record.trend) };
+    return { record, egv: shareEgv(times, glucose, record.trend) };
   });
 }
 

@@ -3,7 +3,8 @@
  * (receiver-protocol §5.1, §5.3, §5.4, §5.6, §5.7) and decoded through the page decoder.
  */
 import { describe, expect, it } from "vitest";
-import { isPostableGlucose, SPECIAL_GLUCOSE_LIMIT } from "../../src/records/decoders/egv.js";
+import { isPostableGlucose } from "../../src/records/decoders/egv.js";
+import { displayedGlucose, glucoseKind, SPECIAL_GLUCOSE_LIMIT } from "../../src/records/glucose.js";
 import { decodePage } from "../../src/records/page.js";
 import type { DexcomRecord } from "../../src/records/record-types.js";
 import { egvG4, page, record } from "./support/page-builder.js";
@@ -30,22 +31,55 @@ describe("EGV glucose word and trend byte (§5.1)", () => {
     });
   });
 
-  it(`values below ${SPECIAL_GLUCOSE_LIMIT} are special codes; 39 (LOW) and 401 (HIGH) are glucose`, () => {
+  it(`values below ${SPECIAL_GLUCOSE_LIMIT} are special codes; 20–38 are LOW, 402–1022 HIGH (share-api §18.4)`, () => {
     expect(egv(0)).toMatchObject({ glucose: 0, special: 0 });
     expect(egv(12)).toMatchObject({ glucose: 12, special: 12 });
-    expect(egv(38)).toMatchObject({ glucose: 38, special: 38 });
+    expect(egv(19)).toMatchObject({ glucose: 19, special: 19 });
+    expect(egv(20)).toMatchObject({ glucose: 20, special: null });
+    expect(egv(38)).toMatchObject({ glucose: 38, special: null });
     expect(egv(39)).toMatchObject({ glucose: 39, special: null });
     expect(egv(401)).toMatchObject({ glucose: 401, special: null });
+    expect(egv(1023)).toMatchObject({ glucose: 1023, special: null });
+    const values = [0, 19, 20, 38, 39, 40, 401, 402, 1022, 1023];
+    expect(values.map(glucoseKind)).toEqual([
+      "special",
+      "special",
+      "low",
+      "low",
+      "reading",
+      "reading",
+      "reading",
+      "high",
+      "high",
+      "erased",
+    ]);
+    expect(values.map(displayedGlucose)).toEqual([
+      undefined,
+      undefined,
+      39,
+      39,
+      39,
+      40,
+      401,
+      401,
+      401,
+      undefined,
+    ]);
   });
 
-  it("only non-special, non-display-only values up to 401 are postable", () => {
+  it("readings from LOW to HIGH are postable; special codes, erased flash and display-only are not", () => {
     const postable = (g: number, d = false) => {
       const r = egv(g, d);
       return r?.kind === "egv" && isPostableGlucose(r);
     };
-    expect([postable(5), postable(38), postable(39), postable(120), postable(401), postable(1023)]).toEqual([
+    const values = [5, 19, 20, 38, 39, 120, 401, 402, 1022, 1023];
+    expect(values.map((g) => postable(g))).toEqual([
       false,
       false,
+      true,
+      true,
+      true,
+      true,
       true,
       true,
       true,

@@ -10,6 +10,7 @@
  * This is the hot path: no allocation except the one record object, built by one function so that
  * every EGV record shares a hidden class.
  */
+import { displayedGlucose, glucoseKind } from "../glucose.js";
 import type { EgvRecord } from "../record-types.js";
 import type { RecordDecoder } from "./decoder.js";
 
@@ -27,17 +28,6 @@ const NOISE_SHIFT = 4;
 const NO_PREDICTION = 13;
 /** Predicted-glucose word bit 15 (§5.1, TP). */
 const URGENT_LOW_SOON = 0x8000;
-
-/**
- * Values of the glucose field below this are not glucose measurements: the documented special codes
- * are 0–12 (EC treats every value ≤ 12 as special, TP skips everything < 20; §5.1, §9.1) and 13–38 are
- * undocumented. 39 is the receiver's LOW marker, the smallest value the official app posts. Choosing
- * 39 covers both peers' rules and DESIGN.md §4 ("special values, < 39 after masking, are never posted").
- */
-export const SPECIAL_GLUCOSE_LIMIT = 39;
-/** The receiver's LOW and HIGH markers (§5.1): displayed as "LOW"/"HIGH", valid to post. */
-export const GLUCOSE_LOW_MARKER = 39;
-export const GLUCOSE_HIGH_MARKER = 401;
 
 /** Documented special codes (§5.1; names as DR/EC give them). */
 export const SPECIAL_GLUCOSE_NAMES: Readonly<Record<number, string>> = {
@@ -78,11 +68,11 @@ export const NOISE_NAMES: readonly string[] = [
 ];
 
 /**
- * Whether a reading may be posted to Share (DESIGN.md §4): not display-only, not a special value, and
- * not above the HIGH marker (1023 is what erased flash reads as, §5.1).
+ * Whether a reading may be posted to Share (DESIGN.md §4): not display-only, and a reading (LOW and
+ * HIGH included), not a special code or erased flash (records/glucose.ts, share-api §18.4).
  */
 export function isPostableGlucose(record: EgvRecord): boolean {
-  return !record.displayOnly && record.special === null && record.glucose <= GLUCOSE_HIGH_MARKER;
+  return !record.displayOnly && displayedGlucose(record.glucose) !== undefined;
 }
 
 function egv(
@@ -109,7 +99,7 @@ function egv(
     glucose,
     glucoseFlags: word & GLUCOSE_FLAGS_MASK,
     displayOnly: (word & DISPLAY_ONLY) !== 0,
-    special: glucose < SPECIAL_GLUCOSE_LIMIT ? glucose : null,
+    special: glucoseKind(glucose) === "special" ? glucose : null,
     trend: trendNoise & TREND_MASK,
     noise: (trendNoise & NOISE_MASK) >> NOISE_SHIFT,
     readingSystemSeconds,
