@@ -86,6 +86,8 @@ export type ErrorContext = Readonly<Record<string, unknown>>;
 
 export class SharebridgeError extends Error {
   override readonly name = "SharebridgeError";
+  /** The message as written, without the code: what a wrapper that adds context re-uses. */
+  readonly detail: string;
 
   constructor(
     readonly code: ErrorCode,
@@ -94,6 +96,7 @@ export class SharebridgeError extends Error {
     options?: ErrorOptions,
   ) {
     super(`${message} [${code}]`, options);
+    this.detail = message;
   }
 }
 

@@ -12,19 +12,14 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { buildSystem } from "../app/system.js";
 import type { Config } from "../config/schema.js";
 import { createReceiverEmulator, PROFILE_IDS, type ProfileId } from "../emulator/receiver/index.js";
 import { startShareEmulator } from "../emulator/share/index.js";
 import { SharebridgeError } from "../errors.js";
 import { createLogger } from "../log.js";
-import { tcpOpener } from "../receiver/transports/tcp.js";
 import { ShareClient } from "../share/client.js";
 import { createShareSettings, INTERACTIVE_RETRY } from "../share/settings.js";
-import { Daemon } from "../sync/daemon.js";
-import { openReceiverSession } from "../sync/receiver-session.js";
-import { ShareAccess } from "../sync/share-access.js";
-import { SYNC_STATE_SCHEMA } from "../sync/state.js";
-import { StateStore } from "../sync/state-store.js";
 import type { Command } from "./command.js";
 import { EXIT } from "./exit-codes.js";
 import { renderGlucoseChart } from "./glucose-chart.js";
@@ -113,29 +108,18 @@ const command: Command = {
         http: { listen: null },
         log: { level: "warn" },
       };
-      const store = await StateStore.open(config.stateDir, SYNC_STATE_SCHEMA, { log });
-      const access = await ShareAccess.create({
-        config,
-        store,
+      // The emulators run on this machine's clock: it is the true time here.
+      const system = await buildSystem(config, {
         log,
-        now: Date.now,
         retry: INTERACTIVE_RETRY,
-      });
-      cleanup.unshift(() => access.close());
-      const daemon = new Daemon({
-        mode: "corrected",
-        backfillHours: config.backfillHours,
-        readingIntervalSeconds: intervalSeconds,
-        store,
-        openReceiver: () => openReceiverSession(tcpOpener("127.0.0.1", listener.port), { log }),
-        share: access,
         hostSync: async () => ({
           synchronised: true,
           source: "demo",
           detail: "the emulators share this clock",
         }),
-        log,
       });
+      cleanup.unshift(() => system.close());
+      const daemon = system.daemon();
 
       // Watch Share's storage: when each reading arrives there, for the lag figures.
       const firstSeen = new Map<number, number>();

@@ -3,11 +3,10 @@
  * on SIGTERM/SIGINT after saving state and closing the port, 2 on a configuration error, 70 when its
  * own loop stalls (systemd then restarts it).
  */
-import { Daemon } from "../sync/daemon.js";
+import { buildSystem } from "../app/system.js";
 import type { Command } from "./command.js";
 import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE, configFromOptions } from "./config-options.js";
 import { EXIT } from "./exit-codes.js";
-import { buildSyncRuntime } from "./sync-runtime.js";
 
 const command: Command = {
   summary: "Run the uploader daemon: keep Share current with the receiver's readings",
@@ -22,17 +21,9 @@ ${CONFIG_FLAGS_USAGE}`,
       { config: file ?? "(none: flags and environment)", stateDir: config.stateDir, device: config.device },
       "configuration loaded",
     );
-    const runtime = await buildSyncRuntime(config, context.log);
+    const system = await buildSystem(config, { log: context.log });
     let stalled = false;
-    const daemon = new Daemon({
-      mode: config.clock.mode,
-      backfillHours: config.backfillHours,
-      readingIntervalSeconds: config.readingIntervalSeconds,
-      store: runtime.store,
-      openReceiver: runtime.openReceiver,
-      share: runtime.share,
-      hostSync: runtime.hostSync,
-      log: context.log,
+    const daemon = system.daemon({
       onStall: () => {
         stalled = true;
         // The loop is stuck somewhere no timeout reaches: leave, and let systemd start a fresh process.
@@ -51,7 +42,7 @@ ${CONFIG_FLAGS_USAGE}`,
       await daemon.run(context.signal);
     } finally {
       await health?.close();
-      await runtime.close();
+      await system.close();
     }
     return stalled ? EXIT.STALLED : EXIT.OK;
   },

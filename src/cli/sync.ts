@@ -3,16 +3,15 @@
  * code (README, "Exit codes"): 0 done; 2 configuration; 3 receiver; 4 Share credentials or
  * assignment; 5 Share unavailable; 6 partial (some readings posted, the rest next time).
  */
+import { buildSystem } from "../app/system.js";
 import { isSharebridgeError, SharebridgeError } from "../errors.js";
 import { formatShareDate } from "../share/dates.js";
 import { INTERACTIVE_RETRY } from "../share/settings.js";
-import { type CycleReport, runCycle } from "../sync/cycle.js";
-import { resolveTrueClock } from "../time/reference-clock.js";
+import { type CycleReport, planOnly, runCycle } from "../sync/cycle.js";
 import type { Command } from "./command.js";
 import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE, configFromOptions } from "./config-options.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { progressBar } from "./progress-bar.js";
-import { buildSyncRuntime } from "./sync-runtime.js";
 
 function summary(report: CycleReport): string {
   const skipped = Object.entries(report.skipped)
@@ -23,7 +22,7 @@ function summary(report: CycleReport): string {
     `receiver ${report.serial}: ${report.newRecords} new records, ${report.pagesRead} pages read`,
     report.outcome === "dry-run"
       ? `would post ${report.wouldPost.length} readings`
-      : `posted ${report.posted} readings in ${report.batches.length} batches`,
+      : `posted ${report.posted} readings in ${report.posts} batches`,
   ];
   if (skipped !== "") lines.push(`not posted: ${skipped}`);
   for (const d of report.discontinuities) lines.push(`history: ${d.kind}`);
@@ -41,13 +40,13 @@ ${CONFIG_FLAGS_USAGE}`,
     const { config } = await configFromOptions(context.values);
     const dryRun = context.values["dry-run"] === true;
     // One-shot: a few quick retries, not the daemon's minutes of back-off.
-    const runtime = await buildSyncRuntime(config, context.log, { retry: INTERACTIVE_RETRY });
+    const system = await buildSystem(config, { log: context.log, retry: INTERACTIVE_RETRY });
     const stderrIsTty = (context.stderr as { isTTY?: boolean }).isTTY === true;
     const bar = stderrIsTty ? progressBar(context.stderr, "reading pages") : undefined;
-    let session: Awaited<ReturnType<typeof runtime.openReceiver>> | undefined;
+    let session: Awaited<ReturnType<typeof system.openReceiver>> | undefined;
     try {
-      const login = runtime.share.loginState;
-      if (!dryRun && login.state !== "closed" && !(await runtime.share.operatorActed())) {
+      const login = system.share.loginState;
+      if (!dryRun && login.state !== "closed" && !(await system.share.operatorActed())) {
         throw new SharebridgeError(
           login.state === "locked-out" ? "SHARE_LOCKED_OUT" : "SHARE_CREDENTIALS",
           login.state === "locked-out"
@@ -56,34 +55,10 @@ ${CONFIG_FLAGS_USAGE}`,
           { reason: login.reason },
         );
       }
-      session = await runtime.openReceiver();
-      const hostSync = await runtime.hostSync();
-      const client = runtime.share.client;
-      const report = await runCycle(session, dryRun ? undefined : client, runtime.store, {
-        mode: config.clock.mode,
-        backfillHours: config.backfillHours,
-        readingIntervalSeconds: config.readingIntervalSeconds,
-        dryRun,
-        signal: context.signal,
-        now: Date.now,
-        log: context.log,
-        onProgress: bar?.update,
-        trueClock: async () =>
-          (
-            await resolveTrueClock({
-              hostSync,
-              reference: async () => {
-                const t = await client.serverTime(context.signal);
-                return {
-                  utcMs: t.serverUtcMs,
-                  sentAtMs: t.sentAtMs,
-                  receivedAtMs: t.receivedAtMs,
-                  source: "share SystemUtcTime",
-                };
-              },
-            })
-          ).clock,
-      });
+      session = await system.openReceiver();
+      const options = { ...system.settings, signal: context.signal, onProgress: bar?.update };
+      const deps = system.cycleDeps(session);
+      const report = dryRun ? await planOnly(deps, options) : await runCycle(deps, options);
       bar?.done();
       if (dryRun) {
         for (const egv of report.wouldPost) {
@@ -111,9 +86,9 @@ ${CONFIG_FLAGS_USAGE}`,
       context.log.error({ code: error.code, context: error.context }, error.message);
       return exitCodeFor(error);
     } finally {
-      await runtime.share.persist().catch(() => undefined);
+      await system.share.persist().catch(() => undefined);
       await session?.close();
-      await runtime.close();
+      await system.close();
     }
   },
 };

@@ -28,8 +28,10 @@
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/schema.js";
+import { isSharebridgeError } from "../errors.js";
 import { type Logger, silentLogger } from "../log.js";
 import { trendName } from "../share/trend.js";
+import { SHARE_SINK_NAME } from "../sinks/share-sink.js";
 import { parseState, type ReceiverState, type SyncState, serialKey } from "../sync/state.js";
 import { STATE_FILE_NAME } from "../sync/state-store.js";
 import { type AuthState, summarizeAuth } from "./auth-state.js";
@@ -123,7 +125,11 @@ export async function readStateForStatus(path: string): Promise<StateRead> {
   try {
     return { state: "ok", document: parseState(JSON.parse(text)) };
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const why = isSharebridgeError(error)
+      ? error.detail
+      : error instanceof Error
+        ? error.message
+        : String(error);
     return { state: "corrupt", problem: why.slice(0, 200) };
   }
 }
@@ -132,7 +138,7 @@ const ageSeconds = (thenMs: number, nowMs: number) => Math.round((nowMs - thenMs
 
 function readingFacts(receiver: ReceiverState | undefined, nowMs: number) {
   const reading = receiver?.lastReading;
-  const post = receiver?.lastPostUtcMs;
+  const post = receiver?.sinks?.[SHARE_SINK_NAME]?.lastDeliveredUtcMs;
   const offset = receiver?.heldOffset;
   return {
     lastReading:

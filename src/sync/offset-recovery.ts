@@ -17,7 +17,7 @@
 import { isSharebridgeError } from "../errors.js";
 import type { ReadOptions } from "../share/client.js";
 import type { ShareEgv } from "../share/egv.js";
-import type { ParsedReadings } from "../share/readings.js";
+import type { ParsedReadings, ShareReading } from "../share/readings.js";
 import { HOLD_TOLERANCE_SECONDS } from "../time/held-offset.js";
 
 /** Share readings that must agree on one shift before it is taken. */
@@ -30,33 +30,39 @@ export interface ShareReadBack {
 }
 
 /**
- * The ST shift (whole seconds, non-zero) to apply to `toPost` so that it matches what Share holds,
- * or undefined when Share holds none of these readings at another shift. Throws what the read throws,
- * except answers that say the read itself is unusable (then the fresh measurement stands).
+ * The account's latest readings within the backfill window (one request), or an empty list when the
+ * read itself is unusable (then the fresh measurement stands). Throws what the read throws otherwise,
+ * so a Share outage keeps the cycle from posting with an unconfirmed offset.
  */
-export async function shiftOnShare(
+export async function latestOnShare(
   share: ShareReadBack,
-  toPost: readonly ShareEgv[],
   backfillHours: number,
   signal?: AbortSignal,
-): Promise<number | undefined> {
+): Promise<readonly ShareReading[]> {
   const minutes = Math.min(1440, Math.max(1, Math.ceil(backfillHours * 60)));
-  let held: ParsedReadings;
   try {
-    held = await share.readLatestGlucose({ minutes, maxCount: READ_BACK, signal });
+    return (await share.readLatestGlucose({ minutes, maxCount: READ_BACK, signal })).readings;
   } catch (error) {
-    if (isSharebridgeError(error) && ["SHARE_PROTOCOL", "SHARE_REJECTED"].includes(error.code)) {
-      return undefined;
-    }
+    if (isSharebridgeError(error) && ["SHARE_PROTOCOL", "SHARE_REJECTED"].includes(error.code)) return [];
     throw error;
   }
-  const ours = new Map<number, number>();
-  for (const egv of toPost) ours.set(egv.stSeconds, egv.glucose);
+}
+
+/**
+ * The ST shift (whole seconds, non-zero) to apply to `ours` so that it matches what Share holds, or
+ * undefined when Share holds none of these readings at another shift.
+ */
+export function agreedShift(
+  ours: readonly { readonly stSeconds: number; readonly glucose: number }[],
+  held: readonly ShareReading[],
+): number | undefined {
+  const byStSeconds = new Map<number, number>();
+  for (const egv of ours) byStSeconds.set(egv.stSeconds, egv.glucose);
   const votes = new Map<number, number>();
-  for (const reading of held.readings) {
+  for (const reading of held) {
     const st = Math.round(reading.stMs / 1000);
     for (let shift = -HOLD_TOLERANCE_SECONDS; shift <= HOLD_TOLERANCE_SECONDS; shift++) {
-      if (ours.get(st - shift) === reading.glucose) votes.set(shift, (votes.get(shift) ?? 0) + 1);
+      if (byStSeconds.get(st - shift) === reading.glucose) votes.set(shift, (votes.get(shift) ?? 0) + 1);
     }
   }
   let best: number | undefined;
@@ -71,4 +77,14 @@ export async function shiftOnShare(
   }
   if (best === undefined || tie || bestVotes < MIN_AGREEING || best === 0) return undefined;
   return best;
+}
+
+/** The two steps together, for a set of readings already in hand. */
+export async function shiftOnShare(
+  share: ShareReadBack,
+  toPost: readonly ShareEgv[],
+  backfillHours: number,
+  signal?: AbortSignal,
+): Promise<number | undefined> {
+  return agreedShift(toPost, await latestOnShare(share, backfillHours, signal));
 }

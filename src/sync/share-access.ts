@@ -1,6 +1,7 @@
 /**
  * The daemon's hold on the Share account: the client, the credentials it was built from, and the
- * memory of a refusal across restarts (DESIGN.md §6; share-api §3.4, §14.1).
+ * memory of a refusal across restarts (DESIGN.md §6; share-api §3.4, §14.1). It does not know where
+ * the password comes from: the composition root hands it a credentials provider.
  *
  * A refused password must produce exactly one login request, however long the daemon runs, and no
  * further one until the operator acts. So the client's login breaker is persisted per account with a
@@ -10,18 +11,12 @@
  * configuration, or `share login` records a successful login in the state file, the refusal is lifted
  * and the client is rebuilt with the new password.
  */
-import { stat } from "node:fs/promises";
-import { noPasswordError, resolvePasswordFile } from "../config/load.js";
-import type { Config } from "../config/schema.js";
+import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { ShareClient } from "../share/client.js";
+import type { CredentialsProvider, ShareCredentials } from "../share/credentials.js";
 import type { LoginBreakerState } from "../share/login-breaker.js";
-import {
-  createShareSettings,
-  readPasswordFile,
-  type ShareRetry,
-  type ShareSettings,
-} from "../share/settings.js";
+import type { ShareRetry } from "../share/settings.js";
 import { accountKey, type PersistedLogin, parseState, type SyncState, withAccount } from "./state.js";
 import { readStateFile, type StateStore } from "./state-store.js";
 
@@ -29,56 +24,14 @@ import { readStateFile, type StateStore } from "./state-store.js";
 export const DAEMON_SHARE_RETRY: ShareRetry = { retries: 2, minDelayMs: 5_000, maxDelayMs: 30_000 };
 
 export interface ShareAccessOptions {
-  readonly config: Config;
+  /** Reads the credentials afresh (the composition root resolves the password file). */
+  readonly credentials: CredentialsProvider;
   readonly store: StateStore<SyncState>;
   readonly log: Logger;
-  readonly now: () => number;
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  readonly retry?: ShareRetry;
+  readonly clock: Clock;
 }
 
-interface Credentials {
-  readonly settings: ShareSettings;
-  readonly fingerprint: string;
-}
-
-async function loadCredentials(options: ShareAccessOptions): Promise<Credentials> {
-  const { config } = options;
-  const source = await resolvePasswordFile(config, options.env ?? process.env);
-  if (source === undefined) throw noPasswordError();
-  const password = await readPasswordFile(source.path);
-  const settings = createShareSettings({
-    region: config.share.region,
-    server: config.share.server,
-    username: config.share.username,
-    password,
-    replaceReceiver: config.share.replaceReceiver,
-    retry: options.retry ?? DAEMON_SHARE_RETRY,
-  });
-  return {
-    settings,
-    fingerprint: await credentialFingerprint(settings.origin, settings.username, source.path),
-  };
-}
-
-/**
- * The credentials' source, as compared across restarts and by `doctor`: origin, account name,
- * password file path, its size and modification time — nothing derived from the password itself.
- */
-export async function credentialFingerprint(
-  origin: string,
-  username: string,
-  passwordPath: string,
-): Promise<string> {
-  let file = "missing";
-  try {
-    const info = await stat(passwordPath);
-    file = `${info.size}:${Math.trunc(info.mtimeMs)}`;
-  } catch {
-    // the file vanished: a change in itself
-  }
-  return `${origin} ${username} ${passwordPath} ${file}`;
-}
+type Credentials = ShareCredentials;
 
 /** A persisted refusal still applies when nothing changed since and nobody confirmed a login. */
 function stillApplies(saved: PersistedLogin | undefined, fingerprint: string): LoginBreakerState | undefined {
@@ -105,7 +58,7 @@ export class ShareAccess {
   }
 
   static async create(options: ShareAccessOptions): Promise<ShareAccess> {
-    return new ShareAccess(options, await loadCredentials(options));
+    return new ShareAccess(options, await options.credentials());
   }
 
   get client(): ShareClient {
@@ -130,7 +83,7 @@ export class ShareAccess {
     return new ShareClient({
       settings: credentials.settings,
       log: this.#options.log,
-      clock: { now: this.#options.now },
+      clock: this.#options.clock,
       knownAccountId: saved?.accountId,
       loginState,
     });
@@ -161,7 +114,7 @@ export class ShareAccess {
     if (current.state !== "credentials-rejected") return false;
     let fresh: Credentials;
     try {
-      fresh = await loadCredentials(this.#options);
+      fresh = await this.#options.credentials();
     } catch (error) {
       this.#options.log.debug({ err: error }, "credentials still unreadable");
       return false;
@@ -173,7 +126,7 @@ export class ShareAccess {
     this.#client = new ShareClient({
       settings: fresh.settings,
       log: this.#options.log,
-      clock: { now: this.#options.now },
+      clock: this.#options.clock,
       knownAccountId: undefined,
     });
     this.#options.log.info(

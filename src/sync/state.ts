@@ -1,14 +1,18 @@
 /**
- * The sync state document (DESIGN.md §7), version 1, kept by `StateStore`:
+ * The sync state document (DESIGN.md §7), version 2, kept by `StateStore`:
  *
  *   {
- *     "version": 1,
- *     "receivers": {                       per receiver serial (upper case)
+ *     "version": 2,
+ *     "receivers": {                       per receiver serial (upper case, share-api §18.2)
  *       "SM12345678": {
- *         "egvCursor": { "lastIndex", "lastSystemSeconds", "lastStSeconds" },   last EGV acknowledged
  *         "heldOffset": { "offsetSeconds", "sinceUtcMs" },                     the clock anchor (§5)
  *         "lastReading": { "index", "systemSeconds", "utcMs", "glucose", "trend" },
- *         "lastPostUtcMs": …
+ *         "sinks": {                       one entry per sink, each with its own cursors
+ *           "share": {
+ *             "cursors": { "egv": { "lastIndex", "lastSystemSeconds", "lastStSeconds" } },
+ *             "lastDeliveredUtcMs": …      when the sink last acknowledged readings
+ *           }
+ *         }
  *       }
  *     },
  *     "accounts": {                        per Share origin + account name
@@ -21,14 +25,19 @@
  * Nothing here is a secret: no password, no session id. Parsing is tolerant field by field: a field
  * that does not validate is dropped (and its consequence is safe — a dropped cursor means a bounded
  * backfill whose duplicates Share acknowledges, a dropped offset means a fresh measurement).
+ *
+ * Version 1 (one `egvCursor` and `lastPostUtcMs` per receiver, before sinks had cursors of their own)
+ * is migrated on load: its cursor becomes the Share sink's EGV cursor, so nothing is posted again.
  */
+import { SharebridgeError } from "../errors.js";
 import type { LoginBreakerState } from "../share/login-breaker.js";
+import { SHARE_SINK_NAME } from "../sinks/share-sink.js";
 import { type HeldOffset, parseHeldOffset } from "../time/held-offset.js";
 
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 export interface EgvCursor {
-  /** Highest EGV index whose fate is settled (posted and acknowledged, or never to be posted). */
+  /** Highest record index whose fate is settled for the sink (delivered, or never to be delivered). */
   readonly lastIndex: number;
   /** SystemTime of that record, to notice an erased and refilled database (records/cursor.ts). */
   readonly lastSystemSeconds: number;
@@ -45,11 +54,21 @@ export interface LastReading {
   readonly trend: number;
 }
 
+/** The partitions a sink keeps a cursor for: EGV_DATA, and BACKFILLED_EGV_DATA where it exists. */
+export const CURSOR_PARTITIONS = ["egv", "backfill"] as const;
+export type CursorPartition = (typeof CURSOR_PARTITIONS)[number];
+
+/** One sink's progress for one receiver. */
+export interface SinkState {
+  readonly cursors: Readonly<Partial<Record<CursorPartition, EgvCursor>>>;
+  /** When the sink last acknowledged readings (true UTC, ms). */
+  readonly lastDeliveredUtcMs?: number | undefined;
+}
+
 export interface ReceiverState {
-  readonly egvCursor?: EgvCursor | undefined;
   readonly heldOffset?: HeldOffset | undefined;
   readonly lastReading?: LastReading | undefined;
-  readonly lastPostUtcMs?: number | undefined;
+  readonly sinks?: Readonly<Record<string, SinkState>> | undefined;
 }
 
 export type PersistedLogin = LoginBreakerState & {
@@ -81,6 +100,11 @@ export interface SyncState {
 }
 
 export const emptyState = (): SyncState => ({ version: STATE_VERSION, receivers: {}, accounts: {} });
+
+/** A sink's state for a receiver (empty when it has none yet). */
+export function sinkState(receiver: ReceiverState | undefined, sink: string): SinkState {
+  return receiver?.sinks?.[sink] ?? { cursors: {} };
+}
 
 export const serialKey = (serial: string): string => serial.toUpperCase();
 export const accountKey = (origin: string, username: string): string => `${origin} ${username}`;
@@ -134,21 +158,61 @@ function parseLogin(value: unknown): PersistedLogin | undefined {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Parses a state document tolerantly; throws only when it is not a version-1 document at all. */
+/** Sink names are short identifiers chosen by the program, never free text. */
+const SINK_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+function parseSinkState(value: unknown): SinkState | undefined {
+  if (!isObject(value)) return undefined;
+  const cursors: Partial<Record<CursorPartition, EgvCursor>> = {};
+  const raw = isObject(value["cursors"]) ? value["cursors"] : {};
+  for (const partition of CURSOR_PARTITIONS) {
+    const cursor = parseCursor(raw[partition]);
+    if (cursor !== undefined) cursors[partition] = cursor;
+  }
+  const delivered = value["lastDeliveredUtcMs"];
+  return { cursors, lastDeliveredUtcMs: isNum(delivered) ? delivered : undefined };
+}
+
+function parseReceiver(raw: Record<string, unknown>, version: number): ReceiverState {
+  const sinks: Record<string, SinkState> = {};
+  if (version === 1) {
+    // Version 1 had one cursor, Share's: it becomes the Share sink's EGV cursor (nothing re-posted).
+    const cursor = parseCursor(raw["egvCursor"]);
+    const posted = raw["lastPostUtcMs"];
+    sinks[SHARE_SINK_NAME] = {
+      cursors: cursor === undefined ? {} : { egv: cursor },
+      lastDeliveredUtcMs: isNum(posted) ? posted : undefined,
+    };
+  } else if (isObject(raw["sinks"])) {
+    for (const [name, value] of Object.entries(raw["sinks"])) {
+      const parsed = SINK_NAME.test(name) ? parseSinkState(value) : undefined;
+      if (parsed !== undefined) sinks[name] = parsed;
+    }
+  }
+  return {
+    heldOffset: parseHeldOffset(raw["heldOffset"]),
+    lastReading: parseLastReading(raw["lastReading"]),
+    sinks,
+  };
+}
+
+/**
+ * Parses a state document tolerantly (migrating version 1); throws STATE_CORRUPT only when it is not
+ * a state document of a known version at all.
+ */
 export function parseState(document: unknown): SyncState {
-  if (!isObject(document) || document["version"] !== STATE_VERSION) {
-    throw new Error(`not a version ${STATE_VERSION} state document`);
+  const version = isObject(document) ? document["version"] : undefined;
+  if (!isObject(document) || (version !== STATE_VERSION && version !== 1)) {
+    throw new SharebridgeError("STATE_CORRUPT", `not a version ${STATE_VERSION} state document`, {
+      version: typeof version === "number" ? version : typeof version,
+    });
   }
   const receivers: Record<string, ReceiverState> = {};
   if (isObject(document["receivers"])) {
     for (const [serial, raw] of Object.entries(document["receivers"])) {
       if (!/^[A-Za-z0-9-]{1,32}$/.test(serial) || !isObject(raw)) continue;
-      receivers[serialKey(serial)] = {
-        egvCursor: parseCursor(raw["egvCursor"]),
-        heldOffset: parseHeldOffset(raw["heldOffset"]),
-        lastReading: parseLastReading(raw["lastReading"]),
-        lastPostUtcMs: isNum(raw["lastPostUtcMs"]) ? raw["lastPostUtcMs"] : undefined,
-      };
+      // Keys written in another case by an older version fold into one (share-api §18.2).
+      receivers[serialKey(serial)] = parseReceiver(raw, version);
     }
   }
   const accounts: Record<string, AccountState> = {};
@@ -192,6 +256,19 @@ export function withReceiver(
 ): SyncState {
   const key = serialKey(serial);
   return { ...state, receivers: { ...state.receivers, [key]: change(state.receivers[key] ?? {}) } };
+}
+
+/** Immutable update of one sink's state for a receiver. */
+export function withSink(
+  state: SyncState,
+  serial: string,
+  sink: string,
+  change: (s: SinkState) => SinkState,
+): SyncState {
+  return withReceiver(state, serial, (r) => ({
+    ...r,
+    sinks: { ...r.sinks, [sink]: change(sinkState(r, sink)) },
+  }));
 }
 
 /** Immutable update of one account's entry. */

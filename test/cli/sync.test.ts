@@ -58,7 +58,7 @@ describe("sharebridge sync", () => {
     expect(second.stderr).toContain("posted 0 readings");
     expect(share.account("carer").egvs).toHaveLength(stored);
     const state = JSON.parse(await readFile(join(dir, "state", "state.json"), "utf8"));
-    expect(state.receivers[receiver.serial].egvCursor.lastStSeconds).toBe(
+    expect(state.receivers[receiver.serial].sinks.share.cursors.egv.lastStSeconds).toBe(
       (share.account("carer").egvs.at(-1)?.stMs ?? 0) / 1000,
     );
     expect(JSON.stringify(state)).not.toContain("pw-for-tests");

@@ -213,7 +213,7 @@ describe("doctor: host checks", () => {
         finding: `${dir} is writable; state.json is valid`,
       });
       expect(facts.state).toEqual({
-        version: 1,
+        version: 2,
         receivers: {},
         accounts: {},
         lastSerial: undefined,
@@ -223,7 +223,7 @@ describe("doctor: host checks", () => {
       await writeFile(join(dir, "state.json"), "[]");
       expect(await runCheck(stateDirectoryCheck, cfg, env)).toEqual({
         status: "warn",
-        finding: `${join(dir, "state.json")} is corrupt (not a version 1 state document)`,
+        finding: `${join(dir, "state.json")} is corrupt (not a version 2 state document)`,
         fix: "nothing to do: the daemon keeps a copy and starts from a safe default (a bounded backfill, whose duplicates Share ignores)",
       });
 

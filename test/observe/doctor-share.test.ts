@@ -7,6 +7,8 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { systemClock } from "../../src/clock.js";
+import { credentialsFromConfig } from "../../src/config/credentials.js";
 import type { Config } from "../../src/config/schema.js";
 import { type ShareEmulator, startShareEmulator } from "../../src/emulator/share/index.js";
 import { silentLogger } from "../../src/log.js";
@@ -14,7 +16,7 @@ import { passwordCheck, shareAccountCheck } from "../../src/observe/doctor/share
 import { assignmentCheck, loginCheck } from "../../src/observe/doctor/share-login.js";
 import { stateDirectoryCheck } from "../../src/observe/doctor/storage.js";
 import type { DoctorFacts } from "../../src/observe/doctor/types.js";
-import { ShareAccess } from "../../src/sync/share-access.js";
+import { DAEMON_SHARE_RETRY, ShareAccess } from "../../src/sync/share-access.js";
 import { SYNC_STATE_SCHEMA } from "../../src/sync/state.js";
 import { StateStore } from "../../src/sync/state-store.js";
 import { runCheck, testConfig } from "./support/doctor.js";
@@ -207,10 +209,10 @@ describe("doctor: Share", () => {
     // The daemon's own path: its Share access logs in once, is refused, and persists the breaker.
     const store = await StateStore.open(stateDir, SYNC_STATE_SCHEMA);
     const access = await ShareAccess.create({
-      config: shareConfig(wrongFile),
+      credentials: credentialsFromConfig(shareConfig(wrongFile), DAEMON_SHARE_RETRY),
       store,
       log: silentLogger,
-      now: Date.now,
+      clock: systemClock,
     });
     await access.client.login().catch(() => undefined);
     await access.persist();

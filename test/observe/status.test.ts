@@ -256,7 +256,7 @@ State file    ${dir}/state.json
     expect((await collect()).stateFile).toEqual({
       path: join(dir, "state.json"),
       state: "corrupt",
-      problem: "not a version 1 state document",
+      problem: "not a version 2 state document",
     });
   });
 

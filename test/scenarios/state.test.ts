@@ -130,7 +130,8 @@ describe("full disk", () => {
     await run.runUntil(() => run.caughtUp(), HOUR, "the first backfill");
     await run.store.update((state) => state); // let a write still queued land first
     const onDiskBefore = await readFile(run.store.file, "utf8");
-    const cursorBefore = run.store.current.receivers[s.receiver.serial.toUpperCase()]?.egvCursor;
+    const cursorBefore =
+      run.store.current.receivers[s.receiver.serial.toUpperCase()]?.sinks?.["share"]?.cursors.egv;
 
     let mode: "full" | "flaky" | "free" = "full";
     const random = new Prng(720);
@@ -138,7 +139,8 @@ describe("full disk", () => {
     await run.runFor(2 * HOUR);
     const whileFull = run.daemon.snapshot();
     const onDiskWhileFull = await readFile(run.store.file, "utf8");
-    const cursorWhileFull = run.store.current.receivers[s.receiver.serial.toUpperCase()]?.egvCursor;
+    const cursorWhileFull =
+      run.store.current.receivers[s.receiver.serial.toUpperCase()]?.sinks?.["share"]?.cursors.egv;
     const failedWhileFull = disk.failed;
 
     mode = "flaky";

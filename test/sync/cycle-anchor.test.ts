@@ -46,16 +46,7 @@ describe("sync cycle and the clock anchor", () => {
     expect(local.emulator.clock.systemTime).toBe(due - 1);
 
     const session = clockMovesAfterAnchor(await local.session(), local, 1000);
-    const { runCycle } = await import("../../src/sync/cycle.js");
-    const { silentLogger } = await import("../../src/log.js");
-    const report = await runCycle(session, local.client, local.store, {
-      mode: "corrected",
-      backfillHours: 24,
-      readingIntervalSeconds: 300,
-      trueClock: async () => ({ kind: "host", source: "host (test)", correctionMs: 0, synchronised: true }),
-      now: () => local.now,
-      log: silentLogger,
-    });
+    const report = await local.cycle({ session });
     expect(report.newRecords).toBe(1);
     expect(report.skipped["ahead-of-receiver-clock"]).toBe(0);
     expect(report.posted).toBe(1);

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { isSharebridgeError } from "../../src/errors.js";
-import type { SyncPublisher } from "../../src/sync/cycle.js";
+import { ShareSink } from "../../src/sinks/share-sink.js";
 import { readStateFile } from "../../src/sync/state-store.js";
 import { type Bench, bench, expectedReadings } from "./support/harness.js";
 
@@ -21,10 +21,19 @@ describe("sync cycle", () => {
     b = await bench({ backfillHours: 24 });
     const expected = expectedReadings(b, 24);
     expect(expected.length).toBeGreaterThan(200);
-    const report = await b.cycle();
+    const sizes: number[] = [];
+    const client = b.client;
+    const sink = new ShareSink(() => ({
+      postEgvs: (serial, readings, options) => {
+        sizes.push(readings.length);
+        return client.postEgvs(serial, readings, options);
+      },
+    }));
+    const report = await b.cycle({ sinks: [sink] });
     expect(report.outcome).toBe("posted");
     expect(report.posted).toBe(expected.length);
-    expect(report.batches.map((batch) => batch.count)).toEqual(
+    expect(report.posts).toBe(Math.ceil(expected.length / 50));
+    expect(sizes).toEqual(
       Array.from({ length: Math.ceil(expected.length / 50) }, (_, i) =>
         Math.min(50, expected.length - i * 50),
       ),
@@ -35,7 +44,8 @@ describe("sync cycle", () => {
     const newest = b.emulator.model.partitions[4]?.records.at(-1);
     expect(report.cursorAfter?.lastIndex).toBe(newest?.index);
     const saved = JSON.parse((await readStateFile(b.store.file)) ?? "{}");
-    expect(saved.receivers[b.emulator.serial].egvCursor.lastIndex).toBe(newest?.index);
+    expect(saved.version).toBe(2);
+    expect(saved.receivers[b.emulator.serial].sinks.share.cursors.egv.lastIndex).toBe(newest?.index);
     expect(saved.receivers[b.emulator.serial].heldOffset.offsetSeconds).toBe(report.clock.offsetSeconds);
   });
 
@@ -81,27 +91,14 @@ describe("sync cycle", () => {
     const total = expectedReadings(current, 24).length;
     // Share goes down after the second batch.
     let posts = 0;
-    const publisher: SyncPublisher = {
-      postEgvs: (serial, readings, options) =>
-        current.client.postEgvs(serial, readings, {
-          ...options,
-          onBatch: async (ack) => {
-            await options?.onBatch?.(ack);
-            if (++posts === 2) current.share.setOutage(true);
-          },
-        }),
-    };
-    const { runCycle } = await import("../../src/sync/cycle.js");
-    const session = await b.session();
-    const options = {
-      mode: "corrected" as const,
-      backfillHours: 24,
-      readingIntervalSeconds: 300,
-      trueClock: async () => ({ kind: "host" as const, source: "test", correctionMs: 0, synchronised: true }),
-      now: () => b?.now ?? 0,
-      log: (await import("../../src/log.js")).silentLogger,
-    };
-    const failed = await runCycle(session, publisher, b.store, options).then(
+    const sink = new ShareSink(() => ({
+      postEgvs: async (serial, readings, options) => {
+        const result = await current.client.postEgvs(serial, readings, options);
+        if (++posts === 2) current.share.setOutage(true);
+        return result;
+      },
+    }));
+    const failed = await current.cycle({ sinks: [sink] }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -111,7 +108,7 @@ describe("sync cycle", () => {
       backlog: total - 100,
     });
     expect(b.stored()).toHaveLength(100);
-    const cursor = b.store.current.receivers[b.emulator.serial]?.egvCursor;
+    const cursor = b.store.current.receivers[b.emulator.serial]?.sinks?.["share"]?.cursors.egv;
     expect(cursor?.lastStSeconds).toBe((b.stored().at(-1)?.stMs ?? 0) / 1000);
 
     b.share.setOutage(false);
@@ -170,8 +167,15 @@ describe("sync cycle", () => {
     b.now += 2 * FIVE_MIN;
     const report = await b.cycle();
     expect(report.discontinuities.map((d) => d.kind)).toContain("erased");
+    // Ten minutes of a fresh database: two readings, and (at some hours of the emulator's day) the
+    // display-only record of a calibration, which is settled but not posted.
+    const records = b.emulator.model.partitions[4]?.records ?? [];
+    const readings = records.filter((r) => "displayOnly" in r && !r.displayOnly);
+    expect(records[0]?.index).toBe(0);
+    expect(readings).toHaveLength(2);
     expect(report.posted).toBe(2);
+    expect(report.skipped["display-only"]).toBe(records.length - 2);
     expect(b.stored()).toHaveLength(before + 2);
-    expect(report.cursorAfter?.lastIndex).toBe(1);
+    expect(report.cursorAfter?.lastIndex).toBe(records.length - 1);
   });
 });

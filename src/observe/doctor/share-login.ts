@@ -7,10 +7,10 @@
  * The login breaker persisted by the daemon is read, never written: doctor's findings are its own.
  */
 import { stat } from "node:fs/promises";
+import { credentialFingerprint } from "../../config/credentials.js";
 import { isSharebridgeError } from "../../errors.js";
 import { ShareClient } from "../../share/client.js";
 import { createShareSettings, INTERACTIVE_RETRY, type ShareTimeouts } from "../../share/settings.js";
-import { credentialFingerprint } from "../../sync/share-access.js";
 import { accountKey, type PersistedLogin } from "../../sync/state.js";
 import { configuredOrigin } from "../auth-state.js";
 import { ageInWords, utcInWords } from "../words.js";

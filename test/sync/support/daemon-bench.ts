@@ -7,18 +7,19 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { buildSystem, type System } from "../../../src/app/system.js";
 import type { Config } from "../../../src/config/schema.js";
 import { createReceiverEmulator, type ReceiverEmulator } from "../../../src/emulator/receiver/index.js";
 import type { ReceiverEmulatorOptions } from "../../../src/emulator/receiver/options.js";
 import { type ShareEmulator, startShareEmulator } from "../../../src/emulator/share/index.js";
 import { type Logger, silentLogger } from "../../../src/log.js";
 import type { TransportOpener } from "../../../src/receiver/transport.js";
-import { Daemon, type DaemonClock, type DaemonOptions } from "../../../src/sync/daemon.js";
-import { openReceiverSession } from "../../../src/sync/receiver-session.js";
-import { ShareAccess } from "../../../src/sync/share-access.js";
-import { SYNC_STATE_SCHEMA, type SyncState } from "../../../src/sync/state.js";
-import { StateStore } from "../../../src/sync/state-store.js";
+import type { Daemon, DaemonClock, DaemonOptions } from "../../../src/sync/daemon.js";
+import type { ShareAccess } from "../../../src/sync/share-access.js";
+import type { SyncState } from "../../../src/sync/state.js";
+import type { StateStore } from "../../../src/sync/state-store.js";
 import type { HostSyncState } from "../../../src/time/host-sync.js";
+import { TEST_EPOCH_MS } from "../../support/epoch.js";
 
 export const USER = "wearer";
 export const PASSWORD = "c0rrect-h0rse!";
@@ -35,15 +36,23 @@ export interface DaemonBench {
   /** Replace to simulate an absent receiver (throw) or a TCP/pty transport. */
   opener: TransportOpener;
   config: Config;
-  /** Builds a daemon (and its Share access) over the current settings. */
-  daemon(
-    options?: Partial<DaemonOptions>,
-  ): Promise<{ daemon: Daemon; store: StateStore<SyncState>; access: ShareAccess }>;
+  /** Builds the system (composition root) and its daemon over the current settings. */
+  daemon(options?: DaemonOverrides): Promise<{
+    daemon: Daemon;
+    store: StateStore<SyncState>;
+    access: ShareAccess;
+    system: System;
+  }>;
   /** Runs a daemon until `until()` holds or `maxHours` of fake time passed; returns it stopped. */
-  runUntil(until: () => boolean, maxHours: number, options?: Partial<DaemonOptions>): Promise<Daemon>;
+  runUntil(until: () => boolean, maxHours: number, options?: DaemonOverrides): Promise<Daemon>;
   /** Readings Share holds for the account: [ST ms, value]. */
   stored(): [number, number][];
   close(): Promise<void>;
+}
+
+export interface DaemonOverrides
+  extends Partial<Pick<DaemonOptions, "onStall" | "stallMs" | "random" | "devicePollMs">> {
+  readonly clock?: DaemonClock;
 }
 
 export interface DaemonBenchOptions {
@@ -57,7 +66,7 @@ export async function daemonBench(options: DaemonBenchOptions = {}): Promise<Dae
   const dir = await mkdtemp(join(tmpdir(), "sharebridge-daemon-"));
   const passwordFile = join(dir, "password");
   await writeFile(passwordFile, `${PASSWORD}\n`);
-  const time = { now: Date.now() - 6 * 3_600_000 };
+  const time = { now: TEST_EPOCH_MS - 6 * 3_600_000 };
   const receiver = createReceiverEmulator({
     profile: "g4",
     seed: 5,
@@ -109,29 +118,17 @@ export async function daemonBench(options: DaemonBenchOptions = {}): Promise<Dae
       log: { level: "info" },
     },
     async daemon(overrides = {}) {
-      const store = await StateStore.open(self.config.stateDir, SYNC_STATE_SCHEMA, { log });
-      const access = await ShareAccess.create({
-        config: self.config,
-        store,
+      const { clock: daemonClock, ...daemonOptions } = overrides;
+      const system = await buildSystem(self.config, {
         log,
-        now: () => time.now,
+        clock: daemonClock ?? clock,
         retry: { retries: 0, minDelayMs: 0, maxDelayMs: 0 },
-      });
-      const daemon = new Daemon({
-        mode: self.config.clock.mode,
-        backfillHours: self.config.backfillHours,
-        readingIntervalSeconds: self.config.readingIntervalSeconds,
-        store,
-        openReceiver: () => openReceiverSession(self.opener, { log, timeoutMs: 300, now: () => time.now }),
-        share: access,
+        opener: () => self.opener,
         hostSync: async () => self.hostSync,
-        clock,
-        log,
-        random: () => 0.5,
-        stallMs: 1e12,
-        ...overrides,
+        linkTimeoutMs: 300,
       });
-      return { daemon, store, access };
+      const daemon = system.daemon({ random: () => 0.5, stallMs: 1e12, ...daemonOptions });
+      return { daemon, store: system.store, access: system.share, system };
     },
     async runUntil(until, maxHours, overrides = {}) {
       const { daemon, access } = await self.daemon(overrides);

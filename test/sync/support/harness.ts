@@ -15,15 +15,20 @@ import { Receiver } from "../../../src/receiver/receiver.js";
 import { IncrementalReader } from "../../../src/records/incremental-reader.js";
 import { ShareClient } from "../../../src/share/client.js";
 import { createShareSettings } from "../../../src/share/settings.js";
+import { ShareSink } from "../../../src/sinks/share-sink.js";
+import type { Sink } from "../../../src/sinks/sink.js";
 import {
+  type CycleDeps,
   type CycleOptions,
   type CycleReport,
+  planOnly,
   type ReceiverSession,
   runCycle,
 } from "../../../src/sync/cycle.js";
 import { SYNC_STATE_SCHEMA, type SyncState } from "../../../src/sync/state.js";
 import { StateStore } from "../../../src/sync/state-store.js";
 import type { TrueClock } from "../../../src/time/reference-clock.js";
+import { TEST_EPOCH_MS } from "../../support/epoch.js";
 
 export const USER = "wearer";
 export const PASSWORD = "c0rrect-h0rse!";
@@ -43,10 +48,19 @@ export interface Bench {
   /** The host clock, ms; tests move it. */
   now: number;
   session(): Promise<ReceiverSession & { close(): Promise<void> }>;
-  cycle(overrides?: Partial<CycleOptions>): Promise<CycleReport>;
+  /** One cycle with the bench's Share client as the only sink (or `deps` overridden). */
+  cycle(overrides?: CycleOverrides): Promise<CycleReport>;
   /** Readings Share stored for the account, oldest first. */
   stored(): { stMs: number; value: number; trend: number; sn: string }[];
   close(): Promise<void>;
+}
+
+export interface CycleOverrides extends Partial<CycleOptions> {
+  /** The plan alone (`sync --dry-run`). */
+  readonly dryRun?: boolean;
+  readonly trueClock?: () => Promise<TrueClock>;
+  readonly session?: ReceiverSession;
+  readonly sinks?: readonly Sink[];
 }
 
 export interface BenchOptions {
@@ -57,7 +71,7 @@ export interface BenchOptions {
 
 export async function bench(options: BenchOptions = {}): Promise<Bench> {
   const dir = await mkdtemp(join(tmpdir(), "sharebridge-sync-"));
-  const state: { now: number } = { now: Date.now() };
+  const state: { now: number } = { now: TEST_EPOCH_MS };
   const emulator = createReceiverEmulator({
     profile: "g4",
     seed: 21,
@@ -102,15 +116,23 @@ export async function bench(options: BenchOptions = {}): Promise<Bench> {
       return open;
     },
     async cycle(overrides = {}) {
-      return runCycle(await self.session(), client, store, {
-        mode: "corrected",
+      const { dryRun, trueClock, session, sinks, ...rest } = overrides;
+      const deps: CycleDeps = {
+        session: session ?? (await self.session()),
+        store,
+        sinks: sinks ?? [new ShareSink(() => client)],
+        trueClock: trueClock ?? (async () => HOST_CLOCK),
+        clock: { now: () => state.now },
+        readBack: client,
+        log,
+      };
+      const settings = {
+        mode: "corrected" as const,
         backfillHours: options.backfillHours ?? 24,
         readingIntervalSeconds: 300,
-        trueClock: async () => HOST_CLOCK,
-        now: () => state.now,
-        log,
-        ...overrides,
-      });
+        ...rest,
+      };
+      return dryRun === true ? planOnly(deps, settings) : runCycle(deps, settings);
     },
     stored() {
       return share

@@ -1,0 +1,179 @@
+/**
+ * The second half of a cycle: the plan's readings go to every sink while the receiver is still being
+ * read (DESIGN.md §7).
+ *
+ *   plan.readings ──► for each sink: bounded channel (2 chunks) ──► sink writer ──► settle ──► cursor
+ *     (the reader)                      │ a slow sink slows the reader only this far
+ *                                       └ a failed sink is given nothing more; the others go on
+ *
+ * - Each sink's cursor moves only when the sink settles, after its destination acknowledged, and is
+ *   written to disk before the sink goes on (StateStore.update is awaited).
+ * - The read goes on to the end when a sink fails, so the backlog and the newest reading are known
+ *   (`status`, the schedule); it stops at once when the cycle is aborted (SIGTERM).
+ * - A receiver that fails part-way still lets every sink deliver what was read before the failure:
+ *   a link that drops every few requests makes progress from cycle to cycle.
+ */
+import type { Clock } from "../clock.js";
+import { isSharebridgeError, SharebridgeError } from "../errors.js";
+import type { Logger } from "../log.js";
+import { isPostable, type Reading } from "../readings/reading.js";
+import type { Sink, SinkResult } from "../sinks/sink.js";
+import { Channel } from "../util/channel.js";
+import type { CyclePlan } from "./cycle-plan.js";
+import type { EgvCursor, SyncState } from "./state.js";
+import { withReceiver, withSink } from "./state.js";
+import type { StateStore } from "./state-store.js";
+
+/** Chunks queued per sink: enough to keep reading while a batch is posted, a few pages at most. */
+const CHANNEL_CAPACITY = 2;
+
+export interface DeliverInput {
+  readonly plan: CyclePlan;
+  readonly sinks: readonly Sink[];
+  readonly store: StateStore<SyncState>;
+  readonly clock: Clock;
+  readonly signal?: AbortSignal | undefined;
+  readonly log: Logger;
+}
+
+export interface SinkOutcome {
+  readonly sink: string;
+  readonly delivered: number;
+  readonly requests: number;
+  /** Postable readings after the sink's cursor not yet acknowledged at the end of the cycle. */
+  readonly backlog: number;
+  readonly cursorBefore: EgvCursor | undefined;
+  readonly cursorAfter: EgvCursor | undefined;
+  readonly error: unknown;
+}
+
+interface Lane {
+  readonly sink: Sink;
+  readonly channel: Channel<readonly Reading[]>;
+  readonly base: EgvCursor | undefined;
+  /** Postable readings after the cursor handed to (or meant for) this sink. */
+  postable: number;
+  /** Readings the sink settled as acknowledged by its destination. */
+  delivered: number;
+  result: SinkResult | undefined;
+  error: unknown;
+}
+
+export interface Delivery {
+  readonly sinks: readonly SinkOutcome[];
+  /** What ended the read early (a receiver failure, the held offset not saved), if anything. */
+  readonly readError: unknown;
+}
+
+/** Runs the sinks over the plan's readings. Never throws: what failed is in the result. */
+export async function deliver(input: DeliverInput): Promise<Delivery> {
+  const { plan, store, signal } = input;
+  const serial = plan.serial;
+  const lanes: Lane[] = input.sinks.map((sink) => ({
+    sink,
+    channel: new Channel<readonly Reading[]>(CHANNEL_CAPACITY),
+    base: plan.cursors.get(sink.name),
+    postable: 0,
+    delivered: 0,
+    result: undefined,
+    error: undefined,
+  }));
+  const consumers = lanes.map((lane) => consume(lane, input));
+
+  let readError: unknown;
+  try {
+    for await (const readings of plan.readings) {
+      if (signal?.aborted === true) break;
+      for (const lane of lanes) {
+        const after = lane.base;
+        const mine = after === undefined ? readings : readings.filter((r) => r.index > after.lastIndex);
+        if (mine.length === 0) continue;
+        for (const reading of mine) if (isPostable(reading)) lane.postable++;
+        await lane.channel.push(mine);
+      }
+    }
+  } catch (error) {
+    readError = error;
+  } finally {
+    for (const lane of lanes) {
+      if (signal?.aborted === true) lane.channel.abandon();
+      else lane.channel.close();
+    }
+  }
+  await Promise.all(consumers);
+
+  // What `status` and the schedule show: the newest reading, whatever the sinks made of it.
+  const lastReading = plan.stats.lastReading;
+  try {
+    await store.update((state) => ({
+      ...withReceiver(state, serial, (r) => ({ ...r, lastReading })),
+      lastSerial: serial,
+    }));
+  } catch (error) {
+    readError ??= error;
+  }
+  const sinks = lanes.map((lane) => ({
+    sink: lane.sink.name,
+    delivered: lane.delivered,
+    requests: lane.result?.requests ?? 0,
+    backlog: Math.max(0, lane.postable - lane.delivered),
+    cursorBefore: lane.base,
+    cursorAfter: store.current.receivers[serial.toUpperCase()]?.sinks?.[lane.sink.name]?.cursors.egv,
+    error: lane.error,
+  }));
+  return { sinks, readError };
+}
+
+async function consume(lane: Lane, input: DeliverInput): Promise<void> {
+  const { plan, store, clock, signal, log } = input;
+  const serial = plan.serial;
+  let lastSt = lane.base?.lastStSeconds ?? null;
+  const writer = lane.sink.open({
+    serial,
+    signal,
+    log: log.child({ sink: lane.sink.name }),
+    async settle(through, acknowledged) {
+      for (const reading of acknowledged) {
+        const st = reading.times === undefined ? null : reading.times.stMs / 1000;
+        if (st !== null) lastSt = Math.max(lastSt ?? st, st);
+      }
+      const cursor: EgvCursor = {
+        lastIndex: through.index,
+        lastSystemSeconds: through.systemSeconds,
+        lastStSeconds: lastSt,
+      };
+      const at = clock.now() + plan.clock().clock.correctionMs;
+      await store.update((state) =>
+        withSink(state, serial, lane.sink.name, (s) => ({
+          cursors: { ...s.cursors, egv: cursor },
+          lastDeliveredUtcMs: acknowledged.length > 0 ? at : s.lastDeliveredUtcMs,
+        })),
+      );
+      lane.delivered += acknowledged.length;
+      if (acknowledged.length > 0) {
+        log.info({ sink: lane.sink.name, readings: acknowledged.length }, "readings delivered");
+      }
+    },
+  });
+  try {
+    for await (const readings of lane.channel) await writer.write(readings);
+    if (signal?.aborted !== true) lane.result = await writer.end();
+  } catch (error) {
+    lane.error = error;
+    lane.channel.abandon();
+  }
+}
+
+/**
+ * A sink's failure as the cycle reports it: the same error (same code, so the same exit code and
+ * policy) with how many readings were acknowledged before it and how many are left.
+ */
+export function withProgress(error: unknown, posted: number, backlog: number): unknown {
+  if (!isSharebridgeError(error)) return error;
+  return new SharebridgeError(
+    error.code,
+    error.detail,
+    { ...error.context, posted, backlog },
+    { cause: error.cause ?? error },
+  );
+}

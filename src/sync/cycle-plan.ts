@@ -1,0 +1,278 @@
+/**
+ * The first half of a cycle: what to read and how to stamp it (DESIGN.md §5, §7). A dry run is a
+ * plan and nothing else; a real cycle hands the plan's readings to the sinks (cycle-deliver.ts).
+ *
+ *   ReadSystemTime ─► clock for the cycle ─► cursor: the oldest of the sinks' cursors
+ *        ─► record stream (chunk by chunk) ─► confirm the receiver's identity ─► classify ─► readings
+ *                                    └─ first run without a held offset: Share's stamp decides (below)
+ *
+ * - Without a synchronised clock nothing is read (CLOCK_UNSYNCHRONISED from the clock model).
+ * - The held offset is handed to `onClockSettled` before the first reading leaves the plan, so it is
+ *   saved before anything is posted with it and a re-post after a crash carries the same ST.
+ * - A freshly measured offset (no held one: a first run or a lost state file) may be a second away
+ *   from the one this receiver's readings already on Share were stamped with (offset-recovery.ts).
+ *   Then the records are held back until the read has passed Share's newest reading, Share's stamp
+ *   decides, and only then are they classified and released. Only this case buffers more than a
+ *   chunk, and never more than the backfill window.
+ */
+import type { Clock } from "../clock.js";
+import type { Logger } from "../log.js";
+import { classify } from "../readings/classify.js";
+import { isPostable, type Reading, SKIP_REASONS, type SkipReason } from "../readings/reading.js";
+import { ReadSystemTime } from "../receiver/commands.js";
+import type { ReceiverApi } from "../receiver/receiver-api.js";
+import type { Discontinuity, IncrementalReader, RecordCursor } from "../records/incremental-reader.js";
+import type { EgvRecord } from "../records/record-types.js";
+import type { ShareReading } from "../share/readings.js";
+import { toShareEgv } from "../sinks/share-sink.js";
+import type { Sink } from "../sinks/sink.js";
+import { type CycleClock, clockForCycle } from "../time/clock-model.js";
+import { HOLD_TOLERANCE_SECONDS } from "../time/held-offset.js";
+import type { TrueClock } from "../time/reference-clock.js";
+import type { TimeMode } from "../time/share-times.js";
+import { agreedShift, latestOnShare, type ShareReadBack } from "./offset-recovery.js";
+import { openRecordStream } from "./record-stream.js";
+import { type EgvCursor, type LastReading, type SyncState, serialKey, sinkState } from "./state.js";
+
+const EGV_DATA = 4;
+
+/** A connected receiver: its API, a reader bound to it, and its serial (read once per connection). */
+export interface ReceiverSession {
+  readonly receiver: ReceiverApi;
+  readonly reader: IncrementalReader;
+  readonly serial: string;
+  /**
+   * Throws (a receiver error, so the caller reconnects) when the receiver answering now is not the
+   * one `serial` names. The link reopens its port by itself after an unplug or a TCP reconnect, and
+   * whatever is plugged in by then answers: without this check a swapped receiver's readings would
+   * go out under the old serial. Sessions whose link cannot reopen may omit it.
+   */
+  readonly confirmIdentity?: () => Promise<void>;
+}
+
+export interface CycleSettings {
+  readonly mode: TimeMode;
+  readonly backfillHours: number;
+  readonly readingIntervalSeconds: number;
+}
+
+export interface PlanInput {
+  readonly session: ReceiverSession;
+  readonly state: SyncState;
+  readonly sinks: readonly Sink[];
+  readonly settings: CycleSettings;
+  /** The clock to anchor against, resolved for this cycle (host if synchronised, else Share's). */
+  readonly trueClock: () => Promise<TrueClock>;
+  /** The host clock. */
+  readonly clock: Clock;
+  /** Share's latest readings, to keep ST stable when the held offset was lost; none in a dry run. */
+  readonly readBack?: ShareReadBack | undefined;
+  /** Called once, before the first reading is released, with the clock the readings are stamped by. */
+  readonly onClockSettled?: ((clock: CycleClock) => Promise<void>) | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onProgress?: ((pagesRead: number, pagesTotal: number) => void) | undefined;
+  readonly log: Logger;
+}
+
+/** What the plan learned while its readings were consumed. */
+export interface PlanStats {
+  newRecords: number;
+  problems: number;
+  pagesRead: number;
+  readonly skipped: Record<SkipReason, number>;
+  postable: number;
+  /** The newest reading the read saw (not display-only), for the schedule and `status`. */
+  lastReading: LastReading | undefined;
+}
+
+export interface CyclePlan {
+  readonly serial: string;
+  readonly discontinuities: readonly Discontinuity[];
+  /** Each sink's cursor for this cycle: undefined after an erase or a receiver change. */
+  readonly cursors: ReadonlyMap<string, EgvCursor | undefined>;
+  /** The clock in force (after `onClockSettled`, the one readings are stamped by). */
+  clock(): CycleClock;
+  /** Every reading after the oldest sink cursor, oldest first, chunk by chunk. Consumed once. */
+  readonly readings: AsyncIterable<readonly Reading[]>;
+  readonly stats: PlanStats;
+}
+
+/** Records a backfill may read without a usable cursor: one per interval, with room for specials. */
+export function recordBudget(settings: CycleSettings): number {
+  return Math.ceil(((settings.backfillHours * 3600) / settings.readingIntervalSeconds) * 1.5) + 12;
+}
+
+export async function planCycle(input: PlanInput): Promise<CyclePlan> {
+  const { session, settings, log } = input;
+  const { serial, receiver, reader } = session;
+  const before = input.state.receivers[serialKey(serial)];
+
+  // 1. The clock: one timed ReadSystemTime against the true clock (throws CLOCK_UNSYNCHRONISED).
+  const sample = await receiver.callTimed(ReadSystemTime);
+  const trueClock = await input.trueClock();
+  let clock = clockForCycle(sample, trueClock, { mode: settings.mode, held: before?.heldOffset });
+  if (clock.heldReplaced) {
+    log.info(
+      { offsetSeconds: clock.offsetSeconds, movedSeconds: clock.movedSeconds, source: clock.clock.source },
+      "receiver clock offset measured",
+    );
+  }
+
+  // 2. Read from the oldest cursor of the sinks; a sink without one means a backfill.
+  const sinkCursors = input.sinks.map((sink) => sinkState(before, sink.name).cursors.egv);
+  const readerCursor = oldestCursor(sinkCursors);
+  const stream = await openRecordStream(reader, {
+    recordType: EGV_DATA,
+    cursor: readerCursor,
+    recordBudget: recordBudget(settings),
+    signal: input.signal,
+    onProgress: input.onProgress,
+  });
+  for (const discontinuity of stream.discontinuities) {
+    log.warn({ discontinuity }, `receiver history discontinuity: ${discontinuity.kind}`);
+  }
+  // After an erase or a receiver change the old cursors mean nothing: settle from scratch.
+  const restart = stream.discontinuities.some((d) => d.kind === "erased" || d.kind === "receiver-changed");
+  const cursors = new Map(input.sinks.map((sink, i) => [sink.name, restart ? undefined : sinkCursors[i]]));
+
+  const stats: PlanStats = {
+    newRecords: 0,
+    problems: 0,
+    pagesRead: 0,
+    skipped: Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>,
+    postable: 0,
+    lastReading: before?.lastReading,
+  };
+  const windowStartMs = () =>
+    input.clock.now() + clock.clock.correctionMs - settings.backfillHours * 3_600_000;
+  // The receiver's clock now, in seconds after the anchor (its second counter may also tick right
+  // after the anchor was read: one more). A reading written during the read is new, not a clock set back.
+  const aheadAllowedSeconds = () => Math.max(0, Math.ceil((input.clock.now() - sample.sentAtMs) / 1000)) + 1;
+
+  let settled = false;
+  const settle = async () => {
+    if (settled) return;
+    settled = true;
+    await input.onClockSettled?.(clock);
+  };
+  const classifyAll = (records: readonly EgvRecord[]): Reading[] => {
+    const options = { clock, windowStartMs: windowStartMs(), aheadAllowedSeconds: aheadAllowedSeconds() };
+    return records.map((record) => classify(record, options));
+  };
+  const release = (records: readonly EgvRecord[]): Reading[] => {
+    const readings = classifyAll(records);
+    for (const reading of readings) {
+      if (reading.skip === undefined) stats.postable++;
+      else stats.skipped[reading.skip]++;
+    }
+    const newest = newestReading(records, clock);
+    if (newest !== undefined) stats.lastReading = newest;
+    return readings;
+  };
+
+  // 3. Share's stamp decides a fresh offset (see the module comment).
+  const recover =
+    before?.heldOffset === undefined && clock.heldReplaced && settings.mode === "corrected"
+      ? input.readBack
+      : undefined;
+  let onShare: readonly ShareReading[] | undefined;
+  const held: EgvRecord[] = [];
+  const decide = () => {
+    const ours = classifyAll(held).filter(isPostable).map(toShareEgv);
+    const shift = agreedShift(ours, onShare ?? []);
+    if (shift !== undefined) {
+      const heldOffset = { offsetSeconds: clock.offsetSeconds + shift, sinceUtcMs: clock.anchor.utcMs };
+      clock = clockForCycle(sample, trueClock, { mode: settings.mode, held: heldOffset });
+      log.info(
+        { offsetSeconds: clock.offsetSeconds, shiftSeconds: shift },
+        "Share already holds this receiver's readings under a clock offset a second away; keeping it",
+      );
+    }
+    const readings = release(held);
+    held.length = 0;
+    return readings;
+  };
+
+  async function* readings(): AsyncGenerator<readonly Reading[]> {
+    for await (const chunk of stream.chunks) {
+      // Before anything read is saved or posted: still the receiver whose serial this session holds?
+      await session.confirmIdentity?.();
+      stats.newRecords += chunk.records.length;
+      stats.problems += chunk.problems.length;
+      stats.pagesRead = chunk.pagesRead;
+      for (const problem of chunk.problems.slice(0, 5)) {
+        log.warn(
+          { problem: { code: problem.code, reason: problem.reason, index: problem.index } },
+          "bad record skipped",
+        );
+      }
+      if (recover !== undefined && !settled) {
+        if (chunk.records.length === 0) continue;
+        onShare ??= await latestOnShare(recover, settings.backfillHours, input.signal);
+        held.push(...chunk.records);
+        if (!passedShare(held, clock, onShare)) continue;
+        const decided = decide();
+        await settle();
+        yield decided;
+        continue;
+      }
+      await settle();
+      const released = release(chunk.records);
+      if (released.length > 0) yield released;
+    }
+    if (held.length > 0) {
+      const decided = decide();
+      await settle();
+      yield decided;
+    }
+    await settle();
+  }
+
+  return {
+    serial,
+    discontinuities: stream.discontinuities,
+    cursors,
+    clock: () => clock,
+    readings: readings(),
+    stats,
+  };
+}
+
+/** The oldest of the sinks' cursors, or undefined when a sink has none (it reads the whole window). */
+function oldestCursor(cursors: readonly (EgvCursor | undefined)[]): RecordCursor | undefined {
+  let oldest: EgvCursor | undefined;
+  for (const cursor of cursors) {
+    if (cursor === undefined) return undefined;
+    if (oldest === undefined || cursor.lastIndex < oldest.lastIndex) oldest = cursor;
+  }
+  return oldest === undefined
+    ? undefined
+    : { lastIndex: oldest.lastIndex, lastSystemSeconds: oldest.lastSystemSeconds };
+}
+
+/** The held records reach past Share's newest reading: every reading that could vote has been read. */
+function passedShare(
+  held: readonly EgvRecord[],
+  clock: CycleClock,
+  onShare: readonly ShareReading[],
+): boolean {
+  const last = held.at(-1);
+  if (last === undefined) return false;
+  const newestOnShareMs = Math.max(...onShare.map((r) => r.stMs), Number.NEGATIVE_INFINITY);
+  return clock.stamp(last).stMs > newestOnShareMs + HOLD_TOLERANCE_SECONDS * 1000;
+}
+
+function newestReading(records: readonly EgvRecord[], clock: CycleClock): LastReading | undefined {
+  for (let i = records.length - 1; i >= 0; i--) {
+    const record = records[i];
+    if (record === undefined || record.displayOnly) continue;
+    return {
+      index: record.index,
+      systemSeconds: record.systemSeconds,
+      utcMs: clock.stamp(record).wtMs,
+      glucose: record.glucose,
+      trend: record.trend,
+    };
+  }
+  return undefined;
+}
