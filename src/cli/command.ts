@@ -5,6 +5,7 @@
  * adds the global options (DESIGN.md §8: `--config`, `--device`, `--log-level`) to every command.
  */
 import type { ParseArgsConfig } from "node:util";
+import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
@@ -23,6 +24,8 @@ export interface CommandContext {
   readonly log: Logger;
   /** Aborted on SIGINT/SIGTERM. */
   readonly signal: AbortSignal;
+  /** Wall-clock time for anything the command stamps (the host's; tests give a fake one). */
+  readonly clock: Clock;
 }
 
 export interface Command {

@@ -5,6 +5,7 @@
  * info` never loads the Share client or the emulators. Each module default-exports a `Command`.
  */
 import { parseArgs } from "node:util";
+import { type Clock, systemClock } from "../clock.js";
 import { isSharebridgeError, SharebridgeError } from "../errors.js";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../log.js";
 import type { Command, OptionSpec } from "./command.js";
@@ -53,6 +54,8 @@ export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   signal: AbortSignal;
+  /** Wall-clock time (default: the host's). */
+  clock?: Clock;
 }
 
 function findCommand(argv: readonly string[]): { words: string; rest: string[] } | undefined {
@@ -123,6 +126,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       stderr: io.stderr,
       log,
       signal: io.signal,
+      clock: io.clock ?? systemClock,
     });
   } catch (error) {
     const code = exitCodeFor(error);

@@ -58,6 +58,7 @@ ${SHARE_OPTIONS_USAGE}
             settings.username,
             accountId,
             ctx.log,
+            ctx.clock,
           )
         ) {
           ctx.log.info({ stateDir: config.stateDir }, "the daemon may log in again");

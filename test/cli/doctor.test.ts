@@ -22,6 +22,7 @@ import {
   RULE_TEXT,
 } from "../observe/support/fake-system.js";
 import { cli } from "../support/cli.js";
+import { TEST_EPOCH_MS } from "../support/epoch.js";
 
 const PASSWORD = "Corr3ct horse:battery";
 
@@ -37,6 +38,7 @@ async function runDoctorCommand(values: OptionValues, environment: FakeEnvironme
     stderr: new PassThrough(),
     log: silentLogger,
     signal: new AbortController().signal,
+    clock: { now: () => TEST_EPOCH_MS },
   });
   return { code, stdout: Buffer.concat(chunks).toString("utf8") };
 }

@@ -1,5 +1,6 @@
 /** Runs the CLI in-process with captured output. */
 import { PassThrough } from "node:stream";
+import type { Clock } from "../../src/clock.js";
 import { runCli } from "../../src/cli/index.js";
 
 export interface CliRun {
@@ -18,10 +19,11 @@ function capture(): { stream: PassThrough; text: () => string } {
 export async function cli(
   args: string[],
   signal: AbortSignal = new AbortController().signal,
+  clock?: Clock,
 ): Promise<CliRun> {
   const out = capture();
   const err = capture();
-  const code = await runCli(args, { stdout: out.stream, stderr: err.stream, signal });
+  const code = await runCli(args, { stdout: out.stream, stderr: err.stream, signal, clock });
   await new Promise((resolve) => setImmediate(resolve));
   return { code, stdout: out.text(), stderr: err.text() };
 }

@@ -6,6 +6,7 @@ import { writeFile } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { SharebridgeError } from "../../src/errors.js";
 import { cli } from "../support/cli.js";
+import { TEST_EPOCH_MS } from "../support/epoch.js";
 import { type DaemonBench, daemonBench, lossReport, SYNCED, UNSYNCED, USER } from "./support/daemon-bench.js";
 
 let bench: DaemonBench | undefined;
@@ -50,19 +51,15 @@ describe("daemon", () => {
       throw new SharebridgeError("DEVICE_NOT_FOUND", "no Dexcom receiver (USB 22a3:0047) is connected");
     };
     const started = b.now;
-    const { daemon, access } = await b.daemon();
-    const controller = new AbortController();
-    const running = daemon.run(controller.signal);
-    while (b.now < started + 2 * HOUR) await new Promise((resolve) => setImmediate(resolve));
+    const { daemon, stop } = await b.start();
+    await b.runWhile(() => b.now < started + 2 * HOUR);
     expect(daemon.snapshot().phase).toBe("waiting-for-receiver");
     expect(daemon.snapshot().waitingFor).toContain("no Dexcom receiver");
     expect(b.stored()).toHaveLength(0);
     b.opener = real;
     const pluggedAt = b.now;
-    while (b.now < pluggedAt + 10 * 60_000) await new Promise((resolve) => setImmediate(resolve));
-    controller.abort();
-    await running;
-    await access.close();
+    await b.runWhile(() => b.now < pluggedAt + 10 * 60_000);
+    await stop();
     // The backfill window is counted from the first cycle that could read the receiver.
     expectCaughtUp(b, pluggedAt - 24 * HOUR);
   });
@@ -71,21 +68,16 @@ describe("daemon", () => {
     const b = await daemonBench();
     bench = b;
     const start = b.now;
-    const { daemon, access } = await b.daemon();
-    const controller = new AbortController();
-    const running = daemon.run(controller.signal);
-    const tick = () => new Promise((resolve) => setImmediate(resolve));
-    while (b.stored().length === 0) await tick();
+    const { daemon, stop } = await b.start();
+    await b.runWhile(() => b.stored().length === 0);
     b.share.setOutage(true);
     const outageAt = b.now;
-    while (b.now < outageAt + 2 * HOUR) await tick();
+    await b.runWhile(() => b.now < outageAt + 2 * HOUR);
     expect(daemon.snapshot().phase).toBe("waiting-for-share");
     expect(daemon.snapshot().backlog).toBeGreaterThan(10);
     b.share.setOutage(false);
-    while (b.now < outageAt + 3 * HOUR) await tick();
-    controller.abort();
-    await running;
-    await access.close();
+    await b.runWhile(() => b.now < outageAt + 3 * HOUR);
+    await stop();
     expectCaughtUp(b, start - 24 * HOUR);
     expect(daemon.snapshot().shareErrors["SHARE_UNAVAILABLE"]).toBeGreaterThan(0);
   });
@@ -95,11 +87,8 @@ describe("daemon", () => {
     bench = b;
     await writeFile(b.passwordFile, "wrong-password\n");
     const start = b.now;
-    const { daemon, access } = await b.daemon();
-    const controller = new AbortController();
-    const running = daemon.run(controller.signal);
-    const tick = () => new Promise((resolve) => setImmediate(resolve));
-    while (b.now < start + 48 * HOUR) await tick();
+    const { daemon, stop } = await b.start();
+    await b.runWhile(() => b.now < start + 48 * HOUR);
     const logins = b.share.requests.filter((r) => LOGIN_OPS.includes(r.operation));
     expect(logins).toHaveLength(1);
     expect(daemon.snapshot().phase).toBe("waiting-for-operator");
@@ -108,10 +97,8 @@ describe("daemon", () => {
 
     await writeFile(b.passwordFile, "c0rrect-h0rse!\n");
     const fixedAt = b.now;
-    while (b.now < fixedAt + 30 * 60_000) await tick();
-    controller.abort();
-    await running;
-    await access.close();
+    await b.runWhile(() => b.now < fixedAt + 30 * 60_000);
+    await stop();
     expectCaughtUp(b, fixedAt - 24 * HOUR);
   });
 
@@ -119,7 +106,7 @@ describe("daemon", () => {
     const b = await daemonBench();
     bench = b;
     await writeFile(b.passwordFile, "wrong-password\n");
-    await b.runUntil(() => b.share.requests.length > 0 && b.now > Date.now(), 1);
+    await b.runUntil(() => b.share.requests.length > 0 && b.now > TEST_EPOCH_MS, 7);
     const first = b.share.requests.filter((r) => LOGIN_OPS.includes(r.operation)).length;
     expect(first).toBe(1);
     b.share.clearRequests();
@@ -132,32 +119,31 @@ describe("daemon", () => {
     bench = b;
     b.share.account(USER).password = "changed-on-the-portal";
     const start = b.now;
-    const { daemon, access } = await b.daemon();
-    const controller = new AbortController();
-    const running = daemon.run(controller.signal);
-    const tick = () => new Promise((resolve) => setImmediate(resolve));
-    while (b.now < start + 2 * HOUR) await tick();
+    const { daemon, stop } = await b.start();
+    await b.runWhile(() => b.now < start + 2 * HOUR);
     expect(daemon.snapshot().phase).toBe("waiting-for-operator");
     // The wearer restores the password on the portal; the operator checks it with `share login`.
     b.share.account(USER).password = "c0rrect-h0rse!";
-    const login = await cli([
-      "share",
-      "login",
-      "--server",
-      b.share.url("us"),
-      "--username",
-      USER,
-      "--password-file",
-      b.passwordFile,
-      "--state-dir",
-      b.config.stateDir,
-    ]);
+    const login = await cli(
+      [
+        "share",
+        "login",
+        "--server",
+        b.share.url("us"),
+        "--username",
+        USER,
+        "--password-file",
+        b.passwordFile,
+        "--state-dir",
+        b.config.stateDir,
+      ],
+      undefined,
+      { now: () => b.now },
+    );
     expect(login.code).toBe(0);
     const confirmedAt = b.now;
-    while (b.now < confirmedAt + HOUR) await tick();
-    controller.abort();
-    await running;
-    await access.close();
+    await b.runWhile(() => b.now < confirmedAt + HOUR);
+    await stop();
     expect(daemon.snapshot().cycles["posted"]).toBeGreaterThan(0);
     expectCaughtUp(b, confirmedAt - 24 * HOUR);
   });
@@ -168,20 +154,15 @@ describe("daemon", () => {
     b.hostSync = UNSYNCED;
     b.share.setOutage(true); // Share's server time is not available either
     const start = b.now;
-    const { daemon, access } = await b.daemon();
-    const controller = new AbortController();
-    const running = daemon.run(controller.signal);
-    const tick = () => new Promise((resolve) => setImmediate(resolve));
-    while (b.now < start + HOUR) await tick();
+    const { daemon, stop } = await b.start();
+    await b.runWhile(() => b.now < start + HOUR);
     expect(daemon.snapshot().phase).toBe("waiting-for-clock");
     expect(b.stored()).toHaveLength(0);
     b.hostSync = SYNCED;
     b.share.setOutage(false);
     const syncedAt = b.now;
-    while (b.now < start + 2 * HOUR) await tick();
-    controller.abort();
-    await running;
-    await access.close();
+    await b.runWhile(() => b.now < start + 2 * HOUR);
+    await stop();
     // The clock is re-checked within 30 s; the window counts from then.
     const report = lossReport(b, syncedAt - 24 * HOUR);
     expect(report.missing.filter((st) => st >= syncedAt + 30_000 - 24 * HOUR)).toEqual([]);

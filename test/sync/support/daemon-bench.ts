@@ -43,11 +43,25 @@ export interface DaemonBench {
     access: ShareAccess;
     system: System;
   }>;
+  /**
+   * Builds and runs a daemon. `stop()` aborts it and waits until it settled; `close()` stops every
+   * daemon still running, so a test that fails half-way leaves none behind.
+   */
+  start(options?: DaemonOverrides): Promise<RunningDaemon>;
+  /** Yields to the daemon until `until()` holds (each of its sleeps moves fake time). */
+  runWhile(until: () => boolean): Promise<void>;
   /** Runs a daemon until `until()` holds or `maxHours` of fake time passed; returns it stopped. */
   runUntil(until: () => boolean, maxHours: number, options?: DaemonOverrides): Promise<Daemon>;
   /** Readings Share holds for the account: [ST ms, value]. */
   stored(): [number, number][];
   close(): Promise<void>;
+}
+
+export interface RunningDaemon {
+  readonly daemon: Daemon;
+  readonly access: ShareAccess;
+  readonly store: StateStore<SyncState>;
+  stop(): Promise<void>;
 }
 
 export interface DaemonOverrides
@@ -88,6 +102,7 @@ export async function daemonBench(options: DaemonBenchOptions = {}): Promise<Dae
       await new Promise((resolve) => setImmediate(resolve));
     },
   };
+  const started = new Set<RunningDaemon>();
   const self: DaemonBench = {
     receiver,
     share,
@@ -130,16 +145,33 @@ export async function daemonBench(options: DaemonBenchOptions = {}): Promise<Dae
       const daemon = system.daemon({ random: () => 0.5, stallMs: 1e12, ...daemonOptions });
       return { daemon, store: system.store, access: system.share, system };
     },
-    async runUntil(until, maxHours, overrides = {}) {
-      const { daemon, access } = await self.daemon(overrides);
+    async start(overrides = {}) {
+      const { daemon, access, store } = await self.daemon(overrides);
       const controller = new AbortController();
-      const deadline = time.now + maxHours * 3_600_000;
       const running = daemon.run(controller.signal);
-      while (!until() && time.now < deadline) await new Promise((resolve) => setImmediate(resolve));
-      controller.abort();
-      await running;
-      await access.close();
-      return daemon;
+      const handle: RunningDaemon = {
+        daemon,
+        access,
+        store,
+        async stop() {
+          if (!started.delete(handle)) return;
+          controller.abort();
+          await running;
+          await access.close();
+        },
+      };
+      started.add(handle);
+      return handle;
+    },
+    async runWhile(condition) {
+      while (condition()) await new Promise((resolve) => setImmediate(resolve));
+    },
+    async runUntil(until, maxHours, overrides = {}) {
+      const running = await self.start(overrides);
+      const deadline = time.now + maxHours * 3_600_000;
+      await self.runWhile(() => !until() && time.now < deadline);
+      await running.stop();
+      return running.daemon;
     },
     stored() {
       return share
@@ -148,6 +180,7 @@ export async function daemonBench(options: DaemonBenchOptions = {}): Promise<Dae
         .sort((a, b) => a[0] - b[0]);
     },
     async close() {
+      for (const handle of [...started]) await handle.stop().catch(() => undefined);
       await share.close();
       await receiver.close();
       await rm(dir, { recursive: true, force: true });

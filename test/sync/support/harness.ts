@@ -61,6 +61,8 @@ export interface CycleOverrides extends Partial<CycleOptions> {
   readonly trueClock?: () => Promise<TrueClock>;
   readonly session?: ReceiverSession;
   readonly sinks?: readonly Sink[];
+  /** Another store on the bench's directory (a restart). */
+  readonly store?: StateStore<SyncState>;
 }
 
 export interface BenchOptions {
@@ -116,10 +118,10 @@ export async function bench(options: BenchOptions = {}): Promise<Bench> {
       return open;
     },
     async cycle(overrides = {}) {
-      const { dryRun, trueClock, session, sinks, ...rest } = overrides;
+      const { dryRun, trueClock, session, sinks, store: otherStore, ...rest } = overrides;
       const deps: CycleDeps = {
         session: session ?? (await self.session()),
-        store,
+        store: otherStore ?? store,
         sinks: sinks ?? [new ShareSink(() => client)],
         trueClock: trueClock ?? (async () => HOST_CLOCK),
         clock: { now: () => state.now },
