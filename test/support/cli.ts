@@ -1,7 +1,7 @@
 /** Runs the CLI in-process with captured output. */
 import { PassThrough } from "node:stream";
-import type { Clock } from "../../src/clock.js";
 import { runCli } from "../../src/cli/index.js";
+import type { Clock } from "../../src/clock.js";
 
 export interface CliRun {
   code: number;
