@@ -81,6 +81,8 @@ export interface PlanStats {
   pagesRead: number;
   readonly skipped: Record<SkipReason, number>;
   postable: number;
+  /** The highest record index known to be on the receiver (the cursor when nothing new was read). */
+  newestIndex: number | undefined;
   /** The newest reading the read saw (not display-only), for the schedule and `status`. */
   lastReading: LastReading | undefined;
 }
@@ -141,6 +143,7 @@ export async function planCycle(input: PlanInput): Promise<CyclePlan> {
     pagesRead: 0,
     skipped: Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>,
     postable: 0,
+    newestIndex: restart ? undefined : readerCursor?.lastIndex,
     lastReading: before?.lastReading,
   };
   const windowStartMs = () =>
@@ -167,6 +170,8 @@ export async function planCycle(input: PlanInput): Promise<CyclePlan> {
     }
     const newest = newestReading(records, clock);
     if (newest !== undefined) stats.lastReading = newest;
+    const last = records.at(-1);
+    if (last !== undefined) stats.newestIndex = Math.max(stats.newestIndex ?? -1, last.index);
     return readings;
   };
 

@@ -77,6 +77,8 @@ export interface CycleReport {
   /** Readings inside the window left to post after this cycle (0 after a complete post). */
   readonly backlog: number;
   readonly lastReading: LastReading | undefined;
+  /** The highest EGV index on the receiver as far as this cycle knows (for the probes, schedule.ts). */
+  readonly newestIndex: number | undefined;
   readonly clock: { readonly offsetSeconds: number; readonly replaced: boolean; readonly source: string };
   /** Every sink's outcome. */
   readonly sinks: readonly SinkOutcome[];
@@ -139,6 +141,7 @@ export async function runCycle(deps: CycleDeps, options: CycleOptions): Promise<
     pagesRead: stats.pagesRead,
     backlog: share?.backlog ?? 0,
     lastReading: stats.lastReading,
+    newestIndex: stats.newestIndex,
     clock: { offsetSeconds: clock.offsetSeconds, replaced: clock.heldReplaced, source: clock.clock.source },
     sinks,
   };
@@ -172,6 +175,7 @@ export async function planOnly(deps: CycleDeps, options: CycleOptions): Promise<
     pagesRead: stats.pagesRead,
     backlog: wouldPost.length,
     lastReading: stats.lastReading,
+    newestIndex: stats.newestIndex,
     clock: { offsetSeconds: clock.offsetSeconds, replaced: clock.heldReplaced, source: clock.clock.source },
     sinks: [],
   };

@@ -12,9 +12,19 @@ export class DaemonMetrics {
   readonly #cycles: Record<string, number> = {};
   readonly #shareErrors: Record<string, number> = {};
   readonly #closedLinks: Record<string, number> = {};
+  #probes = 0;
 
   countCycle(outcome: string): void {
     this.#cycles[outcome] = (this.#cycles[outcome] ?? 0) + 1;
+  }
+
+  /** A check for the next reading around its due time (one receiver round trip). */
+  countProbe(): void {
+    this.#probes++;
+  }
+
+  probes(): number {
+    return this.#probes;
   }
 
   countShareError(code: string): void {

@@ -45,6 +45,8 @@ export interface DaemonSnapshot {
   readonly clockOffsetSeconds: number | undefined;
   /** Cycles by outcome (posted, nothing-new, waiting-for-clock, receiver-error, share-error, …). */
   readonly cycles: Readonly<Record<string, number>>;
+  /** Checks for the next reading around its due time (one receiver round trip each). */
+  readonly probes: number;
   /** Link events by kind: timeouts, badCrc, naks, disconnects, reopens, retries. */
   readonly linkErrors: Readonly<Record<string, number>>;
   /** Share failures by error code (SHARE_UNAVAILABLE, SHARE_SESSION, …). */

@@ -7,7 +7,9 @@
  *        │ yes                                                                          │
  *   Share blocked by the operator's account state? ──yes──► check for the operator ─────┤
  *        │ no                                                                           │
- *   one cycle (cycle.ts) ──ok──► sleep until the next reading is due (schedule.ts) ─────┤
+ *   probing for the next reading (schedule.ts)? ──not there yet──► probe again soon ──┤
+ *        │ there, or not probing                                                        │
+ *   one cycle (cycle.ts) ──ok──► sleep until just before the next reading is due ───────┤
  *        │ failed                                                                       │
  *        └─► failure-policy.ts: reconnect │ wait for the clock │ back off from Share ───┘
  *
@@ -27,9 +29,10 @@ import { type CycleSettings, runCycle } from "./cycle.js";
 import { DaemonMetrics } from "./daemon-metrics.js";
 import type { DaemonPhase, DaemonSnapshot } from "./daemon-status.js";
 import { decideOnFailure } from "./failure-policy.js";
+import { newRecordStored } from "./new-record-probe.js";
 import type { ShareReadBack } from "./offset-recovery.js";
 import type { OpenReceiverSession } from "./receiver-session.js";
-import { nextWakeMs } from "./schedule.js";
+import { nextWake } from "./schedule.js";
 import { type DaemonClock, realDaemonClock, runLoop } from "./scheduler.js";
 import type { ShareAccess } from "./share-access.js";
 import { type SyncState, serialKey } from "./state.js";
@@ -62,6 +65,15 @@ export interface DaemonOptions {
 const MINUTE = 60_000;
 const OPERATOR_RECHECK_MS = MINUTE;
 const MONITORING_CHECK_MS = 60 * MINUTE;
+const EGV_DATA = 4;
+
+/** Checks for the next reading around its due time (schedule.ts, new-record-probe.ts). */
+interface Probing {
+  readonly untilMs: number;
+  readonly intervalMs: number;
+  /** The newest EGV index the last cycle knew. */
+  readonly lastIndex: number;
+}
 
 export class Daemon {
   readonly #o: DaemonOptions;
@@ -77,6 +89,7 @@ export class Daemon {
   #backlog = 0;
   #nextWakeAtMs: number | undefined;
   #shareFailures = 0;
+  #probing: Probing | undefined;
   #lastMonitoringCheckMs = Number.NEGATIVE_INFINITY;
   /** The last cycle's record being written (not awaited by the loop; awaited before `run` returns). */
   #lastCycleWrite: Promise<unknown> = Promise.resolve();
@@ -105,6 +118,7 @@ export class Daemon {
       backlog: this.#backlog,
       clockOffsetSeconds: receiver?.heldOffset?.offsetSeconds,
       cycles: this.#metrics.cycles(),
+      probes: this.#metrics.probes(),
       linkErrors: this.#metrics.linkErrors(this.#session?.stats),
       shareErrors: this.#metrics.shareErrors(),
       nextWakeAtMs: this.#nextWakeAtMs,
@@ -148,6 +162,8 @@ export class Daemon {
     if (session === undefined) return this.#o.devicePollMs ?? 2000;
     const blocked = await this.#shareBlocked();
     if (blocked !== undefined) return blocked;
+    const probeAgainInMs = await this.#probe(session);
+    if (probeAgainInMs !== undefined) return probeAgainInMs;
 
     this.#phase = "syncing";
     const started = this.#clock.now();
@@ -174,17 +190,41 @@ export class Daemon {
       await this.#keepMonitoringAlive(report.serial, signal);
       this.#wait("idle", undefined);
       const now = this.#clock.now();
-      const wakeAt = nextWakeMs({
+      const wake = nextWake({
         nowMs: now,
         lastReadingUtcMs: report.lastReading?.utcMs,
         readingIntervalSeconds: this.#o.settings.readingIntervalSeconds,
       });
-      return Math.max(0, wakeAt - now);
+      this.#probing =
+        wake.probeUntilMs === undefined || report.newestIndex === undefined
+          ? undefined
+          : { untilMs: wake.probeUntilMs, intervalMs: wake.probeIntervalMs, lastIndex: report.newestIndex };
+      return Math.max(0, wake.atMs - now);
     } catch (error) {
       if (signal.aborted) return 0;
       await this.#o.share.persist().catch(() => undefined);
       return this.#failed(started, error);
     }
+  }
+
+  /**
+   * While probing: one round trip to see whether the next reading is stored. Returns how long to
+   * wait before probing again, or undefined to run a cycle now (it is there, the burst is over, or the
+   * probe failed: the cycle then reports properly what is wrong).
+   */
+  async #probe(session: OpenReceiverSession): Promise<number | undefined> {
+    const probing = this.#probing;
+    this.#probing = undefined;
+    if (probing === undefined) return undefined;
+    const now = this.#clock.now();
+    if (now >= probing.untilMs) return undefined;
+    this.#metrics.countProbe();
+    const stored = await newRecordStored(session.receiver, session.reader, EGV_DATA, probing.lastIndex).catch(
+      () => true,
+    );
+    if (stored) return undefined;
+    this.#probing = probing;
+    return Math.min(probing.intervalMs, probing.untilMs - now);
   }
 
   async #connect(): Promise<OpenReceiverSession | undefined> {
@@ -239,6 +279,7 @@ export class Daemon {
     this.#finishCycle(started, decision.outcome, describe(error));
     this.#shareFailures = decision.shareFailures;
     if (decision.shareCode !== undefined) this.#metrics.countShareError(decision.shareCode);
+    this.#probing = undefined;
     if (decision.reconnect) void this.#closeSession();
     if (decision.recheckClock) this.#o.trueClock.invalidate();
     if (decision.outcome === "error") this.#o.log.error({ err: error }, "unexpected failure in a sync cycle");

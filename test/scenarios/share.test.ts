@@ -123,6 +123,8 @@ describe("Share trouble", () => {
       // What StopRemoteMonitoringSession (the app, the web portal) leaves behind.
       s.share.account("wearer").monitoring = { active: false, startedMs: 0 };
     }
+    // A reading interval and more, so that a post follows the last stop too.
+    await run.runFor(6 * MINUTE);
     await run.runUntil(() => run.caughtUp(), HOUR, "catching up");
     const snapshot = run.daemon.snapshot();
     await run.stop();

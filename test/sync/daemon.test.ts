@@ -5,9 +5,18 @@
 import { writeFile } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { SharebridgeError } from "../../src/errors.js";
+import { RECEIVER_EPOCH_MS } from "../../src/time/epoch.js";
 import { cli } from "../support/cli.js";
 import { TEST_EPOCH_MS } from "../support/epoch.js";
-import { type DaemonBench, daemonBench, lossReport, SYNCED, UNSYNCED, USER } from "./support/daemon-bench.js";
+import {
+  type DaemonBench,
+  daemonBench,
+  lossReport,
+  SYNCED,
+  trueOffsetSeconds,
+  UNSYNCED,
+  USER,
+} from "./support/daemon-bench.js";
 
 let bench: DaemonBench | undefined;
 afterEach(async () => {
@@ -41,6 +50,47 @@ describe("daemon", () => {
     // Woken by the receiver's own schedule: about one cycle per reading, not a blind poll.
     expect(snapshot.cycles["nothing-new"] ?? 0).toBeLessThanOrEqual(4);
     expect(b.share.requests.filter((r) => r.code === "DuplicateEgvPosted")).toHaveLength(0);
+  });
+
+  it("probes around each reading's due time: it reaches Share within half a second, for 4 probes at most", async () => {
+    const b = await daemonBench();
+    bench = b;
+    const storedAt = new Map<number, number>();
+    const storeEgv = b.share.state.storeEgv.bind(b.share.state);
+    b.share.state.storeEgv = (account, egv) => {
+      const stored = storeEgv(account, egv);
+      if (stored) storedAt.set(egv.stMs, b.now);
+      return stored;
+    };
+    const start = b.now;
+    const { daemon, stop, store } = await b.start();
+    await b.runWhile(() => b.now < start + 3 * HOUR);
+    await stop();
+    // When the receiver stored each live reading — its whole-second system clock ticked to the
+    // reading's time: the fraction of `offset` is how far past a tick the bench's clock is — and how
+    // long until Share stored it.
+    const offset = trueOffsetSeconds(b);
+    const tickOffset = Math.floor(offset);
+    const live = (b.receiver.model.partitions[4]?.records ?? []).filter(
+      (r) =>
+        "glucose" in r &&
+        !r.displayOnly &&
+        r.special === null &&
+        r.systemSeconds + offset > (start - RECEIVER_EPOCH_MS) / 1000 + 600,
+    );
+    const heldOffset =
+      store.current.receivers[b.receiver.serial.toUpperCase()]?.heldOffset?.offsetSeconds ?? 0;
+    const lags = live.map((r) => {
+      const writtenMs = RECEIVER_EPOCH_MS + (r.systemSeconds + tickOffset) * 1000;
+      const stMs = RECEIVER_EPOCH_MS + (r.systemSeconds + heldOffset) * 1000;
+      return (storedAt.get(stMs) ?? Number.POSITIVE_INFINITY) - writtenMs;
+    });
+    expect(live.length).toBeGreaterThanOrEqual(33);
+    expect(Math.max(...lags)).toBeLessThanOrEqual(500);
+    expect(Math.min(...lags)).toBeGreaterThanOrEqual(0);
+    const snapshot = daemon.snapshot();
+    expect(snapshot.probes / live.length).toBeLessThanOrEqual(4);
+    expect(snapshot.probes).toBeGreaterThan(live.length);
   });
 
   it("waits for an absent receiver, says so, and catches up without loss once it is plugged in", async () => {

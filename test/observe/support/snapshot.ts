@@ -18,6 +18,7 @@ export function healthySnapshot(change: Partial<DaemonSnapshot> = {}): DaemonSna
     backlog: 0,
     clockOffsetSeconds: -1234,
     cycles: { posted: 12, "nothing-new": 3 },
+    probes: 7,
     linkErrors: { timeouts: 2, badCrc: 1 },
     shareErrors: { SHARE_UNAVAILABLE: 4 },
     nextWakeAtMs: T + 200_000,
