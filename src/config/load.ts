@@ -87,10 +87,7 @@ async function readConfigFile(path: string): Promise<ConfigLayer> {
     return parseConfigDocument(document);
   } catch (error) {
     if (error instanceof SharebridgeError) {
-      throw new SharebridgeError(error.code, `${path}: ${error.message.replace(/ \[[A-Z_]+\]$/, "")}`, {
-        ...error.context,
-        file: path,
-      });
+      throw error.within(path, { file: path });
     }
     throw error;
   }
@@ -102,11 +99,7 @@ function parseLayer(origin: string, document: Record<string, unknown>): ConfigLa
     return parseConfigDocument(document);
   } catch (error) {
     if (error instanceof SharebridgeError) {
-      throw new SharebridgeError(
-        error.code,
-        `${origin}: ${error.message.replace(/ \[[A-Z_]+\]$/, "")}`,
-        error.context,
-      );
+      throw error.within(origin);
     }
     throw error;
   }

@@ -391,10 +391,5 @@ export async function runCycle(
  */
 function partialFailure(error: unknown, posted: number, backlog: number): unknown {
   if (!(error instanceof SharebridgeError)) return error;
-  return new SharebridgeError(
-    error.code,
-    error.message.replace(/ \[[A-Z_]+\]$/, ""),
-    { ...error.context, posted, backlog },
-    { cause: error.cause ?? error },
-  );
+  return error.within("", { posted, backlog });
 }

@@ -75,7 +75,7 @@ async function runOne(check: Check, context: CheckContext, deadlineMs: number): 
     context.log.debug({ err: error, check: check.id }, "doctor check failed");
     return {
       status: "fail",
-      finding: `${typed.message.replace(/ \[[A-Z_]+\]$/, "")} [${typed.code}]`,
+      finding: typed.message,
       fix: "correct what the message names and run doctor again",
     };
   } finally {

@@ -7,14 +7,13 @@
  * The login breaker persisted by the daemon is read, never written: doctor's findings are its own.
  */
 import { stat } from "node:fs/promises";
-import { isSharebridgeError } from "../../errors.js";
+import { describeError, isSharebridgeError } from "../../errors.js";
 import { ShareClient } from "../../share/client.js";
 import { createShareSettings, INTERACTIVE_RETRY, type ShareTimeouts } from "../../share/settings.js";
 import { credentialFingerprint } from "../../sync/share-access.js";
 import { accountKey, type PersistedLogin } from "../../sync/state.js";
 import { configuredOrigin } from "../auth-state.js";
 import { ageInWords, utcInWords } from "../words.js";
-import { plainMessage } from "./share.js";
 import { type Check, type CheckOutcome, fail, ok, skip, warn } from "./types.js";
 
 /** An operator is waiting: seconds, not the daemon's patient defaults. */
@@ -48,7 +47,7 @@ async function refusalStillHolds(
 }
 
 function failureResult(error: unknown, origin: string): CheckOutcome {
-  const message = plainMessage(error);
+  const message = describeError(error);
   if (isSharebridgeError(error, "SHARE_CREDENTIALS")) {
     const code = error.context["shareCode"];
     return fail(
@@ -162,7 +161,7 @@ export const assignmentCheck: Check = {
           );
       }
     } catch (error) {
-      return fail(plainMessage(error), "run doctor again; if it persists, check Share's status");
+      return fail(describeError(error), "run doctor again; if it persists, check Share's status");
     }
   },
 };

@@ -5,7 +5,7 @@
  * and kept for the login; it never appears in a finding.
  */
 import { DOCKER_SECRET_FILE, noPasswordError, resolvePasswordFile } from "../../config/load.js";
-import { asSharebridgeError } from "../../errors.js";
+import { describeError } from "../../errors.js";
 import { SHARE_REGIONS } from "../../share/regions.js";
 import { readPasswordFile } from "../../share/settings.js";
 import { configuredOrigin } from "../auth-state.js";
@@ -13,10 +13,6 @@ import { systemPath } from "./environment.js";
 import { type Check, fail, ok } from "./types.js";
 
 const REGION_FIX = `set share.region (or --region) to ${SHARE_REGIONS.join(", ")}: where the account was created (ous everywhere outside the US and Japan); a wrong region answers exactly like a wrong password`;
-
-/** The message of a typed error without its trailing code. */
-export const plainMessage = (error: unknown): string =>
-  asSharebridgeError(error).message.replace(/ \[[A-Z_]+\]$/, "");
 
 export const shareAccountCheck: Check = {
   id: "share-account",
@@ -35,7 +31,7 @@ export const shareAccountCheck: Check = {
       origin = configuredOrigin(config);
     } catch (error) {
       return fail(
-        plainMessage(error),
+        describeError(error),
         "give share.server as scheme, host and port, e.g. http://127.0.0.1:8080",
       );
     }
@@ -64,7 +60,7 @@ export const passwordCheck: Check = {
       facts.passwordFile = found.path;
     } catch (error) {
       return fail(
-        plainMessage(error),
+        describeError(error),
         `put the password on one line in ${found.path}, readable by ${env.user().name} (e.g. sudo chown root:${env.user().name} ${found.path} && sudo chmod 0640 ${found.path})`,
       );
     }
