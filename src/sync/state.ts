@@ -24,6 +24,7 @@
  */
 import type { LoginBreakerState } from "../share/login-breaker.js";
 import { type HeldOffset, parseHeldOffset } from "../time/held-offset.js";
+import { isUuid } from "../util/uuid.js";
 
 export const STATE_VERSION = 1;
 
@@ -132,8 +133,6 @@ function parseLogin(value: unknown): PersistedLogin | undefined {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Parses a state document tolerantly; throws only when it is not a version-1 document at all. */
 export function parseState(document: unknown): SyncState {
   if (!isObject(document) || document["version"] !== STATE_VERSION) {
@@ -157,7 +156,7 @@ export function parseState(document: unknown): SyncState {
       if (key.length > 600 || !isObject(raw)) continue;
       const accountId = raw["accountId"];
       accounts[key] = {
-        accountId: typeof accountId === "string" && UUID.test(accountId) ? accountId : undefined,
+        accountId: isUuid(accountId) ? accountId : undefined,
         login: parseLogin(raw["login"]),
       };
     }
