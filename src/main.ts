@@ -17,6 +17,14 @@ for (const name of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
+// Last resort for output errors outside a command (the dispatcher handles those during one): a
+// reader that went away (EPIPE after `| head`) is not worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") process.exitCode = 1;
+  });
+}
+
 const { runCli } = await import("./cli/index.js");
 const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,

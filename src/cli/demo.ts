@@ -28,20 +28,10 @@ import { StateStore } from "../sync/state-store.js";
 import type { Command } from "./command.js";
 import { EXIT } from "./exit-codes.js";
 import { renderGlucoseChart } from "./glucose-chart.js";
+import { integerOption } from "./option-values.js";
 
 const ACCOUNT = "demo";
 const PASSWORD = "demo-password";
-
-function integer(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = typeof value === "string" && /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new SharebridgeError("USAGE", `--${name} must be a whole number from ${min} to ${max}`, {
-      option: name,
-    });
-  }
-  return n;
-}
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -52,7 +42,6 @@ function median(values: readonly number[]): number {
 }
 
 const command: Command = {
-  summary: "Run the whole pipeline against the built-in emulators and show what followers would see",
   usage: `[--seconds S] [--interval S] [--profile ${PROFILE_IDS.join("|")}] [--hours H]
 
   --seconds S     how long the daemon runs (default 20)
@@ -66,9 +55,9 @@ const command: Command = {
     hours: { type: "string" },
   },
   async run(context) {
-    const seconds = integer(context.values["seconds"], "seconds", 3, 3600, 20);
-    const intervalSeconds = integer(context.values["interval"], "interval", 1, 300, 2);
-    const hours = integer(context.values["hours"], "hours", 1, 24, 3);
+    const seconds = integerOption(context.values, "seconds", 3, 3600) ?? 20;
+    const intervalSeconds = integerOption(context.values, "interval", 1, 300) ?? 2;
+    const hours = integerOption(context.values, "hours", 1, 24) ?? 3;
     const profile = (context.values["profile"] ?? "g5") as ProfileId;
     if (!PROFILE_IDS.includes(profile)) {
       throw new SharebridgeError("USAGE", `--profile must be one of ${PROFILE_IDS.join(", ")}`, {
@@ -108,7 +97,7 @@ const command: Command = {
           server: share.url("us"),
           username: ACCOUNT,
           passwordFile: join(dir, "password"),
-          replaceReceiver: false,
+          replaceReceiver: "auto",
         },
         http: { listen: null },
         log: { level: "warn" },

@@ -161,7 +161,6 @@ export function formatReceiverInfo(info: ReceiverInfo): string {
 }
 
 const command: Command = {
-  summary: "Show the receiver's identity, firmware, clocks, battery and database partitions",
   usage: "[--json]",
   options: { json: { type: "boolean" } },
   async run(context) {

@@ -130,7 +130,6 @@ function parseSince(value: unknown): number | undefined {
 }
 
 const command: Command = {
-  summary: "Print the decoded records of one partition with their true times (JSON lines or CSV)",
   usage: `--type ${RECORD_TYPES.join("|")} [--since ISO] [--format json|csv]`,
   options: {
     type: { type: "string" },

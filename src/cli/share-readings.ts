@@ -4,8 +4,10 @@
  */
 import type { ShareReading } from "../share/readings.js";
 import type { Command } from "./command.js";
+import { SHARE_FLAG_OPTIONS, SHARE_FLAGS_USAGE } from "./config-options.js";
 import { EXIT } from "./exit-codes.js";
-import { integerOption, SHARE_OPTIONS, SHARE_OPTIONS_USAGE, withShareClient } from "./share-options.js";
+import { integerOption } from "./option-values.js";
+import { withShareClient } from "./share-options.js";
 
 /** `2026-03-01 04:35:00 -04:00` on the wearer's clock, or `2026-03-01 08:35:00 UTC`. */
 export function wearerTime(reading: ShareReading): string {
@@ -18,15 +20,15 @@ export function wearerTime(reading: ShareReading): string {
 }
 
 const command: Command = {
-  summary: "Show the latest readings as followers see them",
   usage: `(--region R | --server URL) --username NAME --password-file FILE [--minutes M] [--max N] [--json]
 
-${SHARE_OPTIONS_USAGE}
+${SHARE_FLAGS_USAGE}
   --minutes M               how far back, 1 to 1440 (default 60)
   --max N                   at most N readings, 1 to 288 (default 12)
   --json                    one JSON object per line`,
+  requiresShareAccount: true,
   options: {
-    ...SHARE_OPTIONS,
+    ...SHARE_FLAG_OPTIONS,
     minutes: { type: "string" },
     max: { type: "string" },
     json: { type: "boolean" },

@@ -9,7 +9,7 @@ import { INTERACTIVE_RETRY } from "../share/settings.js";
 import { type CycleReport, runCycle } from "../sync/cycle.js";
 import { resolveTrueClock } from "../time/reference-clock.js";
 import type { Command } from "./command.js";
-import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE, configFromOptions } from "./config-options.js";
+import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE } from "./config-options.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { progressBar } from "./progress-bar.js";
 import { buildSyncRuntime } from "./sync-runtime.js";
@@ -31,14 +31,14 @@ function summary(report: CycleReport): string {
 }
 
 const command: Command = {
-  summary: "Run one sync cycle: read new readings from the receiver and post them to Share",
   usage: `[--backfill-hours N] [--dry-run] [options]
 
   --dry-run                 print what would be posted (JSON lines) and change nothing
 ${CONFIG_FLAGS_USAGE}`,
   options: { ...CONFIG_FLAG_OPTIONS, "dry-run": { type: "boolean" } },
+  requiresShareAccount: true,
   async run(context) {
-    const { config } = await configFromOptions(context.values);
+    const { config } = context;
     const dryRun = context.values["dry-run"] === true;
     // One-shot: a few quick retries, not the daemon's minutes of back-off.
     const runtime = await buildSyncRuntime(config, context.log, { retry: INTERACTIVE_RETRY });

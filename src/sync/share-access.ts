@@ -52,7 +52,8 @@ async function loadCredentials(options: ShareAccessOptions): Promise<Credentials
     server: config.share.server,
     username: config.share.username,
     password,
-    replaceReceiver: config.share.replaceReceiver,
+    replaceReceiver: config.share.replaceReceiver === "always",
+    applicationId: config.share.applicationId,
     retry: options.retry ?? DAEMON_SHARE_RETRY,
   });
   return {

@@ -9,8 +9,10 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { OptionValues } from "../../src/cli/command.js";
+import { configFromOptions } from "../../src/cli/config-options.js";
 import { DOCTOR_EXIT, doctorCommand } from "../../src/cli/doctor.js";
 import { EXIT } from "../../src/cli/exit-codes.js";
+import { systemClock } from "../../src/clock.js";
 import { createReceiverEmulator, type ReceiverEmulator } from "../../src/emulator/receiver/index.js";
 import { type ShareEmulator, startShareEmulator } from "../../src/emulator/share/index.js";
 import { silentLogger } from "../../src/log.js";
@@ -30,12 +32,16 @@ async function runDoctorCommand(values: OptionValues, environment: FakeEnvironme
   const chunks: Buffer[] = [];
   stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
   const command = doctorCommand(() => fakeEnvironment(environment));
+  const loaded = await configFromOptions(values, {});
   const code = await command.run({
     values,
     positionals: [],
     stdout,
     stderr: new PassThrough(),
     log: silentLogger,
+    config: loaded.config,
+    configFile: loaded.file,
+    clock: systemClock,
     signal: new AbortController().signal,
   });
   return { code, stdout: Buffer.concat(chunks).toString("utf8") };

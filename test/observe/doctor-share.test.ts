@@ -163,7 +163,7 @@ describe("doctor: Share", () => {
       expect(await runCheck(assignmentCheck, shareConfig(), env, facts)).toEqual({
         status: "warn",
         finding: `${SERIAL} is not assigned to this account yet`,
-        fix: "nothing to do if the account has no other receiver: the first sync assigns it; if it monitors another one, set share.replaceReceiver to true to let sharebridge take its place",
+        fix: "nothing to do if the account has no other receiver: the first sync assigns it; if it monitors another one, set share.replaceReceiver to always to let sharebridge take its place",
       });
       emulator.state.assign(account, SERIAL);
       expect(await runCheck(assignmentCheck, shareConfig(), env, facts)).toEqual({

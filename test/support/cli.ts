@@ -1,11 +1,19 @@
 /** Runs the CLI in-process with captured output. */
 import { PassThrough } from "node:stream";
 import { runCli } from "../../src/cli/index.js";
+import type { Clock } from "../../src/clock.js";
 
 export interface CliRun {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+export interface CliOptions {
+  /** The environment the command sees (default: this process's). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The wall clock the command sees (default: the host's). */
+  readonly clock?: Clock;
 }
 
 function capture(): { stream: PassThrough; text: () => string } {
@@ -18,10 +26,11 @@ function capture(): { stream: PassThrough; text: () => string } {
 export async function cli(
   args: string[],
   signal: AbortSignal = new AbortController().signal,
+  options: CliOptions = {},
 ): Promise<CliRun> {
   const out = capture();
   const err = capture();
-  const code = await runCli(args, { stdout: out.stream, stderr: err.stream, signal });
+  const code = await runCli(args, { stdout: out.stream, stderr: err.stream, signal, ...options });
   await new Promise((resolve) => setImmediate(resolve));
   return { code, stdout: out.text(), stderr: err.text() };
 }

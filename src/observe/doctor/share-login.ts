@@ -111,7 +111,8 @@ export const loginCheck: Check = {
       server: config.share.server,
       username,
       password: facts.password,
-      replaceReceiver: config.share.replaceReceiver,
+      replaceReceiver: config.share.replaceReceiver === "always",
+      applicationId: config.share.applicationId,
       retry: INTERACTIVE_RETRY,
       timeouts: DOCTOR_TIMEOUTS,
     });
@@ -152,7 +153,7 @@ export const assignmentCheck: Check = {
         case "NotAssigned":
           return warn(
             `${serial} is not assigned to this account yet`,
-            "nothing to do if the account has no other receiver: the first sync assigns it; if it monitors another one, set share.replaceReceiver to true to let sharebridge take its place",
+            "nothing to do if the account has no other receiver: the first sync assigns it; if it monitors another one, set share.replaceReceiver to always to let sharebridge take its place",
           );
         case "AssignedToSomeoneElse":
           return fail(
