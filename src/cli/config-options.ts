@@ -22,15 +22,23 @@ function optionsOf(keys: readonly DeclaredKey[]): OptionSpec {
   return Object.fromEntries(keys.map((key) => [key.spec.flag?.name as string, { type: "string" as const }]));
 }
 
-/** One usage line per flag: `--state-dir DIR   Where the state file state.json lives.` */
+/** The column where a flag's help starts in usage text. */
+const HELP_COLUMN = 30;
+
+/**
+ * One usage entry per flag: `  --state-dir DIR             Where the state file state.json lives. [stateDir]`;
+ * a flag too long for the column puts its help on the next line.
+ */
 export function flagUsage(keys: readonly DeclaredKey[]): string {
-  const heads = keys.map((key) => `  --${key.spec.flag?.name} ${key.spec.flag?.value}`);
-  const width = Math.max(28, ...heads.map((h) => h.length + 2));
   return keys
-    .map((key, i) => {
-      const unit =
+    .map((key) => {
+      const head = `  --${key.spec.flag?.name} ${key.spec.flag?.value}`;
+      const range =
         key.spec.kind === "integer" ? ` (${key.spec.typeText}; default ${String(key.spec.default)})` : "";
-      return `${(heads[i] ?? "").padEnd(width)}${key.spec.help.replaceAll("`", "")}${unit} [${key.path}]`;
+      const help = `${key.spec.help.replaceAll("`", "")}${range} [${key.path}]`;
+      return head.length + 2 <= HELP_COLUMN
+        ? `${head.padEnd(HELP_COLUMN)}${help}`
+        : `${head}\n${" ".repeat(HELP_COLUMN)}${help}`;
     })
     .join("\n");
 }

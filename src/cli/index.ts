@@ -109,10 +109,10 @@ export const GLOBAL_OPTIONS: OptionSpec = {
 };
 
 const GLOBAL_USAGE = `Global options:
-  --config FILE               configuration file (default: $SHAREBRIDGE_CONFIG, else /etc/sharebridge/config.json)
+  --config FILE               The configuration file (default: $SHAREBRIDGE_CONFIG, else /etc/sharebridge/config.json)
 ${GLOBAL_FLAGS_USAGE}
-  -h, --help                  this help
-  --version                   the version of sharebridge`;
+  -h, --help                  This help.
+  --version                   The version of sharebridge (alone: sharebridge --version).`;
 
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -242,6 +242,12 @@ function report(error: unknown, log: Logger, stderr: NodeJS.WritableStream, usag
   }
 }
 
+/** The end of a command whose output's reader went away: nothing is wrong, nobody is left to tell. */
+function readerGone(log: Logger): number {
+  log.debug("the output's reader went away; the command stopped");
+  return EXIT.OK;
+}
+
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const env = io.env ?? process.env;
   if (argv[0] === "--version") {
@@ -286,9 +292,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       clock: io.clock ?? systemClock,
       signal: guard.signal,
     });
-    return guard.readerGone ? EXIT.OK : code;
+    return guard.readerGone ? readerGone(log) : code;
   } catch (error) {
-    if (guard.readerGone) return EXIT.OK;
+    if (guard.readerGone) return readerGone(log);
     report(error, log, stderr, usage);
     return exitCodeFor(error);
   } finally {

@@ -3,6 +3,7 @@
  * table of keys (between two markers) and config/sharebridge.example.json. `npm run docs:config`
  * writes both; test/config/docs.test.ts fails while either differs from what this generates.
  */
+import { SharebridgeError } from "../errors.js";
 import { DECLARED_KEYS, type DeclaredKey } from "./schema.js";
 
 export const README_BEGIN =
@@ -45,7 +46,11 @@ export function configReference(): string {
 export function withConfigReference(readme: string): string {
   const begin = readme.indexOf(README_BEGIN);
   const end = readme.indexOf(README_END);
-  if (begin === -1 || end < begin) throw new RangeError("README.md lacks the config-keys markers");
+  if (begin === -1 || end < begin) {
+    throw new SharebridgeError("INTERNAL", "README.md lacks the config-keys markers", {
+      begin: README_BEGIN,
+    });
+  }
   return `${readme.slice(0, begin + README_BEGIN.length)}\n${configReference()}\n${readme.slice(end)}`;
 }
 
