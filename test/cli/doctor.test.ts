@@ -68,7 +68,7 @@ describe("sharebridge doctor", () => {
     });
     dir = await mkdtemp(join(tmpdir(), "doctor-cli-"));
     await mkdir(join(dir, "state"));
-    await writeFile(join(dir, "password"), `${PASSWORD}\n`);
+    await writeFile(join(dir, "password"), `${PASSWORD}\n`, { mode: 0o600 });
     values = {
       "state-dir": join(dir, "state"),
       server: share.url("us"),
@@ -94,7 +94,7 @@ describe("sharebridge doctor", () => {
     expect(run.stdout).toBe(`sharebridge doctor (configuration: no file; defaults, environment and flags)
 
   ok    receiver device      ${system.byId} (found by USB id 22a3:0047 via udev)
-  ok    permissions          ${system.node} (group dialout, mode -rw-r--r--) is readable and writable by pi
+  ok    permissions          ${system.node} (group dialout, mode crw-rw----) is readable and writable by pi
   ok    udev rule            ${system.root}/etc/udev/rules.d/99-dexcom-receiver.rules (tells ModemManager to ignore the receiver)
   ok    ModemManager         not running (systemctl: inactive)
   ok    receiver answers     ${receiver.serial}, G4, firmware 2.0.1.104, battery ${battery} %
