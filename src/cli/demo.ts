@@ -25,6 +25,7 @@ import { openReceiverSession } from "../sync/receiver-session.js";
 import { ShareAccess } from "../sync/share-access.js";
 import { SYNC_STATE_SCHEMA } from "../sync/state.js";
 import { StateStore } from "../sync/state-store.js";
+import { countOf } from "../util/plural.js";
 import type { Command } from "./command.js";
 import { EXIT } from "./exit-codes.js";
 import { renderGlucoseChart } from "./glucose-chart.js";
@@ -134,7 +135,7 @@ const command: Command = {
         for (const egv of share.account(ACCOUNT).egvs)
           if (!firstSeen.has(egv.wtMs)) firstSeen.set(egv.wtMs, now);
         if (firstSeen.size !== announced) {
-          out(`  Share now holds ${firstSeen.size} readings`);
+          out(`  Share now holds ${countOf(firstSeen.size, "reading")}`);
           announced = firstSeen.size;
         }
       }, 50);
@@ -162,7 +163,7 @@ const command: Command = {
       const { readings } = await client.readLatestGlucose({ minutes: hours * 60, maxCount: 288 });
       const now = Date.now();
       out("");
-      out(`The last ${hours} hours as a follower sees them (ReadPublisherLatestGlucoseValues):`);
+      out(`The last ${countOf(hours, "hour")} as a follower sees them (ReadPublisherLatestGlucoseValues):`);
       out(
         renderGlucoseChart(
           readings.map((r) => ({ tMs: r.wtMs, mgdl: r.glucose })),
@@ -171,7 +172,6 @@ const command: Command = {
             toMs: now,
             width: 64,
             height: 12,
-            formatTime: (ms) => new Date(ms).toTimeString().slice(0, 5),
           },
         ).trimEnd(),
       );

@@ -17,7 +17,7 @@ export function progressBar(
   width = 30,
   clock: Clock = systemClock,
 ): ProgressBar {
-  let lastDraw = 0;
+  let lastDraw = Number.NEGATIVE_INFINITY;
   let drawn = false;
   return {
     update(done, total) {

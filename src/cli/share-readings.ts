@@ -3,6 +3,7 @@
  * shown on the wearer's clock when the server says its offset, otherwise in UTC.
  */
 import type { ShareReading } from "../share/readings.js";
+import { countOf } from "../util/plural.js";
 import type { Command } from "./command.js";
 import { SHARE_FLAG_OPTIONS, SHARE_FLAGS_USAGE } from "./config-options.js";
 import { EXIT } from "./exit-codes.js";
@@ -56,7 +57,7 @@ ${SHARE_FLAGS_USAGE}
       }
       if (readings.length === 0 && ctx.values["json"] !== true) {
         ctx.stderr.write(
-          `No readings in the last ${minutes} minutes. (Share may hold them back until the account has a follower.)\n`,
+          `No readings in the last ${countOf(minutes, "minute")}. (Share may hold them back until the account has a follower.)\n`,
         );
       }
       return EXIT.OK;

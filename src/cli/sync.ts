@@ -8,6 +8,7 @@ import { formatShareDate } from "../share/dates.js";
 import { INTERACTIVE_RETRY } from "../share/settings.js";
 import { type CycleReport, runCycle } from "../sync/cycle.js";
 import { resolveTrueClock } from "../time/reference-clock.js";
+import { countOf } from "../util/plural.js";
 import type { Command } from "./command.js";
 import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE } from "./config-options.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
@@ -20,10 +21,10 @@ function summary(report: CycleReport): string {
     .map(([why, n]) => `${n} ${why}`)
     .join(", ");
   const lines = [
-    `receiver ${report.serial}: ${report.newRecords} new records, ${report.pagesRead} pages read`,
+    `receiver ${report.serial}: ${countOf(report.newRecords, "new record")}, ${countOf(report.pagesRead, "page")} read`,
     report.outcome === "dry-run"
-      ? `would post ${report.wouldPost.length} readings`
-      : `posted ${report.posted} readings in ${report.batches.length} batches`,
+      ? `would post ${countOf(report.wouldPost.length, "reading")}`
+      : `posted ${countOf(report.posted, "reading")} in ${countOf(report.batches.length, "batch", "batches")}`,
   ];
   if (skipped !== "") lines.push(`not posted: ${skipped}`);
   for (const d of report.discontinuities) lines.push(`history: ${d.kind}`);

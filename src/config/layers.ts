@@ -8,6 +8,7 @@
  */
 import { SharebridgeError } from "../errors.js";
 import { closestName } from "../util/did-you-mean.js";
+import { countOf } from "../util/plural.js";
 import { describeJson, KeyProblem } from "./kinds.js";
 import { type Config, DECLARED_KEYS, declaredKey, REFUSED_KEYS } from "./schema.js";
 
@@ -30,7 +31,7 @@ export function problemsError(problems: readonly ConfigProblem[], origin?: strin
   const message =
     problems.length === 1 && first !== undefined
       ? `${where}${one(first)}`
-      : `${where}${problems.length} problems:\n${problems.map((p) => `  - ${one(p)}`).join("\n")}`;
+      : `${where}${countOf(problems.length, "problem")}:\n${problems.map((p) => `  - ${one(p)}`).join("\n")}`;
   return new SharebridgeError("CONFIG_INVALID", message, {
     key: first?.key,
     fix: first?.fix,

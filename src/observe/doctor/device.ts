@@ -13,6 +13,7 @@ import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { deviceOpener, parseDeviceSpec } from "../../receiver/device.js";
 import { DEXCOM_PRODUCT_ID, DEXCOM_VENDOR_ID, findReceiverPorts } from "../../receiver/discovery.js";
+import { countOf } from "../../util/plural.js";
 import type { DeviceNode } from "./device-node.js";
 import { systemPath } from "./environment.js";
 import { type Check, fail, ok, skip, warn } from "./types.js";
@@ -89,7 +90,7 @@ export const deviceCheck: Check = {
         const how = `found by USB id ${USB_ID} via ${first.source}`;
         if (found.length > 1) {
           return warn(
-            `${found.length} receivers are connected; sharebridge uses ${first.path} (${how})`,
+            `${countOf(found.length, "receiver")} are connected; sharebridge uses ${first.path} (${how})`,
             "unplug the others, or set device to the path of the one to upload from",
           );
         }
