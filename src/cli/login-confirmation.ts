@@ -5,6 +5,7 @@
  */
 import { access } from "node:fs/promises";
 import { join } from "node:path";
+import { type Clock, systemClock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { accountKey, SYNC_STATE_SCHEMA, withAccount } from "../sync/state.js";
 import { STATE_FILE_NAME, StateStore } from "../sync/state-store.js";
@@ -15,6 +16,7 @@ export async function recordLoginConfirmation(
   username: string,
   accountId: string,
   log: Logger,
+  clock: Clock = systemClock,
 ): Promise<boolean> {
   try {
     await access(join(stateDir, STATE_FILE_NAME));
@@ -22,7 +24,7 @@ export async function recordLoginConfirmation(
     return false;
   }
   const store = await StateStore.open(stateDir, SYNC_STATE_SCHEMA, { log });
-  const confirmedAtMs = Date.now();
+  const confirmedAtMs = clock.now();
   await store.update((state) =>
     withAccount(state, accountKey(origin, username), () => ({
       accountId,

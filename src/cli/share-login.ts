@@ -53,6 +53,7 @@ state file is there: a daemon that Share refused then logs in again.`,
             settings.username,
             accountId,
             ctx.log,
+            ctx.clock,
           )
         ) {
           ctx.log.info({ stateDir: config.stateDir }, "the daemon may log in again");

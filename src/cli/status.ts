@@ -42,7 +42,12 @@ ${CONFIG_FLAGS_USAGE}`,
     configuredOrigin(config); // a bad share.server is a configuration error (exit 2), found before probing
     // The device from the configuration (file < environment < --device), opened only by the probe.
     const device = await deviceFromSpec(config.device, context.log);
-    const report = await collectStatus({ config, device, log: quietUnlessAsked(context) });
+    const report = await collectStatus({
+      config,
+      device,
+      log: quietUnlessAsked(context),
+      now: () => context.clock.now(),
+    });
     context.stdout.write(
       context.values["json"] === true ? `${JSON.stringify(report)}\n` : formatStatus(report),
     );
