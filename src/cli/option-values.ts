@@ -20,6 +20,23 @@ export function stringOption(values: OptionValues, name: string): string | undef
   return value;
 }
 
+/** A number option read by `parse`, within [min, max], or undefined when absent; `what` names its kind. */
+function numberOption(
+  values: OptionValues,
+  name: string,
+  range: { min: number; max: number },
+  what: string,
+  parse: (text: string) => number | undefined,
+): number | undefined {
+  const text = stringOption(values, name);
+  if (text === undefined) return undefined;
+  const value = parse(text);
+  if (value === undefined || !(value >= range.min && value <= range.max)) {
+    usage(`--${name} must be ${what} ${rangeInWords(range)}, got "${text.slice(0, 40)}"`, name);
+  }
+  return value;
+}
+
 /** A whole number from `min` to `max`, or undefined when absent. */
 export function integerOption(
   values: OptionValues,
@@ -27,13 +44,9 @@ export function integerOption(
   min: number,
   max: number,
 ): number | undefined {
-  const text = stringOption(values, name);
-  if (text === undefined) return undefined;
-  const value = parseInteger(text, { min, max });
-  if (value === undefined) {
-    usage(`--${name} must be a whole number ${rangeInWords({ min, max })}, got "${text.slice(0, 40)}"`, name);
-  }
-  return value;
+  return numberOption(values, name, { min, max }, "a whole number", (text) =>
+    parseInteger(text, { min, max }),
+  );
 }
 
 /** A decimal number (at most 6 decimal places) from `min` to `max`, or undefined when absent. */
@@ -43,13 +56,9 @@ export function decimalOption(
   min: number,
   max: number,
 ): number | undefined {
-  const text = stringOption(values, name);
-  if (text === undefined) return undefined;
-  const value = /^-?[0-9]{1,9}(\.[0-9]{1,6})?$/.test(text) ? Number(text) : Number.NaN;
-  if (!(value >= min && value <= max)) {
-    usage(`--${name} must be a number ${rangeInWords({ min, max })}, got "${text.slice(0, 40)}"`, name);
-  }
-  return value;
+  return numberOption(values, name, { min, max }, "a number", (text) =>
+    /^-?[0-9]{1,9}(\.[0-9]{1,6})?$/.test(text) ? Number(text) : undefined,
+  );
 }
 
 /** One of `allowed`, or undefined when absent. */

@@ -144,7 +144,9 @@ const command: Command = {
     if (format !== "json" && format !== "csv") {
       throw new SharebridgeError("USAGE", "--format must be json or csv", { value: String(format) });
     }
-    const { clock } = await resolveTrueClock({ hostSync: await detectHostSync() });
+    // `assumeSynchronized: false` in the configuration means "detect", as for the daemon.
+    const assumeSynchronized = context.config.clock.assumeSynchronized ? true : undefined;
+    const { clock } = await resolveTrueClock({ hostSync: await detectHostSync({ assumeSynchronized }) });
     const exported = await withReceiver(context, (receiver) =>
       exportRecords(receiver, recordType, clock, sinceMs),
     );

@@ -4,6 +4,7 @@
  * writes both; test/config/docs.test.ts fails while either differs from what this generates.
  */
 import { SharebridgeError } from "../errors.js";
+import { setPath } from "./layers.js";
 import { DECLARED_KEYS, type DeclaredKey } from "./schema.js";
 
 export const README_BEGIN =
@@ -60,13 +61,7 @@ export function exampleConfig(): string {
   for (const { path, spec } of DECLARED_KEYS) {
     const value = "example" in spec ? spec.example : spec.default;
     if (value === undefined) continue;
-    const parts = path.split(".");
-    let target = root;
-    for (const part of parts.slice(0, -1)) {
-      target[part] ??= {};
-      target = target[part] as Record<string, unknown>;
-    }
-    target[parts.at(-1) as string] = "example" in spec ? value : spec.toJson(value as never);
+    setPath(root, path, "example" in spec ? value : spec.toJson(value as never));
   }
   return `${JSON.stringify(root, null, 2)}\n`;
 }

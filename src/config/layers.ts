@@ -39,6 +39,17 @@ export function problemsError(problems: readonly ConfigProblem[], origin?: strin
   });
 }
 
+/** Sets `a.b.c` in a nested document, creating the sections on the way. */
+export function setPath(document: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split(".");
+  let target = document;
+  for (const part of parts.slice(0, -1)) {
+    target[part] ??= {};
+    target = target[part] as Record<string, unknown>;
+  }
+  target[parts.at(-1) as string] = value;
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -147,13 +158,7 @@ export function documentFromTexts(texts: ReadonlyMap<string, string>): Record<st
   for (const [path, text] of texts) {
     const spec = declaredKey(path)?.spec;
     if (spec === undefined) continue;
-    const parts = path.split(".");
-    let target = document;
-    for (const part of parts.slice(0, -1)) {
-      target[part] ??= {};
-      target = target[part] as Record<string, unknown>;
-    }
-    target[parts.at(-1) as string] = spec.fromText(text);
+    setPath(document, path, spec.fromText(text));
   }
   return document;
 }
@@ -175,13 +180,7 @@ export function buildConfig(values: Layer, env: Readonly<Record<string, string |
   const root: Record<string, unknown> = {};
   for (const { path, spec } of DECLARED_KEYS) {
     const value = values.has(path) ? values.get(path) : (spec.defaultFrom?.(env) ?? spec.default);
-    const parts = path.split(".");
-    let target = root;
-    for (const part of parts.slice(0, -1)) {
-      target[part] ??= {};
-      target = target[part] as Record<string, unknown>;
-    }
-    target[parts.at(-1) as string] = value;
+    setPath(root, path, value);
   }
   return deepFreeze(root) as Config;
 }

@@ -17,7 +17,12 @@
  * every acknowledged batch, the port is closed), and through `onStall` when its own loop stops
  * moving, so that systemd restarts it.
  */
-import { isSharebridgeError, type SharebridgeError } from "../errors.js";
+import {
+  isSharebridgeError,
+  RECEIVER_ERROR_CODES,
+  RECORD_ERROR_CODES,
+  type SharebridgeError,
+} from "../errors.js";
 import type { Logger } from "../log.js";
 import type { HostSyncState } from "../time/host-sync.js";
 import { type ResolvedTrueClock, resolveTrueClock } from "../time/reference-clock.js";
@@ -80,23 +85,8 @@ const ASSIGNMENT_RETRY_MS = 15 * MINUTE;
 const HOST_SYNC_CACHE_MS = MINUTE;
 const MONITORING_CHECK_MS = 60 * MINUTE;
 
-const RECEIVER_CODES = new Set([
-  "DEVICE_NOT_FOUND",
-  "DEVICE_OPEN_FAILED",
-  "DEVICE_DISCONNECTED",
-  "RESPONSE_TIMEOUT",
-  "PACKET_BAD_CRC",
-  "PACKET_BAD_LENGTH",
-  "RECEIVER_NAK",
-  "RESPONSE_MALFORMED",
-  "LINK_CLOSED",
-  "LINK_FAILED",
-  "PAGE_TRUNCATED",
-  "PAGE_BAD_CRC",
-  "PAGE_HEADER_INVALID",
-  "XML_INVALID",
-  "HISTORY_DISCONTINUITY",
-]);
+/** The receiver, or what it stored, failed (the code lists of errors.ts). */
+const RECEIVER_CODES = new Set<string>([...RECEIVER_ERROR_CODES, ...RECORD_ERROR_CODES]);
 
 export class Daemon {
   readonly #o: DaemonOptions;
