@@ -257,10 +257,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const found = findCommand(argv);
   if (found === undefined) {
     const asksHelp = argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help";
-    io.stderr.write(
-      asksHelp ? topLevelHelp() : `${unknownCommand(argv)}\n\nRun \`sharebridge --help\` for the commands.\n`,
-    );
-    return asksHelp ? EXIT.OK : EXIT.USAGE_OR_CONFIG;
+    if (asksHelp) {
+      // Asked for: the answer is the output (`sharebridge --help | less`). With no arguments at all
+      // it is a reminder, on stderr, as a usage error would be.
+      (argv.length === 0 ? io.stderr : io.stdout).write(topLevelHelp());
+      return EXIT.OK;
+    }
+    io.stderr.write(`${unknownCommand(argv)}\n\nRun \`sharebridge --help\` for the commands.\n`);
+    return EXIT.USAGE_OR_CONFIG;
   }
   const entry = COMMANDS[found.words] as CommandEntry;
   const command = (await entry.load()).default;

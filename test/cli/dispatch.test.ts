@@ -19,21 +19,23 @@ afterEach(async () => {
 const bare = () => ({ SHAREBRIDGE_CONFIG: join(dir, "empty.json") });
 
 describe("sharebridge command line", () => {
-  it("lists each command with its one-line description on --help and with no arguments", async () => {
-    for (const args of [[], ["--help"]]) {
-      const run = await cli(args);
-      expect(run.code).toBe(EXIT.OK);
-      const lines = run.stderr.split("\n");
-      for (const [name, entry] of Object.entries(COMMANDS)) {
-        const line = lines.find((l) => l.startsWith(`  ${name}  `));
-        expect([name, line?.endsWith(entry.summary), line?.slice(2, 2 + name.length)]).toEqual([
-          name,
-          true,
-          name,
-        ]);
-      }
-      expect(run.stderr).toContain("--device auto|PATH|tcp://HOST:PORT|emulate[:PROFILE]");
+  /** The command list: every command on its own line with its description. */
+  const expectCommandList = (help: string) => {
+    const lines = help.split("\n");
+    for (const [name, entry] of Object.entries(COMMANDS)) {
+      const line = lines.find((l) => l.startsWith(`  ${name}  `));
+      expect([name, line?.endsWith(entry.summary)]).toEqual([name, true]);
     }
+    expect(help).toContain("--device auto|PATH|tcp://HOST:PORT|emulate[:PROFILE]");
+  };
+
+  it("lists each command with its one-line description: on stdout for --help, on stderr with no arguments", async () => {
+    const asked = await cli(["--help"]);
+    expect([asked.code, asked.stderr]).toEqual([EXIT.OK, ""]);
+    expectCommandList(asked.stdout);
+    const bare = await cli([]);
+    expect([bare.code, bare.stdout]).toEqual([EXIT.OK, ""]);
+    expectCommandList(bare.stderr);
   });
 
   it("prints its version", async () => {
