@@ -43,7 +43,13 @@ const config = {
   readingIntervalSeconds: 300,
   backfillHours: 24,
   clock: { mode: "corrected", assumeSynchronized: true },
-  share: { region: undefined, server: share.url("us"), username: USER, passwordFile, replaceReceiver: false },
+  share: {
+    region: undefined,
+    server: share.url("us"),
+    username: USER,
+    passwordFile,
+    replaceReceiver: "auto",
+  },
   http: { listen: null },
   log: { level: "silent" },
 };

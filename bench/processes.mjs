@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { silentLogger } from "../dist/observe/log.js";
+import { silentLogger } from "../dist/log.js";
 import { Receiver } from "../dist/receiver/receiver.js";
 import { tcpOpener } from "../dist/receiver/transports/tcp.js";
 import { IncrementalReader } from "../dist/records/incremental-reader.js";

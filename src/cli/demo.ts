@@ -20,23 +20,14 @@ import { SharebridgeError } from "../errors.js";
 import { createLogger } from "../log.js";
 import { ShareClient } from "../share/client.js";
 import { createShareSettings, INTERACTIVE_RETRY } from "../share/settings.js";
+import { countOf } from "../util/plural.js";
 import type { Command } from "./command.js";
 import { EXIT } from "./exit-codes.js";
 import { renderGlucoseChart } from "./glucose-chart.js";
+import { integerOption } from "./option-values.js";
 
 const ACCOUNT = "demo";
 const PASSWORD = "demo-password";
-
-function integer(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = typeof value === "string" && /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new SharebridgeError("USAGE", `--${name} must be a whole number from ${min} to ${max}`, {
-      option: name,
-    });
-  }
-  return n;
-}
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -47,7 +38,6 @@ function median(values: readonly number[]): number {
 }
 
 const command: Command = {
-  summary: "Run the whole pipeline against the built-in emulators and show what followers would see",
   usage: `[--seconds S] [--interval S] [--profile ${PROFILE_IDS.join("|")}] [--hours H]
 
   --seconds S     how long the daemon runs (default 20)
@@ -61,9 +51,9 @@ const command: Command = {
     hours: { type: "string" },
   },
   async run(context) {
-    const seconds = integer(context.values["seconds"], "seconds", 3, 3600, 20);
-    const intervalSeconds = integer(context.values["interval"], "interval", 1, 300, 2);
-    const hours = integer(context.values["hours"], "hours", 1, 24, 3);
+    const seconds = integerOption(context.values, "seconds", 3, 3600) ?? 20;
+    const intervalSeconds = integerOption(context.values, "interval", 1, 300) ?? 2;
+    const hours = integerOption(context.values, "hours", 1, 24) ?? 3;
     const profile = (context.values["profile"] ?? "g5") as ProfileId;
     if (!PROFILE_IDS.includes(profile)) {
       throw new SharebridgeError("USAGE", `--profile must be one of ${PROFILE_IDS.join(", ")}`, {
@@ -103,7 +93,7 @@ const command: Command = {
           server: share.url("us"),
           username: ACCOUNT,
           passwordFile: join(dir, "password"),
-          replaceReceiver: false,
+          replaceReceiver: "auto",
         },
         http: { listen: null },
         log: { level: "warn" },
@@ -129,7 +119,7 @@ const command: Command = {
         for (const egv of share.account(ACCOUNT).egvs)
           if (!firstSeen.has(egv.wtMs)) firstSeen.set(egv.wtMs, now);
         if (firstSeen.size !== announced) {
-          out(`  Share now holds ${firstSeen.size} readings`);
+          out(`  Share now holds ${countOf(firstSeen.size, "reading")}`);
           announced = firstSeen.size;
         }
       }, 50);
@@ -157,7 +147,7 @@ const command: Command = {
       const { readings } = await client.readLatestGlucose({ minutes: hours * 60, maxCount: 288 });
       const now = Date.now();
       out("");
-      out(`The last ${hours} hours as a follower sees them (ReadPublisherLatestGlucoseValues):`);
+      out(`The last ${countOf(hours, "hour")} as a follower sees them (ReadPublisherLatestGlucoseValues):`);
       out(
         renderGlucoseChart(
           readings.map((r) => ({ tMs: r.wtMs, mgdl: r.glucose })),
@@ -166,7 +156,6 @@ const command: Command = {
             toMs: now,
             width: 64,
             height: 12,
-            formatTime: (ms) => new Date(ms).toTimeString().slice(0, 5),
           },
         ).trimEnd(),
       );

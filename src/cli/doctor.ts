@@ -20,7 +20,7 @@ import { formatDoctor, runDoctor } from "../observe/doctor/run.js";
 import type { DoctorEnvironment } from "../observe/doctor/types.js";
 import { parseDeviceSpec } from "../receiver/device.js";
 import type { Command } from "./command.js";
-import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE, configFromOptions } from "./config-options.js";
+import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE } from "./config-options.js";
 import { EXIT } from "./exit-codes.js";
 import { quietUnlessAsked } from "./status.js";
 
@@ -33,14 +33,12 @@ export const DOCTOR_EXIT = {
 /** The command, over a given environment (tests pass a fake file system, commands and user). */
 export function doctorCommand(environment: () => DoctorEnvironment = () => systemEnvironment()): Command {
   return {
-    summary:
-      "Check the setup (device, permissions, udev, ModemManager, clock, disk, Share login) and say how to fix it",
     usage: `[options]
 
 ${CONFIG_FLAGS_USAGE}`,
     options: { ...CONFIG_FLAG_OPTIONS },
     async run(context) {
-      const { config, file } = await configFromOptions(context.values);
+      const { config, configFile: file } = context;
       if (!/^emulate(?::[a-z0-9]+)?$/.test(config.device.trim())) parseDeviceSpec(config.device); // invalid → exit 2
       context.stdout.write(
         `sharebridge doctor (configuration: ${file ?? "no file; defaults, environment and flags"})\n\n`,

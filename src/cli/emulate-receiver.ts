@@ -6,56 +6,24 @@
 
 import { parseErrorPolicySpec } from "../emulator/receiver/error-policy.js";
 import { parseFaultSpec } from "../emulator/receiver/faults.js";
+import { SERIAL_PATTERN } from "../emulator/receiver/identity.js";
 import { createReceiverEmulator, type ProfileId } from "../emulator/receiver/index.js";
 import { MAX_PAGES_PER_REPLY } from "../emulator/receiver/options.js";
 import { PROFILE_IDS } from "../emulator/receiver/profiles.js";
-import { SharebridgeError } from "../errors.js";
-import type { Command, CommandContext, OptionValues } from "./command.js";
+import { parseHostPort } from "../util/host-port.js";
+import type { Command, CommandContext } from "./command.js";
 import { EXIT } from "./exit-codes.js";
-
-function usage(message: string, option: string): never {
-  throw new SharebridgeError("USAGE", message, { option });
-}
-
-function stringOption(values: OptionValues, name: string): string | undefined {
-  const value = values[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== "string" || value === "") usage(`--${name} needs a value`, name);
-  return value;
-}
-
-function integerOption(values: OptionValues, name: string, min: number, max: number): number | undefined {
-  const text = stringOption(values, name);
-  if (text === undefined) return undefined;
-  const value = /^[0-9]{1,10}$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    usage(`--${name} must be a whole number from ${min} to ${max}, got "${text}"`, name);
-  }
-  return value;
-}
-
-function decimalOption(values: OptionValues, name: string, min: number, max: number): number | undefined {
-  const text = stringOption(values, name);
-  if (text === undefined) return undefined;
-  const value = /^[0-9]{1,6}(\.[0-9]{1,6})?$/.test(text) ? Number(text) : Number.NaN;
-  if (!(value >= min && value <= max))
-    usage(`--${name} must be a number from ${min} to ${max}, got "${text}"`, name);
-  return value;
-}
+import { decimalOption, integerOption, stringOption, usage } from "./option-values.js";
 
 /** HOST:PORT, with IPv6 hosts in brackets ([::1]:7777). */
 export function parseListenAddress(text: string): { host: string; port: number } {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):([0-9]{1,5})$/.exec(text);
-  const host = match?.[1] ?? match?.[2];
-  const port = Number(match?.[3]);
-  if (host === undefined || !Number.isInteger(port) || port > 65_535) {
-    usage(`--listen must be HOST:PORT (e.g. 127.0.0.1:7777), got "${text}"`, "listen");
-  }
-  return { host, port };
+  return (
+    parseHostPort(text) ??
+    usage(`--listen must be HOST:PORT (e.g. 127.0.0.1:7777), got "${text.slice(0, 80)}"`, "listen")
+  );
 }
 
 const command: Command = {
-  summary: "Run the Dexcom receiver emulator on TCP and/or a pseudo-terminal",
   usage: `(--listen HOST:PORT | --pty PATH) [options]
 
   --listen HOST:PORT        serve raw TCP (port 0 picks one; the chosen port is printed)
@@ -107,7 +75,7 @@ const command: Command = {
     const faultsText = stringOption(values, "faults");
     const policyText = stringOption(values, "policy");
     const serial = stringOption(values, "serial");
-    if (serial !== undefined && !/^[A-Za-z]{2}[0-9]{8}$/.test(serial)) {
+    if (serial !== undefined && !SERIAL_PATTERN.test(serial)) {
       usage(`--serial must be two letters and eight digits, got "${serial}"`, "serial");
     }
     const log = ctx.log.child({ component: "emulator" });

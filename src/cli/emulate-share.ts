@@ -6,39 +6,31 @@
 import { type ShareEmulatorKnobsInput, startShareEmulator } from "../emulator/share/index.js";
 import type { EmulatorAccountInput } from "../emulator/share/model.js";
 import type { ListenAddress } from "../emulator/share/server.js";
-import { SharebridgeError } from "../errors.js";
 import { isShareRegion, SHARE_REGIONS, type ShareRegion } from "../share/regions.js";
+import { parseHostPort } from "../util/host-port.js";
 import type { Command, OptionValues } from "./command.js";
 import { EXIT } from "./exit-codes.js";
-import { integerOption, stringOption } from "./share-options.js";
-
-function usage(message: string, option: string): never {
-  throw new SharebridgeError("USAGE", message, { option });
-}
-
-function list(values: OptionValues, name: string): string[] {
-  const value = values[name];
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).map((v) => {
-    if (typeof v !== "string" || v === "") usage(`--${name} needs a value`, name);
-    return v;
-  });
-}
+import {
+  integerOption,
+  listOption as list,
+  oneOfOption as oneOf,
+  stringOption,
+  usage,
+} from "./option-values.js";
 
 /** `[REGION=]HOST:PORT`, IPv6 hosts in brackets; the region defaults to us. */
 export function parseListen(text: string): [ShareRegion, ListenAddress] {
-  const match = /^(?:([a-z]+)=)?(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):([0-9]{1,5})$/.exec(text);
-  const region = match?.[1] ?? "us";
-  const host = match?.[2] ?? match?.[3];
-  const port = Number(match?.[4]);
-  if (host === undefined || !Number.isInteger(port) || port > 65_535) {
+  const equals = text.indexOf("=");
+  const region = equals === -1 ? "us" : text.slice(0, equals);
+  const address = parseHostPort(equals === -1 ? text : text.slice(equals + 1));
+  if (address === undefined) {
     usage(
-      `--listen must be [REGION=]HOST:PORT (e.g. 127.0.0.1:8080 or ous=127.0.0.1:8081), got "${text}"`,
+      `--listen must be [REGION=]HOST:PORT (e.g. 127.0.0.1:8080 or ous=127.0.0.1:8081), got "${text.slice(0, 80)}"`,
       "listen",
     );
   }
   if (!isShareRegion(region)) usage(`--listen region must be one of ${SHARE_REGIONS.join(", ")}`, "listen");
-  return [region, { host, port }];
+  return [region, address];
 }
 
 /** `NAME:PASSWORD[:REGION]`; the last part is a region only if it is one of us, ous, jp. */
@@ -55,14 +47,6 @@ export function parseAccount(text: string): EmulatorAccountInput {
     password = password.slice(0, last);
   }
   return { name, password, region };
-}
-
-function oneOf<T extends string>(values: OptionValues, name: string, allowed: readonly T[]): T | undefined {
-  const text = stringOption(values, name);
-  if (text === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(text))
-    usage(`--${name} must be one of ${allowed.join(", ")}`, name);
-  return text as T;
 }
 
 const DAY_MS = 86_400_000;
@@ -129,7 +113,6 @@ function withoutUndefined(value: unknown): unknown {
 }
 
 const command: Command = {
-  summary: "Run the Dexcom Share emulator on loopback HTTP",
   usage: `--listen [REGION=]HOST:PORT --account NAME:PASSWORD[:REGION] [options]
 
   --listen [REGION=]HOST:PORT   serve a region (default us); repeat for ous and jp; port 0 picks one

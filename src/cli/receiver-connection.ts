@@ -8,17 +8,15 @@ import type { CommandContext } from "./command.js";
 
 export { deviceFromSpec, type OpenedDevice } from "../app/receiver-device.js";
 
-export function deviceFromOptions(context: CommandContext): Promise<OpenedDevice> {
-  const text = typeof context.values["device"] === "string" ? context.values["device"] : "auto";
-  return deviceFromSpec(text, context.log);
-}
-
-/** Opens the receiver named by `--device`, runs `use`, and always closes the port. */
+/**
+ * Opens the configured receiver (`device`: the file < $SHAREBRIDGE_DEVICE < `--device`), runs `use`,
+ * and always closes the port.
+ */
 export async function withReceiver<T>(
   context: CommandContext,
   use: (receiver: Receiver) => Promise<T>,
 ): Promise<T> {
-  const device = await deviceFromOptions(context);
+  const device = await deviceFromSpec(context.config.device, context.log);
   try {
     const receiver = await Receiver.open(device.opener, { log: context.log });
     const onAbort = () => void receiver.close();

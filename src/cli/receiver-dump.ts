@@ -8,13 +8,9 @@ import { ReadDatabasePageRange } from "../receiver/commands.js";
 import { decodePageHeader } from "../records/page-header.js";
 import type { Command } from "./command.js";
 import { EXIT } from "./exit-codes.js";
+import { integerOption } from "./option-values.js";
 import { withReceiver } from "./receiver-connection.js";
-import {
-  parseCountOption,
-  parseRecordTypeOption,
-  RECORD_TYPE_OPTIONS,
-  type RecordTypeOption,
-} from "./record-type-option.js";
+import { parseRecordTypeOption, RECORD_TYPE_OPTIONS, type RecordTypeOption } from "./record-type-option.js";
 
 const DUMP_TYPES: readonly RecordTypeOption[] = [
   "egv",
@@ -27,6 +23,9 @@ const DUMP_TYPES: readonly RecordTypeOption[] = [
   "manufacturing",
   "backfill",
 ];
+
+/** Page numbers are 32-bit (spec §3.1, ReadDatabasePageRange). */
+const MAX_PAGE_NUMBER = 0xfffffffe;
 
 export function pageHex(page: Uint8Array): string {
   return Buffer.from(page.buffer, page.byteOffset, page.byteLength)
@@ -44,7 +43,6 @@ function headerOrError(page: Uint8Array): unknown {
 }
 
 const command: Command = {
-  summary: "Print raw database pages of one partition (hex or JSON, one page per line)",
   usage: `--type ${DUMP_TYPES.join("|")} [--first PAGE] [--count N] [--format hex|json]`,
   options: {
     type: { type: "string" },
@@ -59,8 +57,8 @@ const command: Command = {
     if (format !== "hex" && format !== "json") {
       throw new SharebridgeError("USAGE", "--format must be hex or json", { value: String(format) });
     }
-    const first = parseCountOption(context.values, "first");
-    const count = parseCountOption(context.values, "count", 1);
+    const first = integerOption(context.values, "first", 0, MAX_PAGE_NUMBER);
+    const count = integerOption(context.values, "count", 1, MAX_PAGE_NUMBER);
     await withReceiver(context, async (receiver) => {
       const range = await receiver.call(ReadDatabasePageRange, recordType);
       if (range === undefined) {

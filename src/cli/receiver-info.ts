@@ -2,6 +2,7 @@
  * `sharebridge receiver info [--json]`: identity, firmware, the three clocks and their offsets
  * (spec §6.1), battery, glucose unit, and every partition with its layout and page range.
  */
+import { type Clock, systemClock } from "../clock.js";
 import { isSharebridgeError } from "../errors.js";
 import * as C from "../receiver/commands.js";
 import type { Receiver } from "../receiver/receiver.js";
@@ -61,10 +62,13 @@ function named(table: Readonly<Record<number, string>>, value: number | null): s
   return value === null ? null : (table[value] ?? `unknown (${value})`);
 }
 
-export async function readReceiverInfo(receiver: Receiver): Promise<ReceiverInfo> {
+export async function readReceiverInfo(
+  receiver: Receiver,
+  clock: Clock = systemClock,
+): Promise<ReceiverInfo> {
   const identity = await readIdentity(receiver);
   const systemTime = await receiver.call(C.ReadSystemTime);
-  const hostTime = new Date().toISOString();
+  const hostTime = new Date(clock.now()).toISOString();
   const rtc = await receiver.call(C.ReadRTC);
   const systemTimeOffset = await receiver.call(C.ReadSystemTimeOffset);
   const displayTimeOffset = await receiver.call(C.ReadDisplayTimeOffset);
@@ -161,11 +165,10 @@ export function formatReceiverInfo(info: ReceiverInfo): string {
 }
 
 const command: Command = {
-  summary: "Show the receiver's identity, firmware, clocks, battery and database partitions",
   usage: "[--json]",
   options: { json: { type: "boolean" } },
   async run(context) {
-    const info = await withReceiver(context, readReceiverInfo);
+    const info = await withReceiver(context, (receiver) => readReceiverInfo(receiver, context.clock));
     context.stdout.write(
       context.values["json"] === true ? `${JSON.stringify(info)}\n` : formatReceiverInfo(info),
     );

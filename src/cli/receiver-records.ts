@@ -130,7 +130,6 @@ function parseSince(value: unknown): number | undefined {
 }
 
 const command: Command = {
-  summary: "Print the decoded records of one partition with their true times (JSON lines or CSV)",
   usage: `--type ${RECORD_TYPES.join("|")} [--since ISO] [--format json|csv]`,
   options: {
     type: { type: "string" },
@@ -145,7 +144,9 @@ const command: Command = {
     if (format !== "json" && format !== "csv") {
       throw new SharebridgeError("USAGE", "--format must be json or csv", { value: String(format) });
     }
-    const { clock } = await resolveTrueClock({ hostSync: await detectHostSync() });
+    // `assumeSynchronized: false` in the configuration means "detect", as for the daemon.
+    const assumeSynchronized = context.config.clock.assumeSynchronized ? true : undefined;
+    const { clock } = await resolveTrueClock({ hostSync: await detectHostSync({ assumeSynchronized }) });
     const exported = await withReceiver(context, (receiver) =>
       exportRecords(receiver, recordType, clock, sinceMs),
     );

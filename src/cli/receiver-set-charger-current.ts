@@ -17,7 +17,6 @@ import { withReceiver } from "./receiver-connection.js";
 const LEVELS: Readonly<Record<string, number>> = { off: 0, "100mA": 1, "500mA": 2, max: 3, suspended: 4 };
 
 const command: Command = {
-  summary: "Set the receiver's USB charging current: an explicit write",
   usage: `--level ${Object.keys(LEVELS).join("|")}`,
   options: { level: { type: "string" } },
   async run(context) {

@@ -31,17 +31,3 @@ export function parseRecordTypeOption(
   }
   return value as RecordTypeOption;
 }
-
-/** Parses a non-negative integer option (page numbers, counts); undefined when absent. */
-export function parseCountOption(values: Record<string, unknown>, name: string, min = 0): number | undefined {
-  const raw = values[name];
-  if (raw === undefined) return undefined;
-  const value = typeof raw === "string" && /^\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > 0xfffffffe) {
-    throw new SharebridgeError("USAGE", `--${name} must be an integer ≥ ${min}`, {
-      option: name,
-      value: String(raw),
-    });
-  }
-  return value;
-}

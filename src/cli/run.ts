@@ -5,18 +5,18 @@
  */
 import { buildSystem } from "../app/system.js";
 import type { Command } from "./command.js";
-import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE, configFromOptions } from "./config-options.js";
+import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE } from "./config-options.js";
 import { EXIT } from "./exit-codes.js";
 
 const command: Command = {
-  summary: "Run the uploader daemon: keep Share current with the receiver's readings",
   usage: `[options]
 
 ${CONFIG_FLAGS_USAGE}`,
   options: { ...CONFIG_FLAG_OPTIONS },
   logsToStdout: true,
+  requiresShareAccount: true,
   async run(context) {
-    const { config, file } = await configFromOptions(context.values);
+    const { config, configFile: file } = context;
     context.log.info(
       { config: file ?? "(none: flags and environment)", stateDir: config.stateDir, device: config.device },
       "configuration loaded",

@@ -4,16 +4,18 @@
  */
 import { SharebridgeError } from "../errors.js";
 import type { Command } from "./command.js";
+import { SHARE_FLAG_OPTIONS, SHARE_FLAGS_USAGE } from "./config-options.js";
 import { EXIT } from "./exit-codes.js";
-import { SHARE_OPTIONS, SHARE_OPTIONS_USAGE, stringOption, withShareClient } from "./share-options.js";
+import { stringOption } from "./option-values.js";
+import { withShareClient } from "./share-options.js";
 
 const command: Command = {
-  summary: "Invite a follower by e-mail",
   usage: `NAME EMAIL (--region R | --server URL) --username NAME --password-file FILE [--display-name TEXT]
 
-${SHARE_OPTIONS_USAGE}
+${SHARE_FLAGS_USAGE}
   --display-name TEXT       the name the follower sees for you (default: the account name)`,
-  options: { ...SHARE_OPTIONS, "display-name": { type: "string" } },
+  requiresShareAccount: true,
+  options: { ...SHARE_FLAG_OPTIONS, "display-name": { type: "string" } },
   allowPositionals: true,
   async run(ctx) {
     const [name, email, ...extra] = ctx.positionals;

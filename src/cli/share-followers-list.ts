@@ -1,15 +1,16 @@
 /** `sharebridge share followers list`: the account's followers and their invitation state (share-api §8). */
 import type { Command } from "./command.js";
+import { SHARE_FLAG_OPTIONS, SHARE_FLAGS_USAGE } from "./config-options.js";
 import { EXIT } from "./exit-codes.js";
-import { SHARE_OPTIONS, SHARE_OPTIONS_USAGE, withShareClient } from "./share-options.js";
+import { withShareClient } from "./share-options.js";
 
 const command: Command = {
-  summary: "List the account's followers",
   usage: `(--region R | --server URL) --username NAME --password-file FILE [--json]
 
-${SHARE_OPTIONS_USAGE}
+${SHARE_FLAGS_USAGE}
   --json                    one JSON object per line`,
-  options: { ...SHARE_OPTIONS, json: { type: "boolean" } },
+  requiresShareAccount: true,
+  options: { ...SHARE_FLAG_OPTIONS, json: { type: "boolean" } },
   async run(ctx) {
     return withShareClient(ctx, async (client) => {
       const followers = await client.listFollowers(ctx.signal);

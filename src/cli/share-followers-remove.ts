@@ -1,15 +1,16 @@
 /** `sharebridge share followers remove ID`: deletes a follower (its contact) by the id `list` shows. */
 import { SharebridgeError } from "../errors.js";
 import type { Command } from "./command.js";
+import { SHARE_FLAG_OPTIONS, SHARE_FLAGS_USAGE } from "./config-options.js";
 import { EXIT } from "./exit-codes.js";
-import { SHARE_OPTIONS, SHARE_OPTIONS_USAGE, withShareClient } from "./share-options.js";
+import { withShareClient } from "./share-options.js";
 
 const command: Command = {
-  summary: "Remove a follower",
   usage: `ID (--region R | --server URL) --username NAME --password-file FILE
 
-${SHARE_OPTIONS_USAGE}`,
-  options: { ...SHARE_OPTIONS },
+${SHARE_FLAGS_USAGE}`,
+  requiresShareAccount: true,
+  options: { ...SHARE_FLAG_OPTIONS },
   allowPositionals: true,
   async run(ctx) {
     const [id, ...extra] = ctx.positionals;

@@ -5,16 +5,11 @@
 import { isSharebridgeError } from "../errors.js";
 import { assertSerial } from "../share/egv.js";
 import type { Command } from "./command.js";
+import { SHARE_FLAG_OPTIONS, SHARE_FLAGS_USAGE } from "./config-options.js";
 import { EXIT } from "./exit-codes.js";
 import { recordLoginConfirmation } from "./login-confirmation.js";
-import {
-  SHARE_OPTIONS,
-  SHARE_OPTIONS_USAGE,
-  shareConfigFromOptions,
-  shareSettingsFromOptions,
-  stringOption,
-  withShareClient,
-} from "./share-options.js";
+import { stringOption } from "./option-values.js";
+import { shareSettingsFromConfig, withShareClient } from "./share-options.js";
 
 const CREDENTIALS_HINT = `Share refused the credentials. Check the account name, the password and the region:
 an account exists in one region only, and the wrong region answers exactly like a wrong password.
@@ -22,25 +17,25 @@ Nothing is retried; repeated failures lock the account for a while.
 `;
 
 const command: Command = {
-  summary: "Check the Share account: one login, the receiver assignment and the monitoring session",
   usage: `(--region R | --server URL) --username NAME --password-file FILE [--serial SN] [--json]
 
-${SHARE_OPTIONS_USAGE}
+${SHARE_FLAGS_USAGE}
   --serial SN               also show whether this receiver is assigned to the account
-  --state-dir DIR           the daemon's state directory: a successful login there lets a daemon
-                            that was refused log in again (default: the configuration's stateDir)
-  --json                    one JSON object instead of text`,
+  --json                    one JSON object instead of text
+
+A successful login is recorded in the daemon's state directory (stateDir, --state-dir), when a
+state file is there: a daemon that Share refused then logs in again.`,
+  requiresShareAccount: true,
   options: {
-    ...SHARE_OPTIONS,
+    ...SHARE_FLAG_OPTIONS,
     serial: { type: "string" },
     json: { type: "boolean" },
-    "state-dir": { type: "string" },
   },
   async run(ctx) {
     const serial = stringOption(ctx.values, "serial");
     if (serial !== undefined) assertSerial(serial);
-    const { config } = await shareConfigFromOptions(ctx.values);
-    const settings = await shareSettingsFromOptions(ctx.values);
+    const { config } = ctx;
+    const settings = await shareSettingsFromConfig(config);
     return withShareClient(
       ctx,
       async (client) => {

@@ -3,9 +3,12 @@
  * shown on the wearer's clock when the server says its offset, otherwise in UTC.
  */
 import type { ShareReading } from "../share/readings.js";
+import { countOf } from "../util/plural.js";
 import type { Command } from "./command.js";
+import { SHARE_FLAG_OPTIONS, SHARE_FLAGS_USAGE } from "./config-options.js";
 import { EXIT } from "./exit-codes.js";
-import { integerOption, SHARE_OPTIONS, SHARE_OPTIONS_USAGE, withShareClient } from "./share-options.js";
+import { integerOption } from "./option-values.js";
+import { withShareClient } from "./share-options.js";
 
 /** `2026-03-01 04:35:00 -04:00` on the wearer's clock, or `2026-03-01 08:35:00 UTC`. */
 export function wearerTime(reading: ShareReading): string {
@@ -18,15 +21,15 @@ export function wearerTime(reading: ShareReading): string {
 }
 
 const command: Command = {
-  summary: "Show the latest readings as followers see them",
   usage: `(--region R | --server URL) --username NAME --password-file FILE [--minutes M] [--max N] [--json]
 
-${SHARE_OPTIONS_USAGE}
+${SHARE_FLAGS_USAGE}
   --minutes M               how far back, 1 to 1440 (default 60)
   --max N                   at most N readings, 1 to 288 (default 12)
   --json                    one JSON object per line`,
+  requiresShareAccount: true,
   options: {
-    ...SHARE_OPTIONS,
+    ...SHARE_FLAG_OPTIONS,
     minutes: { type: "string" },
     max: { type: "string" },
     json: { type: "boolean" },
@@ -54,7 +57,7 @@ ${SHARE_OPTIONS_USAGE}
       }
       if (readings.length === 0 && ctx.values["json"] !== true) {
         ctx.stderr.write(
-          `No readings in the last ${minutes} minutes. (Share may hold them back until the account has a follower.)\n`,
+          `No readings in the last ${countOf(minutes, "minute")}. (Share may hold them back until the account has a follower.)\n`,
         );
       }
       return EXIT.OK;

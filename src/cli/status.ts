@@ -14,34 +14,40 @@ import { configuredOrigin } from "../observe/auth-state.js";
 import { collectStatus } from "../observe/status.js";
 import { formatStatus } from "../observe/status-format.js";
 import type { Command, CommandContext } from "./command.js";
-import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE, configFromOptions } from "./config-options.js";
+import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE } from "./config-options.js";
 import { EXIT } from "./exit-codes.js";
-import { deviceFromOptions } from "./receiver-connection.js";
+import { deviceFromSpec } from "./receiver-connection.js";
 
 /**
  * The report is the output; log lines from the probe (a retry, a slow reply) would only interleave
- * with it on the terminal. They appear when --log-level is given explicitly, for a bug report.
+ * with it on the terminal. They appear when a level is asked for on this run (--log-level or
+ * $SHAREBRIDGE_LOG_LEVEL), for a bug report.
  */
-export function quietUnlessAsked(context: CommandContext): Logger {
-  return context.values["log-level"] === undefined ? context.log.child({}, { level: "silent" }) : context.log;
+export function quietUnlessAsked(
+  context: CommandContext,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Logger {
+  const asked = context.values["log-level"] !== undefined || (env["SHAREBRIDGE_LOG_LEVEL"] ?? "") !== "";
+  return asked ? context.log : context.log.child({}, { level: "silent" });
 }
 
 const command: Command = {
-  summary: "Show the state at a glance: receiver, battery, last reading and post, backlog, clock, login",
   usage: `[--json] [options]
 
   --json                    one JSON object (stable keys) instead of text
 ${CONFIG_FLAGS_USAGE}`,
   options: { ...CONFIG_FLAG_OPTIONS, json: { type: "boolean" } },
   async run(context) {
-    const { config } = await configFromOptions(context.values);
+    const { config } = context;
     configuredOrigin(config); // a bad share.server is a configuration error (exit 2), found before probing
     // The device from the configuration (file < environment < --device), opened only by the probe.
-    const device = await deviceFromOptions({
-      ...context,
-      values: { ...context.values, device: config.device },
+    const device = await deviceFromSpec(config.device, context.log);
+    const report = await collectStatus({
+      config,
+      device,
+      log: quietUnlessAsked(context),
+      now: () => context.clock.now(),
     });
-    const report = await collectStatus({ config, device, log: quietUnlessAsked(context) });
     context.stdout.write(
       context.values["json"] === true ? `${JSON.stringify(report)}\n` : formatStatus(report),
     );

@@ -8,8 +8,9 @@ import { isSharebridgeError, SharebridgeError } from "../errors.js";
 import { formatShareDate } from "../share/dates.js";
 import { INTERACTIVE_RETRY } from "../share/settings.js";
 import { type CycleReport, planOnly, runCycle } from "../sync/cycle.js";
+import { countOf } from "../util/plural.js";
 import type { Command } from "./command.js";
-import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE, configFromOptions } from "./config-options.js";
+import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE } from "./config-options.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { progressBar } from "./progress-bar.js";
 
@@ -19,10 +20,10 @@ function summary(report: CycleReport): string {
     .map(([why, n]) => `${n} ${why}`)
     .join(", ");
   const lines = [
-    `receiver ${report.serial}: ${report.newRecords} new records, ${report.pagesRead} pages read`,
+    `receiver ${report.serial}: ${countOf(report.newRecords, "new record")}, ${countOf(report.pagesRead, "page")} read`,
     report.outcome === "dry-run"
-      ? `would post ${report.wouldPost.length} readings`
-      : `posted ${report.posted} readings in ${report.posts} batches`,
+      ? `would post ${countOf(report.wouldPost.length, "reading")}`
+      : `posted ${countOf(report.posted, "reading")} in ${countOf(report.posts, "batch", "batches")}`,
   ];
   if (skipped !== "") lines.push(`not posted: ${skipped}`);
   for (const d of report.discontinuities) lines.push(`history: ${d.kind}`);
@@ -30,14 +31,14 @@ function summary(report: CycleReport): string {
 }
 
 const command: Command = {
-  summary: "Run one sync cycle: read new readings from the receiver and post them to Share",
   usage: `[--backfill-hours N] [--dry-run] [options]
 
   --dry-run                 print what would be posted (JSON lines) and change nothing
 ${CONFIG_FLAGS_USAGE}`,
   options: { ...CONFIG_FLAG_OPTIONS, "dry-run": { type: "boolean" } },
+  requiresShareAccount: true,
   async run(context) {
-    const { config } = await configFromOptions(context.values);
+    const { config } = context;
     const dryRun = context.values["dry-run"] === true;
     // One-shot: a few quick retries, not the daemon's minutes of back-off.
     const system = await buildSystem(config, { log: context.log, retry: INTERACTIVE_RETRY });

@@ -41,7 +41,8 @@ export async function loadShareCredentials(
     server: config.share.server,
     username: config.share.username,
     password,
-    replaceReceiver: config.share.replaceReceiver,
+    replaceReceiver: config.share.replaceReceiver === "always",
+    applicationId: config.share.applicationId,
     retry,
   });
   return {

@@ -6,11 +6,9 @@
  * The file: `--config FILE`, else $SHAREBRIDGE_CONFIG, else /etc/sharebridge/config.json when it
  * exists, else none (flags and environment alone are enough, e.g. in Docker).
  *
- * Environment variables (the complete list, documented in the README):
- *   SHAREBRIDGE_CONFIG, SHAREBRIDGE_DEVICE, SHAREBRIDGE_STATE_DIR, SHAREBRIDGE_LOG_LEVEL,
- *   SHAREBRIDGE_SHARE_REGION, SHAREBRIDGE_SHARE_SERVER, SHAREBRIDGE_SHARE_USERNAME,
- *   SHAREBRIDGE_PASSWORD_FILE, SHAREBRIDGE_HTTP_LISTEN; and from systemd: STATE_DIRECTORY (the state directory's default),
- *   CREDENTIALS_DIRECTORY (where LoadCredential= puts the password).
+ * Each key's environment variable is declared with it in schema.ts (the README lists them all);
+ * systemd adds STATE_DIRECTORY (the state directory's default) and CREDENTIALS_DIRECTORY (where
+ * LoadCredential= puts the password).
  *
  * The password is never in the configuration: it is read from share.passwordFile, else
  * $CREDENTIALS_DIRECTORY/share-password (systemd LoadCredential=share-password:…), else
@@ -19,9 +17,12 @@
 import { access, open } from "node:fs/promises";
 import { join } from "node:path";
 import { SharebridgeError } from "../errors.js";
-import { type Config, type ConfigLayer, DEFAULTS, parseConfigDocument } from "./schema.js";
+import { jsonProblemInWords, parseJsonDocument } from "../util/json-syntax.js";
+import { buildConfig, documentFromTexts, type Layer, mergeLayers, parseDocument } from "./layers.js";
+import { type Config, DECLARED_KEYS } from "./schema.js";
 
 export const DEFAULT_CONFIG_FILE = "/etc/sharebridge/config.json";
+export const CONFIG_FILE_VARIABLE = "SHAREBRIDGE_CONFIG";
 export const CREDENTIAL_NAME = "share-password";
 export const DOCKER_SECRET_FILE = "/run/secrets/share-password";
 const MAX_CONFIG_BYTES = 64 * 1024;
@@ -40,6 +41,8 @@ export interface LoadedConfig {
   readonly config: Config;
   /** The file read, if any. */
   readonly file: string | undefined;
+  /** The default file looked for when none was named (and found absent when `file` is undefined). */
+  readonly defaultFile: string;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -51,15 +54,27 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function readConfigFile(path: string): Promise<ConfigLayer> {
+/**
+ * The configuration file's JSON. Errors name the file, and for a syntax error the line, the column
+ * and what was expected there, never the text: `--config` pointing at the password file must not
+ * print the password.
+ */
+async function readConfigFile(path: string): Promise<unknown> {
   let text: string;
   try {
     const handle = await open(path, "r");
     try {
-      const { size } = await handle.stat();
+      const { size, isFile } = await handle.stat().then((s) => ({ size: s.size, isFile: s.isFile() }));
+      if (!isFile) {
+        throw new SharebridgeError("CONFIG_UNREADABLE", `the configuration ${path} is not a regular file`, {
+          file: path,
+          fix: "give the path of a JSON file",
+        });
+      }
       if (size > MAX_CONFIG_BYTES) {
         throw new SharebridgeError("CONFIG_INVALID", `${path} is larger than ${MAX_CONFIG_BYTES} bytes`, {
           file: path,
+          fix: "give the configuration file, not another one",
         });
       }
       text = await handle.readFile("utf8");
@@ -68,139 +83,56 @@ async function readConfigFile(path: string): Promise<ConfigLayer> {
     }
   } catch (error) {
     if (error instanceof SharebridgeError) throw error;
-    const code = (error as NodeJS.ErrnoException).code ?? "error";
-    throw new SharebridgeError("CONFIG_UNREADABLE", `cannot read the configuration file ${path} (${code})`, {
+    const errno = (error as NodeJS.ErrnoException).code ?? "error";
+    throw new SharebridgeError("CONFIG_UNREADABLE", `cannot read the configuration file ${path} (${errno})`, {
       file: path,
-      errno: code,
+      errno,
+      fix: errno === "ENOENT" ? "check the path" : "check the file's permissions",
     });
   }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new SharebridgeError("CONFIG_INVALID", `${path} is not valid JSON: ${(error as Error).message}`, {
-      file: path,
-      fix: "check commas and quotes; comments are not allowed in JSON",
-    });
-  }
-  try {
-    return parseConfigDocument(document);
-  } catch (error) {
-    if (error instanceof SharebridgeError) {
-      throw new SharebridgeError(error.code, `${path}: ${error.message.replace(/ \[[A-Z_]+\]$/, "")}`, {
-        ...error.context,
+  const parsed = parseJsonDocument(text);
+  if (!parsed.ok) {
+    throw new SharebridgeError(
+      "CONFIG_INVALID",
+      `${path} is not valid JSON at ${jsonProblemInWords(parsed.problem)}`,
+      {
         file: path,
-      });
-    }
-    throw error;
+        line: parsed.problem.line,
+        column: parsed.problem.column,
+        fix: "check commas and quotes; comments are not allowed in JSON",
+      },
+    );
   }
+  return parsed.value;
 }
 
-/** Validates a layer that is not a file (environment, command line), naming where it came from. */
-function parseLayer(origin: string, document: Record<string, unknown>): ConfigLayer {
-  try {
-    return parseConfigDocument(document);
-  } catch (error) {
-    if (error instanceof SharebridgeError) {
-      throw new SharebridgeError(
-        error.code,
-        `${origin}: ${error.message.replace(/ \[[A-Z_]+\]$/, "")}`,
-        error.context,
-      );
-    }
-    throw error;
+/** The environment's layer: each declared variable, validated as the key it stands for. */
+function environmentLayer(env: Readonly<Record<string, string | undefined>>): Layer {
+  const texts = new Map<string, string>();
+  for (const { path, spec } of DECLARED_KEYS) {
+    const value = env[spec.env];
+    if (value !== undefined && value !== "") texts.set(path, value);
   }
+  return parseDocument(documentFromTexts(texts), "environment");
 }
 
-/** The environment's layer: each variable is validated as the key it stands for. */
-function environmentLayer(env: Readonly<Record<string, string | undefined>>): ConfigLayer {
-  const document: Record<string, unknown> = {};
-  const share: Record<string, unknown> = {};
-  const set = (target: Record<string, unknown>, key: string, name: string) => {
-    const value = env[name];
-    if (value !== undefined && value !== "") target[key] = value;
-  };
-  set(document, "device", "SHAREBRIDGE_DEVICE");
-  set(document, "stateDir", "SHAREBRIDGE_STATE_DIR");
-  set(share, "region", "SHAREBRIDGE_SHARE_REGION");
-  set(share, "server", "SHAREBRIDGE_SHARE_SERVER");
-  set(share, "username", "SHAREBRIDGE_SHARE_USERNAME");
-  set(share, "passwordFile", "SHAREBRIDGE_PASSWORD_FILE");
-  if (Object.keys(share).length > 0) document["share"] = share;
-  const listen = env["SHAREBRIDGE_HTTP_LISTEN"];
-  if (listen !== undefined && listen !== "") document["http"] = { listen };
-  const level = env["SHAREBRIDGE_LOG_LEVEL"];
-  if (level !== undefined && level !== "") document["log"] = { level };
-  return parseLayer("environment", document);
-}
-
-/** Region and server exclude each other: the highest layer that names either decides both. */
-function shareEndpoint(layers: readonly ConfigLayer[]): {
-  region?: string | undefined;
-  server?: string | undefined;
-} {
-  for (let i = layers.length - 1; i >= 0; i--) {
-    const share = layers[i]?.share;
-    if (share?.region !== undefined || share?.server !== undefined) {
-      return { region: share.region as string | undefined, server: share.server as string | undefined };
-    }
-  }
-  return {};
-}
-
-/** Layers merged left to right; later layers win key by key. */
-function merge(...layers: ConfigLayer[]): ConfigLayer {
-  const out: ConfigLayer = {};
-  for (const layer of layers) {
-    for (const [key, value] of Object.entries(layer) as [keyof ConfigLayer, unknown][]) {
-      if (value === undefined) continue;
-      if (typeof value === "object" && value !== null) {
-        const previous = (out[key] ?? {}) as Record<string, unknown>;
-        const next: Record<string, unknown> = { ...previous };
-        for (const [k, v] of Object.entries(value)) if (v !== undefined) next[k] = v;
-        (out as Record<string, unknown>)[key] = next;
-      } else {
-        (out as Record<string, unknown>)[key] = value;
-      }
-    }
-  }
-  return out;
+/** The file named (`--config`, $SHAREBRIDGE_CONFIG), else the default one when it exists. */
+async function configFile(sources: ConfigSources, env: Readonly<Record<string, string | undefined>>) {
+  const defaultFile = sources.defaultConfigFile ?? DEFAULT_CONFIG_FILE;
+  const named = sources.configPath ?? env[CONFIG_FILE_VARIABLE];
+  if (named !== undefined && named !== "") return { file: named, defaultFile };
+  return { file: (await exists(defaultFile)) ? defaultFile : undefined, defaultFile };
 }
 
 export async function loadConfig(sources: ConfigSources = {}): Promise<LoadedConfig> {
   const env = sources.env ?? process.env;
-  let file = sources.configPath ?? env["SHAREBRIDGE_CONFIG"];
-  if (file === undefined || file === "") {
-    const fallback = sources.defaultConfigFile ?? DEFAULT_CONFIG_FILE;
-    file = (await exists(fallback)) ? fallback : undefined;
-  }
+  const { file, defaultFile } = await configFile(sources, env);
   const layers = [
-    file === undefined ? {} : await readConfigFile(file),
+    file === undefined ? new Map() : parseDocument(await readConfigFile(file), file),
     environmentLayer(env),
-    parseLayer("command line", sources.flags ?? {}),
+    parseDocument(sources.flags ?? {}, "command line"),
   ];
-  const layer = merge(...layers);
-  const share = { ...layer.share, ...shareEndpoint(layers) };
-  const config: Config = {
-    device: layer.device ?? DEFAULTS.device,
-    stateDir: layer.stateDir ?? env["STATE_DIRECTORY"]?.split(":")[0] ?? DEFAULTS.stateDir,
-    readingIntervalSeconds: layer.readingIntervalSeconds ?? DEFAULTS.readingIntervalSeconds,
-    backfillHours: layer.backfillHours ?? DEFAULTS.backfillHours,
-    clock: {
-      mode: layer.clock?.mode ?? DEFAULTS.clockMode,
-      assumeSynchronized: layer.clock?.assumeSynchronized ?? false,
-    },
-    share: {
-      region: share.region as string | undefined,
-      server: share.server as string | undefined,
-      username: share.username as string | undefined,
-      passwordFile: share.passwordFile as string | undefined,
-      replaceReceiver: (share.replaceReceiver as boolean | undefined) ?? false,
-    },
-    http: { listen: layer.http?.listen ?? null },
-    log: { level: layer.log?.level ?? "info" },
-  };
-  return { config: Object.freeze(config), file };
+  return { config: buildConfig(mergeLayers(layers), env), file, defaultFile };
 }
 
 /**
@@ -224,25 +156,20 @@ export async function resolvePasswordFile(
 }
 
 /** The error for a missing password, naming every place looked at. */
-export function noPasswordError(): SharebridgeError {
+export function noPasswordError(): SharebridgeError<"CONFIG_INVALID"> {
   return new SharebridgeError("CONFIG_INVALID", "no Share password was found", {
     key: "share.passwordFile",
     fix: `set share.passwordFile (or --password-file, or SHAREBRIDGE_PASSWORD_FILE), or provide it as the systemd credential ${CREDENTIAL_NAME} or the Docker secret ${DOCKER_SECRET_FILE}`,
   });
 }
 
-/** Parses `http.listen`: "HOST:PORT", "[v6]:PORT" or just "PORT" (loopback). */
-export function parseListen(text: string): { host: string; port: number } {
-  const value = text.trim();
-  const match = /^\d{1,5}$/.test(value)
-    ? ["", undefined, undefined, value]
-    : /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value);
-  const port = Number(match?.[3]);
-  if (match === null || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new SharebridgeError("CONFIG_INVALID", `http.listen: "${text}" is not HOST:PORT`, {
-      key: "http.listen",
-      fix: "write e.g. 127.0.0.1:9477, or null to turn the endpoint off",
-    });
-  }
-  return { host: match[1] ?? match[2] ?? "127.0.0.1", port };
+/**
+ * A configuration from one document, every other key at its default, validated as a file is: for
+ * the demo and tests, so that adding a key never means editing every hand-made configuration.
+ */
+export function configFromDocument(
+  document: Record<string, unknown>,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Config {
+  return buildConfig(parseDocument(document, "configuration"), env);
 }

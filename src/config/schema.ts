@@ -1,253 +1,228 @@
 /**
- * The configuration file (DESIGN.md §8): one JSON document, every key optional, every default here
- * with its unit and its reason. Validation names the key and the fix; unknown keys are refused (a
- * typo must not silently fall back to a default).
+ * Every configuration key, declared once (DESIGN.md §8): its kind and range, default, help text,
+ * environment variable and command-line flag. Everything else derives from this table:
  *
- *   {
- *     "device": "auto",
- *     "stateDir": "/var/lib/sharebridge",
- *     "readingIntervalSeconds": 300,
- *     "backfillHours": 24,
- *     "clock": { "mode": "corrected", "assumeSynchronized": false },
- *     "share": { "region": "us", "username": "…", "passwordFile": "…", "replaceReceiver": false },
- *     "http": { "listen": null },
- *     "log": { "level": "info" }
- *   }
+ *   - the `Config` type (below);
+ *   - validation of the file, the environment and the flags, and the merge of the three (load.ts);
+ *   - the config flags of `run`, `sync`, `status`, `doctor` and the `share` commands, and their
+ *     usage text (src/cli/config-options.ts);
+ *   - config/sharebridge.example.json and the README's configuration table (docs.ts; `npm run
+ *     docs:config` rewrites both, and test/config/docs.test.ts fails while either is out of date).
+ *
+ * To add a key: add one entry below, in the section it belongs to (a new section is a new nested
+ * object), with `help`, `default`, `env` and, when a command line should set it, `flag`. Then run
+ * `npm run docs:config`. Code reads it as `config.section.key`, already validated and typed. A key
+ * that other keys exclude names them in `excludes` (both ways); a renamed key keeps its old name
+ * in `aliases`.
  */
-import { SharebridgeError } from "../errors.js";
-import { LOG_LEVELS, type LogLevel } from "../log.js";
+
+import { describeError } from "../errors.js";
+import { LOG_LEVELS } from "../log.js";
 import { SHARE_REGIONS } from "../share/regions.js";
-import { TIME_MODES, type TimeMode } from "../time/share-times.js";
+import { parseServerUrl } from "../share/server-url.js";
+import { TIME_MODES } from "../time/share-times.js";
+import { isUuid } from "../util/uuid.js";
+import { address, boolean, choice, integer, isKeySpec, type KeySpec, text, type ValueOf } from "./kinds.js";
 
-export interface ShareConfig {
-  /** us | ous | jp; exactly one of region and server. */
-  readonly region: string | undefined;
-  /** A Share-compatible server (the emulator): scheme, host and port; plain http on loopback only. */
-  readonly server: string | undefined;
-  readonly username: string | undefined;
-  /** A file holding the password on one line. Other sources: see load.ts. */
-  readonly passwordFile: string | undefined;
-  /** May sharebridge take the account's receiver slot from a different serial? Default false. */
-  readonly replaceReceiver: boolean;
-}
+/** Share account names are user names, e-mail addresses or phone numbers (share-api §2). */
+const MAX_USERNAME_LENGTH = 254;
 
-export interface Config {
-  /** auto | a device path | tcp://HOST:PORT | emulate[:PROFILE]. Default auto. */
-  readonly device: string;
-  /** Where the state file lives. Default: $STATE_DIRECTORY (systemd) or ./state. */
-  readonly stateDir: string;
-  /** The receiver's reading cadence, seconds. Default 300: a Dexcom reading every 5 minutes. */
-  readonly readingIntervalSeconds: number;
-  /** How far back a first run or a long gap posts, hours. Default 24 (Share's useful window). */
-  readonly backfillHours: number;
-  readonly clock: {
-    /** corrected | raw (DESIGN.md §5). Default corrected. */
-    readonly mode: TimeMode;
-    /** Trust the host clock without seeing NTP state (containers whose host keeps time). Default false. */
-    readonly assumeSynchronized: boolean;
-  };
-  readonly share: ShareConfig;
-  readonly http: {
-    /** HOST:PORT of the health and metrics endpoint, or null for none. Default null. */
-    readonly listen: string | null;
-  };
-  readonly log: { readonly level: LogLevel };
-}
+/** The account name the example file carries: a configuration that still has it is not configured. */
+export const EXAMPLE_USERNAME = "your-dexcom-account";
 
-export const DEFAULTS = {
-  device: "auto",
-  stateDir: "./state",
-  readingIntervalSeconds: 300,
-  backfillHours: 24,
-  clockMode: "corrected" as TimeMode,
+export const CONFIG_KEYS = {
+  device: text({
+    help: "The receiver.",
+    details:
+      "`auto` finds it by USB id 22a3:0047, prefers its `/dev/serial/by-id/` link, and works without udev by reading sysfs. Or give a tty path, `tcp://HOST:PORT` (ser2net in raw mode, socat), or `emulate[:g4|g4share|g5|touchscreen]` (the built-in receiver emulator).",
+    default: "auto",
+    env: "SHAREBRIDGE_DEVICE",
+    flag: { name: "device", value: "auto|PATH|tcp://HOST:PORT|emulate[:PROFILE]", global: true },
+    fix: "use auto, a device path, tcp://HOST:PORT or emulate[:PROFILE]",
+    typeText: "auto, a path, tcp://HOST:PORT or emulate[:PROFILE]",
+  }),
+  stateDir: text({
+    help: "Where the state file `state.json` lives.",
+    default: "./state",
+    defaultText: "`$STATE_DIRECTORY` (systemd), else `./state`",
+    defaultFrom: (env) => env["STATE_DIRECTORY"]?.split(":")[0] || undefined,
+    example: "/var/lib/sharebridge",
+    env: "SHAREBRIDGE_STATE_DIR",
+    flag: { name: "state-dir", value: "DIR" },
+    fix: "give a directory path",
+    typeText: "a directory",
+  }),
+  readingIntervalSeconds: integer({
+    help: "The receiver's reading cadence.",
+    details: "Formerly `readingIntervalS`, still accepted.",
+    default: 300,
+    min: 1,
+    max: 3600,
+    unit: "seconds",
+    env: "SHAREBRIDGE_READING_INTERVAL_SECONDS",
+    flag: { name: "reading-interval", value: "SECONDS" },
+    aliases: ["readingIntervalS"],
+  }),
+  backfillHours: integer({
+    help: "How far back a first run, or a run after a long gap, posts.",
+    default: 24,
+    // Up to 90 days: a receiver holds about 30 (spec §4.6 observed ranges), touchscreens more.
+    min: 0,
+    max: 2160,
+    unit: "hours",
+    env: "SHAREBRIDGE_BACKFILL_HOURS",
+    flag: { name: "backfill-hours", value: "HOURS" },
+  }),
+  clock: {
+    mode: choice({
+      help: "How readings are stamped for Share: `corrected` or `raw`; see [Time](#time).",
+      values: TIME_MODES,
+      default: "corrected",
+      env: "SHAREBRIDGE_CLOCK_MODE",
+    }),
+    assumeSynchronized: boolean({
+      help: "Trust the host clock without seeing NTP state, e.g. in a container whose host keeps time.",
+      details: '`false` means "detect it".',
+      default: false,
+      env: "SHAREBRIDGE_CLOCK_ASSUME_SYNCHRONIZED",
+    }),
+  },
+  share: {
+    region: choice({
+      help: "The Share region of the account.",
+      details:
+        "`us` (share2.dexcom.com), `ous` (shareous1.dexcom.com: everywhere outside the US and Japan) or `jp`. Give exactly one of `region` and `server`; a wrong region answers exactly like a wrong password.",
+      values: SHARE_REGIONS,
+      default: undefined,
+      example: "us",
+      env: "SHAREBRIDGE_SHARE_REGION",
+      flag: { name: "region", value: SHARE_REGIONS.join("|") },
+      excludes: ["share.server"],
+    }),
+    server: text({
+      help: "A Share-compatible server instead of a region, such as the emulator: scheme, host and port.",
+      details: "Plain http is accepted only on loopback; the client adds `/ShareWebServices/Services/`.",
+      default: undefined,
+      env: "SHAREBRIDGE_SHARE_SERVER",
+      flag: { name: "server", value: "URL" },
+      excludes: ["share.region"],
+      fix: "give scheme, host and port, e.g. http://127.0.0.1:8080",
+      typeText: "a URL",
+      maxLength: 2048,
+      check(value) {
+        try {
+          parseServerUrl(value);
+          return undefined;
+        } catch (error) {
+          return describeError(error);
+        }
+      },
+    }),
+    username: text({
+      help: "The Share account name: a user name, an e-mail address or a phone number.",
+      default: undefined,
+      example: EXAMPLE_USERNAME,
+      env: "SHAREBRIDGE_SHARE_USERNAME",
+      flag: { name: "username", value: "NAME" },
+      fix: "give the Share account name",
+      maxLength: MAX_USERNAME_LENGTH,
+      typeText: `text, at most ${MAX_USERNAME_LENGTH} characters`,
+    }),
+    passwordFile: text({
+      help: "A file holding the password on one line.",
+      details:
+        "Without it, sharebridge uses the systemd credential `share-password` (`$CREDENTIALS_DIRECTORY`), then the Docker secret `/run/secrets/share-password`. The password itself is never in the configuration.",
+      default: undefined,
+      env: "SHAREBRIDGE_PASSWORD_FILE",
+      flag: { name: "password-file", value: "FILE" },
+      fix: "give the path of the password file",
+      typeText: "a file",
+    }),
+    replaceReceiver: choice({
+      help: "Whether sharebridge may take the account's receiver slot from another serial.",
+      details:
+        "`auto`: take the slot over only when the account received no reading in the last 15 minutes (share-api §18.3); `always`: take it; `never`: stop and say so. `true` and `false` are read as `always` and `never`.",
+      values: ["auto", "always", "never"] as const,
+      synonyms: [
+        [true, "always"],
+        [false, "never"],
+      ],
+      default: "auto",
+      env: "SHAREBRIDGE_SHARE_REPLACE_RECEIVER",
+    }),
+    applicationId: text({
+      help: "The application id sent to Share, when it must differ from the region's own.",
+      details: "Each region has a known id (share-api §1.2); set this only when Dexcom requires another.",
+      default: undefined,
+      env: "SHAREBRIDGE_SHARE_APPLICATION_ID",
+      fix: "give a UUID such as d89443d2-327c-4a6f-89e5-496bbb0317db, or leave the key out",
+      typeText: "a UUID",
+      check: (value) => (isUuid(value) ? undefined : "must be a UUID (8-4-4-4-12 hex digits)"),
+    }),
+  },
+  http: {
+    listen: address({
+      help: "Where the `/healthz` and `/metrics` endpoint listens: `HOST:PORT`, or just `PORT` on loopback.",
+      details:
+        "`null` turns it off. It has no authentication: keep it on loopback unless a firewall guards it.",
+      default: null,
+      defaultText: "`null` (off)",
+      env: "SHAREBRIDGE_HTTP_LISTEN",
+      fix: "write e.g. 127.0.0.1:9477, or null to turn the endpoint off",
+    }),
+  },
+  log: {
+    level: choice({
+      help: "How much is logged.",
+      values: LOG_LEVELS,
+      default: "info",
+      env: "SHAREBRIDGE_LOG_LEVEL",
+      flag: { name: "log-level", value: "LEVEL", global: true },
+    }),
+  },
 } as const;
 
-/** Range checks, with units. */
-export const LIMITS = {
-  readingIntervalSeconds: [1, 3600],
-  /** Up to 90 days: a receiver holds about 30 (spec §4.6 observed ranges), touchscreens more. */
-  backfillHours: [0, 2160],
-} as const;
+/** Keys of a section whose value may be undefined (no default): optional in the type. */
+type OptionalKeys<S> = {
+  [K in keyof S]: S[K] extends KeySpec<unknown> ? (undefined extends ValueOf<S[K]> ? K : never) : never;
+}[keyof S];
 
-type Json = unknown;
+/** A declaration tree: keys, and sections of keys. */
+type Tree<S> = {
+  readonly [K in Exclude<keyof S, OptionalKeys<S>>]: S[K] extends KeySpec<unknown>
+    ? ValueOf<S[K]>
+    : Tree<S[K]>;
+} & { readonly [K in OptionalKeys<S>]?: ValueOf<S[K]> };
 
-function invalid(key: string, message: string, fix: string): never {
-  throw new SharebridgeError("CONFIG_INVALID", `${key}: ${message}; ${fix}`, { key, fix });
+/** The validated configuration, as every command receives it. */
+export type Config = Tree<typeof CONFIG_KEYS>;
+
+/** A key with its dotted path: `share.region`. */
+export interface DeclaredKey {
+  readonly path: string;
+  readonly spec: KeySpec<unknown>;
 }
 
-function describe(value: Json): string {
-  return value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+/** Keys that are refused with a reason of their own rather than "unknown key". */
+export const REFUSED_KEYS: Readonly<Record<string, { message: string; fix: string }>> = {
+  "share.password": {
+    message: "passwords are not kept in the configuration",
+    fix: "put it in a file named by share.passwordFile",
+  },
+};
+
+function flatten(tree: object, prefix: string, out: DeclaredKey[]): DeclaredKey[] {
+  for (const [name, value] of Object.entries(tree)) {
+    if (isKeySpec(value)) out.push({ path: `${prefix}${name}`, spec: value });
+    else flatten(value as object, `${prefix}${name}.`, out);
+  }
+  return out;
 }
 
-function objectAt(key: string, value: Json): Record<string, Json> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    invalid(key, `must be an object, got ${describe(value)}`, "write it as { … }");
-  }
-  return value as Record<string, Json>;
-}
+/** Every key, in declaration order. */
+export const DECLARED_KEYS: readonly DeclaredKey[] = flatten(CONFIG_KEYS, "", []);
 
-/** Levenshtein distance, for "did you mean" on unknown keys. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j] as number;
-      row[j] = Math.min(
-        current + 1,
-        (row[j - 1] as number) + 1,
-        previous + (a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1),
-      );
-      previous = current;
-    }
-  }
-  return row[b.length] as number;
+/** The key at `path`; undefined for a section or an unknown path. */
+export function declaredKey(path: string): DeclaredKey | undefined {
+  return DECLARED_KEYS.find((key) => key.path === path);
 }
-
-function refuseUnknown(prefix: string, object: Record<string, Json>, known: readonly string[]): void {
-  for (const key of Object.keys(object)) {
-    if (known.includes(key)) continue;
-    // Compare with the whole key and with its start, so "pasword" finds "passwordFile".
-    const near = (k: string) => Math.min(distance(key, k), distance(key, k.slice(0, key.length + 1)));
-    const best = known.map((k) => [k, near(k)] as const).sort((x, y) => x[1] - y[1])[0];
-    const hint =
-      best !== undefined && best[1] <= Math.max(2, Math.floor(key.length / 3))
-        ? `did you mean "${prefix}${best[0]}"?`
-        : `known keys: ${known.map((k) => prefix + k).join(", ")}`;
-    invalid(`${prefix}${key}`, "unknown key", hint);
-  }
-}
-
-function stringAt(key: string, value: Json, fix: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string" || value.trim() === "" || value.length > 4096) {
-    invalid(key, `must be a non-empty string, got ${describe(value)}`, fix);
-  }
-  return value;
-}
-
-function booleanAt(key: string, value: Json): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "boolean")
-    invalid(key, `must be true or false, got ${describe(value)}`, "write true or false");
-  return value;
-}
-
-function integerAt(key: string, value: Json, [min, max]: readonly [number, number]): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    invalid(
-      key,
-      `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
-      "change the number",
-    );
-  }
-  return value;
-}
-
-function oneOf<T extends string>(key: string, value: Json, allowed: readonly T[]): T | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
-    invalid(
-      key,
-      `must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`,
-      `use one of ${allowed.join("|")}`,
-    );
-  }
-  return value as T;
-}
-
-/** A config file's content, every key optional (absent = not set here). */
-export interface ConfigLayer {
-  device?: string | undefined;
-  stateDir?: string | undefined;
-  readingIntervalSeconds?: number | undefined;
-  backfillHours?: number | undefined;
-  clock?: { mode?: TimeMode | undefined; assumeSynchronized?: boolean | undefined };
-  share?: Partial<Record<keyof ShareConfig, string | boolean | undefined>>;
-  http?: { listen?: string | null | undefined };
-  log?: { level?: LogLevel | undefined };
-}
-
-/** Validates a parsed configuration document into a layer. */
-export function parseConfigDocument(document: Json): ConfigLayer {
-  const root = { ...objectAt("(configuration)", document) };
-  // Renamed keys keep working (units are spelled out in names since 0.2: Seconds, not S).
-  if (root["readingIntervalS"] !== undefined && root["readingIntervalSeconds"] === undefined) {
-    root["readingIntervalSeconds"] = root["readingIntervalS"];
-    delete root["readingIntervalS"];
-  }
-  refuseUnknown("", root, [
-    "device",
-    "stateDir",
-    "readingIntervalSeconds",
-    "backfillHours",
-    "clock",
-    "share",
-    "http",
-    "log",
-  ]);
-  const layer: ConfigLayer = {
-    device: stringAt("device", root["device"], "use auto, a device path or tcp://HOST:PORT"),
-    stateDir: stringAt("stateDir", root["stateDir"], "give a directory path"),
-    readingIntervalSeconds: integerAt(
-      "readingIntervalSeconds",
-      root["readingIntervalSeconds"],
-      LIMITS.readingIntervalSeconds,
-    ),
-    backfillHours: integerAt("backfillHours", root["backfillHours"], LIMITS.backfillHours),
-  };
-  if (root["clock"] !== undefined) {
-    const clock = objectAt("clock", root["clock"]);
-    refuseUnknown("clock.", clock, ["mode", "assumeSynchronized"]);
-    layer.clock = {
-      mode: oneOf("clock.mode", clock["mode"], TIME_MODES),
-      assumeSynchronized: booleanAt("clock.assumeSynchronized", clock["assumeSynchronized"]),
-    };
-  }
-  if (root["share"] !== undefined) {
-    const share = objectAt("share", root["share"]);
-    if (share["password"] !== undefined) {
-      invalid(
-        "share.password",
-        "passwords are not kept in the configuration",
-        "put it in a file named by share.passwordFile",
-      );
-    }
-    refuseUnknown("share.", share, ["region", "server", "username", "passwordFile", "replaceReceiver"]);
-    layer.share = {
-      region: oneOf("share.region", share["region"], SHARE_REGIONS),
-      server: stringAt(
-        "share.server",
-        share["server"],
-        "give scheme, host and port, e.g. http://127.0.0.1:8080",
-      ),
-      username: stringAt("share.username", share["username"], "give the Share account name"),
-      passwordFile: stringAt(
-        "share.passwordFile",
-        share["passwordFile"],
-        "give the path of the password file",
-      ),
-      replaceReceiver: booleanAt("share.replaceReceiver", share["replaceReceiver"]),
-    };
-  }
-  if (root["http"] !== undefined) {
-    const http = objectAt("http", root["http"]);
-    refuseUnknown("http.", http, ["listen"]);
-    layer.http = {
-      listen:
-        http["listen"] === null
-          ? null
-          : stringAt("http.listen", http["listen"], "give HOST:PORT, or null for none"),
-    };
-  }
-  if (root["log"] !== undefined) {
-    const log = objectAt("log", root["log"]);
-    refuseUnknown("log.", log, ["level"]);
-    layer.log = { level: oneOf("log.level", log["level"], LOG_LEVELS) };
-  }
-  return layer;
-}
-
-export { LOG_LEVELS, SHARE_REGIONS, TIME_MODES };

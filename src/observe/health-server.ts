@@ -11,12 +11,15 @@
  *
  * Every request is untrusted: no request body is ever read (a request announcing one is answered
  * and its connection closed), headers must arrive within a few seconds and stay small, and at most
- * a handful of connections are served at once. A Pi Zero must not be kept busy by a stuck or
- * hostile client. The endpoint has no authentication, which is why it binds loopback unless told
+ * a handful of connections are held at once. When a new connection arrives at that bound, the
+ * oldest connection that is not in the middle of a request (a slow client still sending headers,
+ * an idle keep-alive) is dropped to make room, rather than the newcomer refused: slow clients can
+ * hold at most the bound, never the endpoint, and a health probe that sends its request promptly
+ * is always answered. A Pi Zero must not be kept busy by a stuck or hostile client. The endpoint has no authentication, which is why it binds loopback unless told
  * otherwise; binding anything else is logged as a warning.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { SharebridgeError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { type DaemonSnapshot, isHealthy } from "../sync/daemon-status.js";
@@ -35,6 +38,8 @@ export interface HealthServerOptions {
 export interface HealthServer {
   /** The port actually bound (useful with port 0). */
   readonly port: number;
+  /** Connections held now; never more than the bound (16). */
+  openConnections(): number;
   /** Stops listening and drops open connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -47,8 +52,43 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** Request header bytes accepted (node's default is 16 KiB; a health probe sends a few hundred). */
 const MAX_HEADER_BYTES = 8 * 1024;
-/** Concurrent connections: a scraper and a health check need two. */
-const MAX_CONNECTIONS = 16;
+/** Connections held at once: a scraper and a health check need two. */
+export const MAX_CONNECTIONS = 16;
+
+/**
+ * The connections held, oldest first, each marked while a request on it is being answered. Admitting
+ * one at the bound drops the oldest idle one (else the oldest), so the newest always gets its turn.
+ */
+class ConnectionBudget {
+  readonly #busy = new Map<Socket, boolean>();
+
+  constructor(readonly max: number) {}
+
+  get size(): number {
+    return this.#busy.size;
+  }
+
+  admit(socket: Socket): void {
+    while (this.#busy.size >= this.max) {
+      let victim: Socket | undefined;
+      for (const [held, busy] of this.#busy) {
+        if (!busy) {
+          victim = held;
+          break;
+        }
+      }
+      victim ??= this.#busy.keys().next().value as Socket;
+      this.#busy.delete(victim);
+      victim.destroy();
+    }
+    this.#busy.set(socket, false);
+    socket.once("close", () => this.#busy.delete(socket));
+  }
+
+  mark(socket: Socket, busy: boolean): void {
+    if (this.#busy.has(socket)) this.#busy.set(socket, busy);
+  }
+}
 
 const ALLOWED_METHODS = "GET, HEAD";
 
@@ -151,10 +191,13 @@ function isLoopback(host: string): boolean {
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const log = options.log.child({ component: "health" });
   const headersTimeoutMs = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  const budget = new ConnectionBudget(MAX_CONNECTIONS);
   // node enforces the timeouts below only at each connectionsCheckingInterval (default 30 s).
   const server = createServer(
     { maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs) },
     (request, response) => {
+      budget.mark(request.socket, true);
+      response.once("close", () => budget.mark(request.socket, false));
       let reply: Reply;
       try {
         reply = route(request, options.snapshot);
@@ -168,8 +211,8 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   server.headersTimeout = headersTimeoutMs;
   server.requestTimeout = Math.max(REQUEST_TIMEOUT_MS, headersTimeoutMs);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.maxConnections = MAX_CONNECTIONS;
   server.maxHeadersCount = 50;
+  server.on("connection", (socket: Socket) => budget.admit(socket));
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     // Malformed requests, oversized headers, slow headers: answer when still possible, then drop.
     const status =
@@ -222,6 +265,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   let closing: Promise<void> | undefined;
   return {
     port: bound,
+    openConnections: () => budget.size,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -77,7 +77,7 @@ const IN_USE = /cannot lock port|resource temporarily unavailable|resource busy|
 
 function errorOf(error: unknown): { code: string; message: string } {
   const typed = asSharebridgeError(error);
-  return { code: typed.code, message: typed.message.replace(/ \[[A-Z_]+\]$/, "").slice(0, 300) };
+  return { code: typed.code, message: typed.detail.slice(0, 300) };
 }
 
 export async function probeReceiver(device: ProbeDevice, options: ProbeOptions = {}): Promise<ReceiverProbe> {

@@ -2,6 +2,8 @@
  * `sharebridge status` for people: one aligned line per fact, ages in words, then what needs
  * attention. The numbers behind each line are in the `--json` document (status.ts).
  */
+
+import { countOf } from "../util/plural.js";
 import { authInWords } from "./auth-state.js";
 import type { StatusReport } from "./status.js";
 import { ageInWords, offsetInWords, printable, utcInWords } from "./words.js";
@@ -56,10 +58,7 @@ export function formatStatus(report: StatusReport): string {
     reading === null ? NONE : `${reading.glucose} mg/dL, ${reading.trend}, ${when(reading.at)}`,
   );
   out += line("Last post", report.lastPost === null ? NONE : when(report.lastPost.at));
-  out += line(
-    "Backlog",
-    report.backlog === null ? NONE : `${report.backlog} reading${report.backlog === 1 ? "" : "s"}`,
-  );
+  out += line("Backlog", report.backlog === null ? NONE : countOf(report.backlog, "reading"));
   out += line("Clock offset", offsetLine(report));
   out += line(
     "Share login",

@@ -34,6 +34,7 @@ import { trendName } from "../share/trend.js";
 import { SHARE_SINK_NAME } from "../sinks/share-sink.js";
 import { parseState, type ReceiverState, type SyncState, serialKey } from "../sync/state.js";
 import { STATE_FILE_NAME } from "../sync/state-store.js";
+import { countOf } from "../util/plural.js";
 import { type AuthState, summarizeAuth } from "./auth-state.js";
 import { type ProbeDevice, type ProbeOptions, probeReceiver } from "./receiver-probe.js";
 import { ageInWords, durationInWords, isoOrNull, isValidTime } from "./words.js";
@@ -277,7 +278,7 @@ function findingsOf(
   if (backlog !== null && backlog > 0) {
     const since =
       lastPost === null ? "nothing posted yet" : `last post ${ageInWords(Date.parse(lastPost.at), nowMs)}`;
-    findings.push(`${backlog} reading${backlog === 1 ? "" : "s"} not yet on Share (${since})`);
+    findings.push(`${countOf(backlog, "reading")} not yet on Share (${since})`);
   }
   return findings;
 }

@@ -9,7 +9,7 @@
  * EnterSambaAccessMode, WriteTransmitterID, WritePCParameters, …) have no codec, and the link refuses
  * any id outside `SENDABLE_COMMAND_IDS` even if a codec were forged.
  */
-import { SharebridgeError } from "../errors.js";
+import { describeError, SharebridgeError } from "../errors.js";
 import { asciiText, parseSingleElement, parseXmlElements } from "../util/xml.js";
 import { crc16 } from "./crc16.js";
 import { PAGE_LENGTH } from "./packet.js";
@@ -110,7 +110,7 @@ function decodeXmlAttributes(name: string, element: string, payload: Uint8Array)
   } catch (error) {
     throw new SharebridgeError(
       "RESPONSE_MALFORMED",
-      `${name}: ${(error as Error).message}`,
+      `${name}: ${describeError(error)}`,
       { command: name },
       {
         cause: error,
@@ -134,7 +134,7 @@ function decodePartitionInfo(payload: Uint8Array): PartitionInfo {
   } catch (error) {
     throw new SharebridgeError(
       "RESPONSE_MALFORMED",
-      `${name}: ${(error as Error).message}`,
+      `${name}: ${describeError(error)}`,
       { command: name },
       {
         cause: error,

@@ -5,6 +5,7 @@
  * replug is found by the link's reopen and by the daemon's next cycle.
  */
 import { SharebridgeError } from "../errors.js";
+import { parseHostPort } from "../util/host-port.js";
 import { type DiscoveryRoots, findReceiverPorts } from "./discovery.js";
 import type { TransportOpener } from "./transport.js";
 import { serialOpener } from "./transports/serial.js";
@@ -19,18 +20,9 @@ export function parseDeviceSpec(text: string): DeviceSpec {
   const value = text.trim();
   if (value === "" || value === "auto") return { kind: "auto" };
   if (value.startsWith("tcp://")) {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      throw invalid(text, "not a valid tcp:// URL");
-    }
-    const port = Number(url.port);
-    if (url.hostname === "" || !Number.isInteger(port) || port < 1 || port > 65535) {
-      throw invalid(text, "expected tcp://HOST:PORT with a port in 1–65535");
-    }
-    if (url.pathname !== "" && url.pathname !== "/") throw invalid(text, "a tcp:// device has no path");
-    return { kind: "tcp", host: url.hostname.replace(/^\[(.*)\]$/, "$1"), port };
+    const address = parseHostPort(value.slice("tcp://".length).replace(/\/$/, ""), { minPort: 1 });
+    if (address === undefined) throw invalid(text, "expected tcp://HOST:PORT with a port in 1–65535");
+    return { kind: "tcp", ...address };
   }
   if (value.includes("://")) throw invalid(text, "only tcp:// URLs are supported");
   if (value.length > 4096 || value.includes("\0")) throw invalid(text, "not a usable path");

@@ -6,11 +6,9 @@
 /** A successful HTTP 200 login answer that means "not logged in" (share-api §2). */
 export const NULL_UUID = "00000000-0000-0000-0000-000000000000";
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from "../util/uuid.js";
 
-export function isUuid(value: unknown): value is string {
-  return typeof value === "string" && UUID_PATTERN.test(value);
-}
+export { isUuid };
 
 /** A UUID that is not the null UUID: the only thing a login step may answer (share-api §3.2 step 3). */
 export function isUsableId(value: unknown): value is string {

@@ -14,7 +14,7 @@
  *   a link that drops every few requests makes progress from cycle to cycle.
  */
 import type { Clock } from "../clock.js";
-import { isSharebridgeError, SharebridgeError } from "../errors.js";
+import { isSharebridgeError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { isPostable, type Reading } from "../readings/reading.js";
 import type { Sink, SinkResult } from "../sinks/sink.js";
@@ -169,11 +169,5 @@ async function consume(lane: Lane, input: DeliverInput): Promise<void> {
  * policy) with how many readings were acknowledged before it and how many are left.
  */
 export function withProgress(error: unknown, posted: number, backlog: number): unknown {
-  if (!isSharebridgeError(error)) return error;
-  return new SharebridgeError(
-    error.code,
-    error.detail,
-    { ...error.context, posted, backlog },
-    { cause: error.cause ?? error },
-  );
+  return isSharebridgeError(error) ? error.within("", { posted, backlog }) : error;
 }

@@ -13,10 +13,11 @@
  */
 import {
   type ErrorCode,
+  isClockFailure,
+  isReceiverFailure,
   isSharebridgeError,
-  RECEIVER_ERROR_CODES,
-  RECORD_ERROR_CODES,
-  SHARE_ERROR_CODES,
+  isShareFailure,
+  isStateFailure,
 } from "../errors.js";
 import type { DaemonPhase } from "./daemon-status.js";
 import { backoffMs } from "./schedule.js";
@@ -60,12 +61,6 @@ export interface FailureDecision {
   readonly shareCode: ErrorCode | undefined;
 }
 
-const RECEIVER_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  ...RECEIVER_ERROR_CODES.filter((code) => code !== "DEVICE_SPEC_INVALID" && code !== "REQUEST_INVALID"),
-  ...RECORD_ERROR_CODES.filter((code) => code !== "CLOCK_UNSYNCHRONISED"),
-]);
-const SHARE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(SHARE_ERROR_CODES);
-
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -74,7 +69,7 @@ export function decideOnFailure(error: unknown, context: FailureContext): Failur
   const code: ErrorCode = isSharebridgeError(error) ? error.code : "INTERNAL";
   const what = describe(error);
   const base = { announce: true, reconnect: false, recheckClock: false, shareCode: undefined };
-  if (RECEIVER_CODES.has(code)) {
+  if (isReceiverFailure(error)) {
     return {
       ...base,
       outcome: "receiver-error",
@@ -85,7 +80,7 @@ export function decideOnFailure(error: unknown, context: FailureContext): Failur
       shareFailures: context.shareFailures,
     };
   }
-  if (code === "CLOCK_UNSYNCHRONISED") {
+  if (isClockFailure(error)) {
     return {
       ...base,
       outcome: "waiting-for-clock",
@@ -96,7 +91,7 @@ export function decideOnFailure(error: unknown, context: FailureContext): Failur
       shareFailures: context.shareFailures,
     };
   }
-  if (SHARE_CODES.has(code)) {
+  if (isShareFailure(error)) {
     const share = { ...base, outcome: "share-error" as const, shareCode: code };
     if (code === "SHARE_CREDENTIALS" || code === "SHARE_LOCKED_OUT") {
       // The login breaker holds the reason; the daemon's next turn says what it waits for.
@@ -132,7 +127,7 @@ export function decideOnFailure(error: unknown, context: FailureContext): Failur
       shareFailures: context.shareFailures + 1,
     };
   }
-  if (code === "STATE_WRITE_FAILED" || code === "STATE_CORRUPT") {
+  if (isStateFailure(error)) {
     return {
       ...base,
       outcome: "state-error",

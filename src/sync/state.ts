@@ -33,6 +33,7 @@ import { SharebridgeError } from "../errors.js";
 import type { LoginBreakerState } from "../share/login-breaker.js";
 import { SHARE_SINK_NAME } from "../sinks/share-sink.js";
 import { type HeldOffset, parseHeldOffset } from "../time/held-offset.js";
+import { isUuid } from "../util/uuid.js";
 
 export const STATE_VERSION = 2;
 
@@ -156,8 +157,6 @@ function parseLogin(value: unknown): PersistedLogin | undefined {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Sink names are short identifiers chosen by the program, never free text. */
 const SINK_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
@@ -221,7 +220,7 @@ export function parseState(document: unknown): SyncState {
       if (key.length > 600 || !isObject(raw)) continue;
       const accountId = raw["accountId"];
       accounts[key] = {
-        accountId: typeof accountId === "string" && UUID.test(accountId) ? accountId : undefined,
+        accountId: isUuid(accountId) ? accountId : undefined,
         login: parseLogin(raw["login"]),
       };
     }

@@ -9,8 +9,10 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { OptionValues } from "../../src/cli/command.js";
+import { configFromOptions } from "../../src/cli/config-options.js";
 import { DOCTOR_EXIT, doctorCommand } from "../../src/cli/doctor.js";
 import { EXIT } from "../../src/cli/exit-codes.js";
+import { systemClock } from "../../src/clock.js";
 import { createReceiverEmulator, type ReceiverEmulator } from "../../src/emulator/receiver/index.js";
 import { type ShareEmulator, startShareEmulator } from "../../src/emulator/share/index.js";
 import { silentLogger } from "../../src/log.js";
@@ -31,12 +33,15 @@ async function runDoctorCommand(values: OptionValues, environment: FakeEnvironme
   const chunks: Buffer[] = [];
   stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
   const command = doctorCommand(() => fakeEnvironment(environment));
+  const loaded = await configFromOptions(values, {});
   const code = await command.run({
     values,
     positionals: [],
     stdout,
     stderr: new PassThrough(),
     log: silentLogger,
+    config: loaded.config,
+    configFile: loaded.file,
     signal: new AbortController().signal,
     clock: { now: () => TEST_EPOCH_MS },
   });
@@ -64,7 +69,7 @@ describe("sharebridge doctor", () => {
     });
     dir = await mkdtemp(join(tmpdir(), "doctor-cli-"));
     await mkdir(join(dir, "state"));
-    await writeFile(join(dir, "password"), `${PASSWORD}\n`);
+    await writeFile(join(dir, "password"), `${PASSWORD}\n`, { mode: 0o600 });
     values = {
       "state-dir": join(dir, "state"),
       server: share.url("us"),
@@ -90,7 +95,7 @@ describe("sharebridge doctor", () => {
     expect(run.stdout).toBe(`sharebridge doctor (configuration: no file; defaults, environment and flags)
 
   ok    receiver device      ${system.byId} (found by USB id 22a3:0047 via udev)
-  ok    permissions          ${system.node} (group dialout, mode -rw-r--r--) is readable and writable by pi
+  ok    permissions          ${system.node} (group dialout, mode crw-rw----) is readable and writable by pi
   ok    udev rule            ${system.root}/etc/udev/rules.d/99-dexcom-receiver.rules (tells ModemManager to ignore the receiver)
   ok    ModemManager         not running (systemctl: inactive)
   ok    receiver answers     ${receiver.serial}, G4, firmware 2.0.1.104, battery ${battery} %

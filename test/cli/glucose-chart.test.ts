@@ -1,13 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { renderGlucoseChart } from "../../src/cli/glucose-chart.js";
 
+const utc = (ms: number, withDate: boolean) =>
+  new Date(ms)
+    .toISOString()
+    .slice(withDate ? 5 : 11, 16)
+    .replace("T", " ");
+
 describe("glucose chart", () => {
-  it("draws one column per time slot on a 40–400 mg/dL scale with the target range marked", () => {
+  it("draws one column per time slot, each value on the row of its zone, the axis in mg/dL", () => {
     const from = Date.UTC(2026, 10, 24, 9, 0);
     const points = [
       { tMs: from, mgdl: 40 },
-      { tMs: from + 30 * 60_000, mgdl: 120 },
-      { tMs: from + 60 * 60_000, mgdl: 400 },
+      { tMs: from + 15 * 60_000, mgdl: 58 }, // low: below the target range, never inside it
+      { tMs: from + 30 * 60_000, mgdl: 70 },
+      { tMs: from + 45 * 60_000, mgdl: 120 },
+      { tMs: from + 60 * 60_000, mgdl: 180 },
+      { tMs: from + 75 * 60_000, mgdl: 185 },
       { tMs: from + 90 * 60_000, mgdl: 500 }, // HIGH: drawn at the top
       { tMs: from - 60_000, mgdl: 100 }, // before the window: not drawn
     ];
@@ -16,23 +25,37 @@ describe("glucose chart", () => {
       toMs: from + 120 * 60_000,
       width: 8,
       height: 10,
+      formatTime: utc,
     });
     expect(chart).toBe(
       [
-        " 400 │    • •",
+        " mg/dL",
+        " 400 │      •",
         "     │",
         "     │",
-        "     │",
-        "     │",
-        " 180 ┃",
+        "     │     •",
+        " 180 ┃    •",
         "     ┃",
-        "     ┃  •",
-        "  70 ┃",
+        "     ┃   •",
+        "  70 ┃  •",
+        "     │ •",
         "  40 │•",
         "     └────────",
         "      09:00 11:00",
         "",
       ].join("\n"),
     );
+  });
+
+  it("shows the date at both ends of a 24 h axis, so they differ", () => {
+    const to = Date.UTC(2026, 10, 24, 9, 0);
+    const chart = renderGlucoseChart([], {
+      fromMs: to - 86_400_000,
+      toMs: to,
+      width: 24,
+      height: 6,
+      formatTime: utc,
+    });
+    expect(chart.split("\n").at(-2)).toBe("      11-23 09:00  11-24 09:00");
   });
 });

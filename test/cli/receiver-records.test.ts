@@ -99,7 +99,7 @@ describe("receiver records export", () => {
 
 describe("receiver records command line", () => {
   it("is listed and validates its options before opening the receiver", async () => {
-    expect((await cli(["--help"])).stderr).toContain("receiver records");
+    expect((await cli(["--help"])).stdout).toContain("receiver records");
     const badType = await cli(["receiver", "records", "--type", "manufacturing"]);
     expect(badType.code).toBe(2);
     expect(badType.stderr).toContain(

@@ -159,13 +159,22 @@ describe("share commands", () => {
   });
 
   it.each([
-    [["share", "login", "--username", "u", "--password-file", "f"], "give --region or --server"],
+    [
+      ["share", "login", "--username", "u", "--password-file", "f"],
+      "share.region: is not set; set share.region to us, ous or jp (or --region, or SHAREBRIDGE_SHARE_REGION), or share.server",
+    ],
     [
       ["share", "login", "--region", "us", "--server", "http://127.0.0.1:1", "--username", "u"],
-      "exactly one",
+      "command line: share.region: excludes share.server, which is also given; keep exactly one of share.region and share.server",
     ],
-    [["share", "login", "--region", "us", "--password-file", "f"], "give --username"],
-    [["share", "login", "--region", "us", "--username", "u"], "give --password-file"],
+    [
+      ["share", "login", "--region", "us", "--password-file", "f"],
+      "share.username: is not set; set share.username (or --username, or SHAREBRIDGE_SHARE_USERNAME)",
+    ],
+    [
+      ["share", "login", "--region", "us", "--username", "u"],
+      "share.passwordFile: no Share password was found; set share.passwordFile (or --password-file, or SHAREBRIDGE_PASSWORD_FILE)",
+    ],
     [
       ["share", "readings", "--region", "us", "--username", "u", "--password-file", "f", "--minutes", "0"],
       "--minutes must be",
@@ -196,7 +205,10 @@ describe("share commands", () => {
       "--password-file",
       passwordFile,
     ]);
-    expect(remote.stderr).toContain("SHARE_URL_INVALID");
+    expect(remote.code).toBe(EXIT.USAGE_OR_CONFIG);
+    expect(remote.stderr).toContain(
+      "command line: share.server: plain http is only allowed for a loopback host (localhost, 127.0.0.0/8, ::1); use https for 192.0.2.1",
+    );
     const missing = await cli([
       "share",
       "login",

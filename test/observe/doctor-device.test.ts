@@ -1,5 +1,7 @@
 /** Doctor: the device, permissions on it, and whether the receiver answers — against a fake /sys and /dev. */
+import { constants } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -35,7 +37,7 @@ describe("doctor: device, permissions, receiver", () => {
     expect(facts.devicePath).toBe(system.byId);
     expect(await runCheck(permissionsCheck, testConfig(), env, facts)).toEqual({
       status: "ok",
-      finding: `${system.node} (group dialout, mode ${modeText(0o100644)}) is readable and writable by pi`,
+      finding: `${system.node} (group dialout, mode crw-rw----) is readable and writable by pi`,
     });
     const answered = await runCheck(receiverCheck, testConfig(), env, facts);
     expect(answered.status).toBe("ok");
@@ -75,6 +77,23 @@ describe("doctor: device, permissions, receiver", () => {
       status: "ok",
       finding: `${system.node} exists`,
     });
+    const notSerial = {
+      status: "fail",
+      fix: "set device to the receiver's tty (ls -l /dev/serial/by-id/ lists it), or to auto",
+    };
+    expect(await runCheck(deviceCheck, testConfig({ device: "/dev/null" }), env)).toEqual({
+      ...notSerial,
+      finding: "/dev/null is not a serial device: it is another character device",
+    });
+    const file = join(system.root, "etc", "group");
+    expect(await runCheck(deviceCheck, testConfig({ device: file }), env)).toEqual({
+      ...notSerial,
+      finding: `${file} is not a serial device: it is a file`,
+    });
+    expect(await runCheck(deviceCheck, testConfig({ device: join(system.root, "dev") }), env)).toEqual({
+      ...notSerial,
+      finding: `${join(system.root, "dev")} is not a serial device: it is a directory`,
+    });
     const tcp: DoctorFacts = {};
     expect(await runCheck(deviceCheck, testConfig({ device: "tcp://127.0.0.1:7373" }), env, tcp)).toEqual({
       status: "skip",
@@ -104,7 +123,8 @@ describe("doctor: device, permissions, receiver", () => {
   it("permissions: not in the group, in it only from the next login, or in it and still refused", async () => {
     system = await fakeSystem({ dialoutMembers: ["alice"] });
     const facts: DoctorFacts = { devicePath: system.byId };
-    const where = `${system.node} (group dialout, mode ${modeText(0o100644)})`;
+    const where = `${system.node} (group dialout, mode crw-rw----)`;
+    expect(modeText(constants.S_IFCHR | 0o660)).toBe("crw-rw----");
     const denied = { [system.node]: "EACCES" };
     const notMember = fakeEnvironment({ system, denied, user: { name: "pi", uid: 1000, gids: [1000] } });
     expect(await runCheck(permissionsCheck, testConfig(), notMember, facts)).toEqual({
@@ -134,6 +154,35 @@ describe("doctor: device, permissions, receiver", () => {
     });
   });
 
+  it("permissions: a device only its owner may open never sends the user to the owner's group", async () => {
+    system = await fakeSystem();
+    const facts: DoctorFacts = { devicePath: system.byId };
+    const udevFix =
+      "install the udev rule systemd/99-dexcom-receiver.rules (it gives the receiver group dialout, mode 0660) and replug the receiver; the systemd unit and the Docker image run in group dialout";
+    const rootOnly = fakeEnvironment({
+      system,
+      denied: { [system.node]: "EACCES" },
+      devices: { [system.node]: { uid: 0, gid: 0, permissions: 0o600 } },
+      user: { name: "pi", uid: 1000, gids: [1000] },
+    });
+    expect(await runCheck(permissionsCheck, testConfig(), rootOnly, facts)).toEqual({
+      status: "fail",
+      finding: `cannot read and write ${system.node} (group root, mode crw-------): only its owner may`,
+      fix: udevFix,
+    });
+    const groupReadOnly = fakeEnvironment({
+      system,
+      denied: { [system.node]: "EACCES" },
+      devices: { [system.node]: { permissions: 0o640 } },
+      user: { name: "pi", uid: 1000, gids: [1000] },
+    });
+    expect(await runCheck(permissionsCheck, testConfig(), groupReadOnly, facts)).toEqual({
+      status: "fail",
+      finding: `cannot read and write ${system.node} (group dialout, mode crw-r-----): only its owner may`,
+      fix: udevFix,
+    });
+  });
+
   it("the receiver check says how it failed and what to do", async () => {
     system = await fakeSystem();
     const env = fakeEnvironment({ system });
@@ -151,6 +200,21 @@ describe("doctor: device, permissions, receiver", () => {
       fix: "another program may hold the port (a running `sharebridge run`, ModemManager, a terminal program): stop it and try again; `sharebridge status` shows a running daemon's view",
     });
     expect(unplugged.serial).toBeUndefined();
+
+    // A tcp:// address nothing listens on: a port that was just free.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const device = `tcp://127.0.0.1:${port}`;
+    const tcp: DoctorFacts = {};
+    await runCheck(deviceCheck, testConfig({ device }), env, tcp);
+    const refused = await runCheck(receiverCheck, testConfig({ device }), env, tcp);
+    expect([refused.status, refused.fix]).toEqual([
+      "fail",
+      `nothing accepts connections at ${device}: start what shares the receiver there (ser2net in raw mode, socat, or \`sharebridge emulate receiver --listen\`), or correct the device setting`,
+    ]);
+    expect(refused.finding).toContain("[DEVICE_NOT_FOUND]");
     expect(await runCheck(receiverCheck, testConfig(), env, {})).toEqual({
       status: "skip",
       finding: "no device to talk to",

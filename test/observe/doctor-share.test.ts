@@ -3,7 +3,7 @@
  * emulator over loopback. Counts every request: a refused password costs exactly one, and a
  * refusal the daemon remembers (with nothing changed since) costs none.
  */
-import { mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -49,8 +49,8 @@ describe("doctor: Share", () => {
     wrongFile = join(dir, "wrong");
     stateDir = join(dir, "state");
     await mkdir(stateDir);
-    await writeFile(passwordFile, `${PASSWORD}\n`);
-    await writeFile(wrongFile, "not-the-password\n");
+    await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+    await writeFile(wrongFile, "not-the-password\n", { mode: 0o600 });
   });
   afterEach(async () => {
     await emulator.close();
@@ -80,6 +80,18 @@ describe("doctor: Share", () => {
     expect(await runCheck(shareAccountCheck, testConfig({ share: { region: "ous" } }), env)).toEqual({
       status: "fail",
       finding: "region ous (https://shareous1.dexcom.com), but no account name",
+      fix: "set share.username (or --username) to the Share account name",
+    });
+    expect(
+      await runCheck(
+        shareAccountCheck,
+        testConfig({ share: { region: "us", username: "your-dexcom-account" } }),
+        env,
+      ),
+    ).toEqual({
+      status: "fail",
+      finding:
+        'region us (https://share2.dexcom.com), but the account is not configured: share.username is still the example\'s "your-dexcom-account"',
       fix: "set share.username (or --username) to the Share account name",
     });
     expect(
@@ -123,6 +135,13 @@ describe("doctor: Share", () => {
     });
     expect(facts.password?.reveal()).toBe(PASSWORD);
 
+    await chmod(passwordFile, 0o644);
+    expect(await runCheck(passwordCheck, shareConfig(), fakeEnvironment({ system }), {})).toEqual({
+      status: "warn",
+      finding: `read from ${passwordFile}, which every user of this machine can read (mode -rw-r--r--)`,
+      fix: `sudo chmod o-rwx ${passwordFile} (0640 keeps it readable by its group, 0600 by its owner only)`,
+    });
+
     await writeFile(join(dir, "share-password"), PASSWORD);
     const credential = fakeEnvironment({ system, env: { CREDENTIALS_DIRECTORY: dir } });
     expect((await runCheck(passwordCheck, testConfig(), credential)).finding).toBe(
@@ -165,7 +184,7 @@ describe("doctor: Share", () => {
       expect(await runCheck(assignmentCheck, shareConfig(), env, facts)).toEqual({
         status: "warn",
         finding: `${SERIAL} is not assigned to this account yet`,
-        fix: "nothing to do if the account has no other receiver: the first sync assigns it; if it monitors another one, set share.replaceReceiver to true to let sharebridge take its place",
+        fix: "nothing to do if the account has no other receiver: the first sync assigns it; if it monitors another one, set share.replaceReceiver to always to let sharebridge take its place",
       });
       emulator.state.assign(account, SERIAL);
       expect(await runCheck(assignmentCheck, shareConfig(), env, facts)).toEqual({

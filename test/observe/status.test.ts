@@ -29,7 +29,7 @@ function config(dir: string, share: Partial<Config["share"]> = { region: "us", u
       server: undefined,
       username: undefined,
       passwordFile: undefined,
-      replaceReceiver: false,
+      replaceReceiver: "auto",
       ...share,
     },
     http: { listen: null },

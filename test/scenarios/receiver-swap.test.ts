@@ -21,7 +21,10 @@ const SWAP_SEED = 77;
 async function swapScenario(replaceReceiver: boolean) {
   const s = await scenario({ transport: "tcp", receiver: { seed: 61 } });
   current = s;
-  s.bench.config = { ...s.bench.config, share: { ...s.bench.config.share, replaceReceiver } };
+  s.bench.config = {
+    ...s.bench.config,
+    share: { ...s.bench.config.share, replaceReceiver: replaceReceiver ? "always" : "never" },
+  };
   const run = await s.start();
   await run.runFor(2 * HOUR);
   await run.runUntil(() => run.caughtUp(), HOUR, "the first receiver caught up");

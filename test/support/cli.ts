@@ -9,6 +9,13 @@ export interface CliRun {
   stderr: string;
 }
 
+export interface CliOptions {
+  /** The environment the command sees (default: this process's). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The wall clock the command sees (default: the host's). */
+  readonly clock?: Clock;
+}
+
 function capture(): { stream: PassThrough; text: () => string } {
   const stream = new PassThrough();
   const parts: Buffer[] = [];
@@ -19,11 +26,11 @@ function capture(): { stream: PassThrough; text: () => string } {
 export async function cli(
   args: string[],
   signal: AbortSignal = new AbortController().signal,
-  clock?: Clock,
+  options: CliOptions = {},
 ): Promise<CliRun> {
   const out = capture();
   const err = capture();
-  const code = await runCli(args, { stdout: out.stream, stderr: err.stream, signal, clock });
+  const code = await runCli(args, { stdout: out.stream, stderr: err.stream, signal, ...options });
   await new Promise((resolve) => setImmediate(resolve));
   return { code, stdout: out.text(), stderr: err.text() };
 }

@@ -188,7 +188,7 @@ describe("daemon", () => {
         b.config.stateDir,
       ],
       undefined,
-      { now: () => b.now },
+      { clock: { now: () => b.now } },
     );
     expect(login.code).toBe(0);
     const confirmedAt = b.now;

@@ -3,7 +3,7 @@
  * receiver-protocol §7.2). The defaults are the spec's recommended policy; every row can be switched
  * to its listed alternative, from the API (`errorPolicy`) or the CLI (`--policy key=value,...`).
  */
-import { SharebridgeError } from "../../errors.js";
+import { describeError, SharebridgeError } from "../../errors.js";
 
 export interface ErrorPolicy {
   /** Unknown command id (e.g. 12, 44, ≥ 61): INVALID_COMMAND, or no reply at all. */
@@ -136,7 +136,7 @@ export function parseErrorPolicySpec(spec: string): Partial<ErrorPolicy> {
   try {
     resolveErrorPolicy(out as Partial<ErrorPolicy>);
   } catch (error) {
-    throw new SharebridgeError("USAGE", `--policy: ${(error as Error).message}`, { spec }, { cause: error });
+    throw new SharebridgeError("USAGE", `--policy: ${describeError(error)}`, { spec }, { cause: error });
   }
   return out as Partial<ErrorPolicy>;
 }

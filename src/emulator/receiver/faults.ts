@@ -15,7 +15,7 @@
  * garbage and split combine with any of them. Garbage never contains 0x01 so that it exercises
  * resynchronisation rather than a false start-of-frame swallowing the real reply until a timeout.
  */
-import { SharebridgeError } from "../../errors.js";
+import { describeError, SharebridgeError } from "../../errors.js";
 import type { Prng } from "./prng.js";
 
 export interface FaultSpec {
@@ -94,9 +94,12 @@ export function parseFaultSpec(text: string): FaultSpec {
   try {
     return checkFaultSpec(spec);
   } catch (error) {
-    const message =
-      error instanceof SharebridgeError ? error.message.replace(/ \[[A-Z_]+\]$/, "") : String(error);
-    throw new SharebridgeError("USAGE", `--faults: ${message}`, { spec: text }, { cause: error });
+    throw new SharebridgeError(
+      "USAGE",
+      `--faults: ${describeError(error)}`,
+      { spec: text },
+      { cause: error },
+    );
   }
 }
 

@@ -10,9 +10,11 @@
  * the next login): the two get different fixes.
  */
 import { constants } from "node:fs";
-import { open, realpath, stat } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { deviceOpener, parseDeviceSpec } from "../../receiver/device.js";
 import { DEXCOM_PRODUCT_ID, DEXCOM_VENDOR_ID, findReceiverPorts } from "../../receiver/discovery.js";
+import { countOf } from "../../util/plural.js";
+import type { DeviceNode } from "./device-node.js";
 import { systemPath } from "./environment.js";
 import { type Check, fail, ok, skip, warn } from "./types.js";
 
@@ -48,13 +50,21 @@ export const deviceCheck: Check = {
       }
       case "path": {
         facts.deviceKind = "path";
+        let found: DeviceNode;
         try {
-          await stat(spec.path);
+          found = await env.deviceNode(spec.path);
         } catch (error) {
           const errno = (error as NodeJS.ErrnoException).code ?? "error";
           return fail(
             `no device at ${spec.path} (${errno})`,
             "plug the receiver in with a data cable, check the path (ls -l /dev/serial/by-id/), or set device to auto",
+          );
+        }
+        if (found.kind !== "serial") {
+          const what = found.node === spec.path ? "" : ` (${found.node})`;
+          return fail(
+            `${spec.path}${what} is not a serial device: it is ${found.kind === "character device" ? "another character device" : `a ${found.kind}`}`,
+            "set device to the receiver's tty (ls -l /dev/serial/by-id/ lists it), or to auto",
           );
         }
         facts.devicePath = spec.path;
@@ -80,7 +90,7 @@ export const deviceCheck: Check = {
         const how = `found by USB id ${USB_ID} via ${first.source}`;
         if (found.length > 1) {
           return warn(
-            `${found.length} receivers are connected; sharebridge uses ${first.path} (${how})`,
+            `${countOf(found.length, "receiver")} are connected; sharebridge uses ${first.path} (${how})`,
             "unplug the others, or set device to the path of the one to upload from",
           );
         }
@@ -144,6 +154,9 @@ export function modeText(mode: number): string {
   return type + bits;
 }
 
+/** Group read and write bits, as the udev rule sets them (0660). */
+const GROUP_RW = 0o060;
+
 export const permissionsCheck: Check = {
   id: "permissions",
   label: "permissions",
@@ -156,16 +169,14 @@ export const permissionsCheck: Check = {
           : "no device to check";
       return skip(why);
     }
-    let node: string;
-    let mode: number;
-    let gid: number;
+    let device: DeviceNode;
     try {
-      node = await realpath(path);
-      ({ mode, gid } = await stat(node));
+      device = await env.deviceNode(path);
     } catch (error) {
       const errno = (error as NodeJS.ErrnoException).code ?? "error";
       return fail(`cannot look at ${path} (${errno})`, "plug the receiver in again and rerun doctor");
     }
+    const { node, mode, gid } = device;
     const groups = await readGroups(systemPath(env, "/etc/group"));
     const group = groups.get(gid);
     const groupName = group?.name ?? `gid ${gid}`;
@@ -177,6 +188,13 @@ export const permissionsCheck: Check = {
     } catch (error) {
       const errno = (error as NodeJS.ErrnoException).code ?? "error";
       const member = user.gids.includes(gid);
+      // Joining the group helps only when the group may read and write, and never for root's group.
+      if ((mode & GROUP_RW) !== GROUP_RW || gid === 0) {
+        return fail(
+          `cannot read and write ${where}: only its owner may`,
+          "install the udev rule systemd/99-dexcom-receiver.rules (it gives the receiver group dialout, mode 0660) and replug the receiver; the systemd unit and the Docker image run in group dialout",
+        );
+      }
       if (!member && group?.members.includes(user.name) === true) {
         return fail(
           `cannot read and write ${where}: ${user.name} was added to group ${groupName} after this session started`,

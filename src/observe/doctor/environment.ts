@@ -7,6 +7,7 @@ import { userInfo } from "node:os";
 import { join } from "node:path";
 import { serialOpener } from "../../receiver/transports/serial.js";
 import { systemProbe } from "../../time/host-sync.js";
+import { describeDeviceNode } from "./device-node.js";
 import type { DoctorEnvironment, DoctorUser } from "./types.js";
 
 function currentUser(): DoctorUser {
@@ -33,6 +34,7 @@ export function systemEnvironment(overrides: Partial<DoctorEnvironment> = {}): D
       return { bavail: stats.bavail, bsize: stats.bsize };
     },
     user: currentUser,
+    deviceNode: (path) => describeDeviceNode(path),
     serialOpener: (path) => serialOpener(path),
     ...overrides,
   };

@@ -3,10 +3,19 @@
  * timeouts, a deadline), with a fix chosen by how it failed.
  */
 import { probeReceiver } from "../receiver-probe.js";
-import { type Check, fail, ok, skip } from "./types.js";
+import { type Check, type DeviceKind, fail, ok, skip } from "./types.js";
 
-/** What to do, by the error code of the failed probe (src/errors.ts). */
-function fixFor(code: string, message: string): string {
+/** What to do, by how the receiver is reached and the error code of the failed probe (src/errors.ts). */
+function fixFor(code: string, message: string, kind: DeviceKind | undefined, device: string): string {
+  if (kind === "tcp" && (code === "DEVICE_NOT_FOUND" || code === "DEVICE_OPEN_FAILED")) {
+    return `nothing accepts connections at ${device}: start what shares the receiver there (ser2net in raw mode, socat, or \`sharebridge emulate receiver --listen\`), or correct the device setting`;
+  }
+  if (
+    kind === "tcp" &&
+    (code === "RESPONSE_TIMEOUT" || code === "LINK_FAILED" || code === "DEVICE_DISCONNECTED")
+  ) {
+    return `${device} accepted the connection but no receiver answered: check that the server there is in raw mode, on the receiver's port, and that the receiver is plugged in on that machine`;
+  }
   switch (code) {
     case "DEVICE_NOT_FOUND":
       return "plug the receiver in with a data cable (`lsusb` should list 22a3:0047), or check the device setting";
@@ -26,14 +35,14 @@ function fixFor(code: string, message: string): string {
 export const receiverCheck: Check = {
   id: "receiver",
   label: "receiver answers",
-  async run({ facts, log }) {
+  async run({ config, facts, log }) {
     const device = facts.opener;
     if (device === undefined) return skip("no device to talk to");
     const probe = await probeReceiver(device, { log });
     if (!probe.present || probe.serial === null) {
       const code = probe.error?.code ?? "INTERNAL";
       const message = probe.error?.message ?? "no answer";
-      return fail(`${message} [${code}]`, fixFor(code, message));
+      return fail(`${message} [${code}]`, fixFor(code, message, facts.deviceKind, config.device.trim()));
     }
     facts.serial = probe.serial;
     const battery = probe.batteryPercent === null ? "" : `, battery ${probe.batteryPercent} %`;

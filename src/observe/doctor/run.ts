@@ -15,6 +15,7 @@
  * the end, and the password is scrubbed from every line as a last line of defence.
  */
 import { asSharebridgeError, SharebridgeError } from "../../errors.js";
+import { countOf } from "../../util/plural.js";
 import { printable } from "../words.js";
 import { clockCheck } from "./clock.js";
 import { deviceCheck, permissionsCheck } from "./device.js";
@@ -75,7 +76,7 @@ async function runOne(check: Check, context: CheckContext, deadlineMs: number): 
     context.log.debug({ err: error, check: check.id }, "doctor check failed");
     return {
       status: "fail",
-      finding: `${typed.message.replace(/ \[[A-Z_]+\]$/, "")} [${typed.code}]`,
+      finding: typed.message,
       fix: "correct what the message names and run doctor again",
     };
   } finally {
@@ -119,8 +120,6 @@ const MARKERS: Readonly<Record<CheckResult["status"], string>> = {
   skip: "skip",
 };
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
 export function formatDoctor(report: DoctorReport): string {
   const width = Math.max(...report.results.map((r) => r.label.length), 0) + 2;
   const indent = " ".repeat(2 + 6 + width);
@@ -130,10 +129,10 @@ export function formatDoctor(report: DoctorReport): string {
     if (r.fix !== undefined && (r.status === "fail" || r.status === "warn"))
       out += `${indent}fix: ${printable(r.fix)}\n`;
   }
-  const warnings = report.warnings === 0 ? "" : `, ${plural(report.warnings, "warning")}`;
+  const warnings = report.warnings === 0 ? "" : `, ${countOf(report.warnings, "warning")}`;
   out +=
     report.failed === 0
       ? `\nNo problems found${warnings}.\n`
-      : `\n${plural(report.failed, "check")} failed${warnings}.\n`;
+      : `\n${countOf(report.failed, "check")} failed${warnings}.\n`;
   return out;
 }

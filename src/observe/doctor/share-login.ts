@@ -8,13 +8,12 @@
  */
 import { stat } from "node:fs/promises";
 import { credentialFingerprint } from "../../config/credentials.js";
-import { isSharebridgeError } from "../../errors.js";
+import { describeError, isSharebridgeError } from "../../errors.js";
 import { ShareClient } from "../../share/client.js";
 import { createShareSettings, INTERACTIVE_RETRY, type ShareTimeouts } from "../../share/settings.js";
 import { accountKey, type PersistedLogin } from "../../sync/state.js";
 import { configuredOrigin } from "../auth-state.js";
 import { ageInWords, utcInWords } from "../words.js";
-import { plainMessage } from "./share.js";
 import { type Check, type CheckOutcome, fail, ok, skip, warn } from "./types.js";
 
 /** An operator is waiting: seconds, not the daemon's patient defaults. */
@@ -48,7 +47,7 @@ async function refusalStillHolds(
 }
 
 function failureResult(error: unknown, origin: string): CheckOutcome {
-  const message = plainMessage(error);
+  const message = describeError(error);
   if (isSharebridgeError(error, "SHARE_CREDENTIALS")) {
     const code = error.context["shareCode"];
     return fail(
@@ -112,7 +111,8 @@ export const loginCheck: Check = {
       server: config.share.server,
       username,
       password: facts.password,
-      replaceReceiver: config.share.replaceReceiver,
+      replaceReceiver: config.share.replaceReceiver === "always",
+      applicationId: config.share.applicationId,
       retry: INTERACTIVE_RETRY,
       timeouts: DOCTOR_TIMEOUTS,
     });
@@ -153,7 +153,7 @@ export const assignmentCheck: Check = {
         case "NotAssigned":
           return warn(
             `${serial} is not assigned to this account yet`,
-            "nothing to do if the account has no other receiver: the first sync assigns it; if it monitors another one, set share.replaceReceiver to true to let sharebridge take its place",
+            "nothing to do if the account has no other receiver: the first sync assigns it; if it monitors another one, set share.replaceReceiver to always to let sharebridge take its place",
           );
         case "AssignedToSomeoneElse":
           return fail(
@@ -162,7 +162,7 @@ export const assignmentCheck: Check = {
           );
       }
     } catch (error) {
-      return fail(plainMessage(error), "run doctor again; if it persists, check Share's status");
+      return fail(describeError(error), "run doctor again; if it persists, check Share's status");
     }
   },
 };

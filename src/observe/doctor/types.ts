@@ -15,6 +15,7 @@ import type { ShareClient } from "../../share/client.js";
 import type { Secret } from "../../share/secret.js";
 import type { SyncState } from "../../sync/state.js";
 import type { CommandResult } from "../../time/host-sync.js";
+import type { DeviceNode } from "./device-node.js";
 
 /** ok: fine. warn: works, but worth a look. fail: sharebridge cannot work like this. skip: not applicable. */
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
@@ -68,6 +69,8 @@ export interface DoctorEnvironment {
   access(path: string, mode: number): Promise<void>;
   statfs(path: string): Promise<FileSystemStats>;
   user(): DoctorUser;
+  /** What a device path is, its owner, group and mode (tests describe fake ttys). */
+  deviceNode(path: string): Promise<DeviceNode>;
   /** How a tty path is opened (tests map a fake tty to the receiver emulator). */
   serialOpener(path: string): TransportOpener;
   /** The udev port listing for discovery (default: serialport's, when udevadm exists). */

@@ -26,7 +26,7 @@ export function testConfig(
       server: undefined,
       username: undefined,
       passwordFile: undefined,
-      replaceReceiver: false,
+      replaceReceiver: "auto",
       ...share,
     },
   };

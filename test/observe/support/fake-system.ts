@@ -4,13 +4,16 @@
  *
  *   ROOT/sys/devices/usb1/1-1/{idVendor,idProduct}         the receiver's USB device
  *   ROOT/sys/class/tty/ttyACM0/device -> …/1-1/1-1:1.0       its tty's interface
- *   ROOT/dev/ttyACM0                                        the "tty" (a plain file)
+ *   ROOT/dev/ttyACM0                                        the "tty" (a plain file, described as a
+ *                                                           character device, mode 0660)
  *   ROOT/dev/serial/by-id/usb-Dexcom_…-if00 -> ../../ttyACM0
  *   ROOT/etc/group, ROOT/etc/udev/rules.d/, ROOT/lib/udev/rules.d/, ROOT/proc/PID/comm
  */
-import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { chown, mkdir, mkdtemp, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { describeDeviceNode } from "../../../src/observe/doctor/device-node.js";
 import type { DoctorEnvironment, DoctorUser } from "../../../src/observe/doctor/types.js";
 import type { TransportOpener } from "../../../src/receiver/transport.js";
 import type { CommandResult } from "../../../src/time/host-sync.js";
@@ -37,10 +40,15 @@ export interface FakeSystem {
   readonly node: string;
   /** The gid the fake tty belongs to (named dialout in the fake /etc/group). */
   readonly gid: number;
+  /** Every fake tty node. */
+  readonly nodes: readonly string[];
   /** What udev would list: every fake receiver's node. */
   listUdev(): Promise<{ path: string; vendorId: string; productId: string }[]>;
   remove(): Promise<void>;
 }
+
+/** Debian's gid of dialout. */
+const DIALOUT_GID = 20;
 
 async function put(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
@@ -69,6 +77,11 @@ export async function fakeSystem(options: FakeSystemOptions = {}): Promise<FakeS
     nodes.push(node);
   }
   const node = nodes[0] ?? join(root, "dev", "ttyACM0");
+  // Files made by root belong to group 0, which is root's: give the ttys Debian's dialout gid
+  // instead, as on a real system (only root can, and only root needs to).
+  if (count > 0 && (await stat(node)).gid === 0) {
+    for (const tty of nodes) await chown(tty, 0, DIALOUT_GID);
+  }
   const gid = count > 0 ? (await stat(node)).gid : 0;
   await put(
     join(root, "etc", "group"),
@@ -89,6 +102,7 @@ export async function fakeSystem(options: FakeSystemOptions = {}): Promise<FakeS
     byId: join(root, "dev", "serial", "by-id", "usb-Dexcom_G4_Receiver_0-if00"),
     node,
     gid,
+    nodes,
     listUdev: async () => nodes.map((path) => ({ path, vendorId: "22A3", productId: "0047" })),
     remove: () => rm(root, { recursive: true, force: true }),
   };
@@ -109,6 +123,8 @@ export interface FakeEnvironmentOptions {
   readonly now?: () => number;
   /** No udev listing: discovery then finds nothing. */
   readonly noUdev?: boolean;
+  /** Owner, group and permission bits of fake ttys, by node path (default: the file's, mode 0660). */
+  readonly devices?: Readonly<Record<string, { uid?: number; gid?: number; permissions?: number }>>;
 }
 
 export type FakeEnvironment = DoctorEnvironment & { readonly ran: string[] };
@@ -135,6 +151,18 @@ export function fakeEnvironment(options: FakeEnvironmentOptions): FakeEnvironmen
     },
     statfs: async () => ({ bavail: Math.floor((options.freeBytes ?? 1024 ** 3) / 4096), bsize: 4096 }),
     user: () => options.user ?? { name: "pi", uid: 1000, gids: [1000, system.gid] },
+    deviceNode: async (path) => {
+      const found = await describeDeviceNode(path, join(system.root, "sys"));
+      if (!system.nodes.includes(found.node)) return found;
+      const override = options.devices?.[found.node] ?? {};
+      return {
+        kind: "serial",
+        node: found.node,
+        uid: override.uid ?? found.uid,
+        gid: override.gid ?? found.gid,
+        mode: constants.S_IFCHR | (override.permissions ?? 0o660),
+      };
+    },
     serialOpener: () =>
       options.opener ??
       (async () => {

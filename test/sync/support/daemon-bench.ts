@@ -127,7 +127,7 @@ export async function daemonBench(options: DaemonBenchOptions = {}): Promise<Dae
         server: share.url("us"),
         username: USER,
         passwordFile,
-        replaceReceiver: false,
+        replaceReceiver: "auto",
       },
       http: { listen: null },
       log: { level: "info" },
