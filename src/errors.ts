@@ -71,6 +71,12 @@ export const APP_ERROR_CODES = [
   "CONFIG_UNREADABLE",
   "STATE_WRITE_FAILED",
   "STATE_CORRUPT",
+  /** The state directory or file may not be used: EACCES/EPERM, another owner, or writable by others. */
+  "STATE_PERMISSION",
+  /** The state file exists but reading it failed (EIO and the like); it is left where it is. */
+  "STATE_READ_FAILED",
+  /** Another sharebridge process holds the state directory's lock; context.pid names it. */
+  "STATE_LOCKED",
   "USAGE",
   "ABORTED",
   "INTERNAL",

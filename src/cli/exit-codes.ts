@@ -21,6 +21,10 @@ export const EXIT = {
   CLOCK: 7,
   /** `doctor`: at least one check failed (the output says which, and how to fix it). */
   CHECKS_FAILED: 8,
+  /** The state directory or file cannot be used: permissions, owner, mode, a full or read-only disk. */
+  STATE: 9,
+  /** Another sharebridge process (the daemon, named by its PID) holds the state directory. */
+  LOCKED: 10,
   /** The daemon's loop stopped making progress; systemd restarts it (Restart=on-failure). */
   STALLED: 70,
   /** Interrupted by SIGINT/SIGTERM before finishing. */
@@ -56,7 +60,11 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   SHARE_REJECTED: EXIT.SHARE_UNAVAILABLE,
   ABORTED: EXIT.INTERRUPTED,
   CLOCK_UNSYNCHRONISED: EXIT.CLOCK,
-  STATE_WRITE_FAILED: EXIT.INTERNAL,
+  STATE_WRITE_FAILED: EXIT.STATE,
+  STATE_READ_FAILED: EXIT.STATE,
+  STATE_PERMISSION: EXIT.STATE,
+  STATE_CORRUPT: EXIT.STATE,
+  STATE_LOCKED: EXIT.LOCKED,
 };
 
 export function exitCodeFor(error: unknown): number {
