@@ -4,7 +4,7 @@
  * clocks and live readings, the Share emulator's sessions and lockouts, and the daemon's schedule all
  * follow the same time.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { type FileHandle, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../../../src/config/schema.js";
@@ -17,7 +17,7 @@ import { Daemon, type DaemonClock, type DaemonOptions } from "../../../src/sync/
 import { openReceiverSession } from "../../../src/sync/receiver-session.js";
 import { ShareAccess } from "../../../src/sync/share-access.js";
 import { SYNC_STATE_SCHEMA, type SyncState } from "../../../src/sync/state.js";
-import { StateStore } from "../../../src/sync/state-store.js";
+import { openTemporaryExclusive, StateStore } from "../../../src/sync/state-store.js";
 import type { HostSyncState } from "../../../src/time/host-sync.js";
 
 export const USER = "wearer";
@@ -35,6 +35,8 @@ export interface DaemonBench {
   /** Replace to simulate an absent receiver (throw) or a TCP/pty transport. */
   opener: TransportOpener;
   config: Config;
+  /** Opens each state write's temp file (the state store's default unless replaced: a full disk). */
+  openTemporary?: ((path: string) => Promise<FileHandle>) | undefined;
   /** Builds a daemon (and its Share access) over the current settings. */
   daemon(
     options?: Partial<DaemonOptions>,
@@ -109,7 +111,10 @@ export async function daemonBench(options: DaemonBenchOptions = {}): Promise<Dae
       log: { level: "info" },
     },
     async daemon(overrides = {}) {
-      const store = await StateStore.open(self.config.stateDir, SYNC_STATE_SCHEMA, { log });
+      const store = await StateStore.open(self.config.stateDir, SYNC_STATE_SCHEMA, {
+        log,
+        openTemporary: (path) => (self.openTemporary ?? openTemporaryExclusive)(path),
+      });
       const access = await ShareAccess.create({
         config: self.config,
         store,
