@@ -7,7 +7,15 @@ import { access } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../log.js";
 import { accountKey, SYNC_STATE_SCHEMA, withAccount } from "../sync/state.js";
+import { withStateLock } from "../sync/state-lock.js";
 import { STATE_FILE_NAME, StateStore } from "../sync/state-store.js";
+
+/** The daemon holds the state directory while it runs: it cannot be told then. */
+const LOGIN_LOCK = {
+  command: "share login",
+  waitMs: 10_000,
+  fix: "the Share login itself succeeded. A daemon that reports refused credentials logs in again after: sudo systemctl stop sharebridge, this command again, sudo systemctl start sharebridge",
+};
 
 export async function recordLoginConfirmation(
   stateDir: string,
@@ -21,13 +29,15 @@ export async function recordLoginConfirmation(
   } catch {
     return false;
   }
-  const store = await StateStore.open(stateDir, SYNC_STATE_SCHEMA, { log });
-  const confirmedAtMs = Date.now();
-  await store.update((state) =>
-    withAccount(state, accountKey(origin, username), () => ({
-      accountId,
-      login: { state: "closed", confirmedAtMs },
-    })),
-  );
-  return true;
+  return withStateLock(stateDir, { ...LOGIN_LOCK, log }, async () => {
+    const store = await StateStore.open(stateDir, SYNC_STATE_SCHEMA, { log });
+    const confirmedAtMs = Date.now();
+    await store.update((state) =>
+      withAccount(state, accountKey(origin, username), () => ({
+        accountId,
+        login: { state: "closed", confirmedAtMs },
+      })),
+    );
+    return true;
+  });
 }

@@ -7,6 +7,7 @@ import { isSharebridgeError, SharebridgeError } from "../errors.js";
 import { formatShareDate } from "../share/dates.js";
 import { INTERACTIVE_RETRY } from "../share/settings.js";
 import { type CycleReport, runCycle } from "../sync/cycle.js";
+import { acquireStateLock } from "../sync/state-lock.js";
 import { resolveTrueClock } from "../time/reference-clock.js";
 import type { Command } from "./command.js";
 import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE, configFromOptions } from "./config-options.js";
@@ -30,6 +31,13 @@ function summary(report: CycleReport): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** A cron sync or `share login` may hold the state directory for a few seconds; the daemon holds it always. */
+const SYNC_LOCK = {
+  command: "sync",
+  waitMs: 10_000,
+  fix: "the daemon already posts every reading; to run a one-shot sync instead, stop it first (sudo systemctl stop sharebridge)",
+};
+
 const command: Command = {
   summary: "Run one sync cycle: read new readings from the receiver and post them to Share",
   usage: `[--backfill-hours N] [--dry-run] [options]
@@ -40,8 +48,18 @@ ${CONFIG_FLAGS_USAGE}`,
   async run(context) {
     const { config } = await configFromOptions(context.values);
     const dryRun = context.values["dry-run"] === true;
+    const lock = await acquireStateLock(config.stateDir, {
+      ...SYNC_LOCK,
+      log: context.log,
+      signal: context.signal,
+    });
     // One-shot: a few quick retries, not the daemon's minutes of back-off.
-    const runtime = await buildSyncRuntime(config, context.log, { retry: INTERACTIVE_RETRY });
+    const runtime = await buildSyncRuntime(config, context.log, { retry: INTERACTIVE_RETRY }).catch(
+      async (error: unknown) => {
+        await lock.release();
+        throw error;
+      },
+    );
     const stderrIsTty = (context.stderr as { isTTY?: boolean }).isTTY === true;
     const bar = stderrIsTty ? progressBar(context.stderr, "reading pages") : undefined;
     let session: Awaited<ReturnType<typeof runtime.openReceiver>> | undefined;
@@ -114,6 +132,7 @@ ${CONFIG_FLAGS_USAGE}`,
       await runtime.share.persist().catch(() => undefined);
       await session?.close();
       await runtime.close();
+      await lock.release();
     }
   },
 };

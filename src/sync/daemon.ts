@@ -310,7 +310,7 @@ export class Daemon {
       );
       return waitMs;
     }
-    if (code === "STATE_WRITE_FAILED") {
+    if (code === "STATE_WRITE_FAILED" || code === "STATE_PERMISSION") {
       this.#wait("waiting-for-operator", `space or permission to save state (${describe(error)})`);
       return this.#o.readingIntervalSeconds * 1000;
     }
@@ -420,6 +420,6 @@ function outcomeOf(code: string): string {
   if (RECEIVER_CODES.has(code)) return "receiver-error";
   if (code === "CLOCK_UNSYNCHRONISED") return "waiting-for-clock";
   if (code.startsWith("SHARE_")) return "share-error";
-  if (code === "STATE_WRITE_FAILED") return "state-error";
+  if (code === "STATE_WRITE_FAILED" || code === "STATE_PERMISSION") return "state-error";
   return "error";
 }
