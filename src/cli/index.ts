@@ -18,6 +18,7 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   demo: () => import("./demo.js"),
   sync: () => import("./sync.js"),
   status: () => import("./status.js"),
+  health: () => import("./health.js"),
   doctor: () => import("./doctor.js"),
   "receiver info": () => import("./receiver-info.js"),
   "receiver set-display-offset": () => import("./receiver-set-display-offset.js"),
