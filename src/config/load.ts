@@ -1,7 +1,8 @@
 /**
  * Where the configuration comes from, lowest precedence first:
  *
- *   defaults (schema.ts) < the JSON file < environment variables < command-line flags
+ *   defaults (schema.ts) < packaged defaults (PACKAGED_DEFAULTS_FILE, the Docker image's)
+ *     < the JSON file < environment variables < command-line flags
  *
  * The file: `--config FILE`, else $SHAREBRIDGE_CONFIG, else /etc/sharebridge/config.json when it
  * exists, else none (flags and environment alone are enough, e.g. in Docker).
@@ -19,9 +20,15 @@
 import { access, open } from "node:fs/promises";
 import { join } from "node:path";
 import { SharebridgeError } from "../errors.js";
+import { describeJsonProblem, parseJsonText } from "../util/json-text.js";
 import { type Config, type ConfigLayer, DEFAULTS, parseConfigDocument } from "./schema.js";
 
 export const DEFAULT_CONFIG_FILE = "/etc/sharebridge/config.json";
+/**
+ * Defaults a package or image ships (the Docker image: device, stateDir, http.listen), below the
+ * configuration file: a key in the file overrides them, and the environment overrides both.
+ */
+export const PACKAGED_DEFAULTS_FILE = "/usr/share/sharebridge/defaults.json";
 export const CREDENTIAL_NAME = "share-password";
 export const DOCKER_SECRET_FILE = "/run/secrets/share-password";
 const MAX_CONFIG_BYTES = 64 * 1024;
@@ -34,6 +41,8 @@ export interface ConfigSources {
   readonly flags?: Record<string, unknown>;
   /** Override of the default file location (tests). */
   readonly defaultConfigFile?: string;
+  /** Override of the packaged defaults' location (tests). */
+  readonly packagedDefaultsFile?: string;
 }
 
 export interface LoadedConfig {
@@ -74,15 +83,19 @@ async function readConfigFile(path: string): Promise<ConfigLayer> {
       errno: code,
     });
   }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new SharebridgeError("CONFIG_INVALID", `${path} is not valid JSON: ${(error as Error).message}`, {
-      file: path,
-      fix: "check commas and quotes; comments are not allowed in JSON",
-    });
+  // Never quote the file: --config pointed at the password file must not print the password.
+  const json = await parseJsonText(text);
+  if (!json.ok) {
+    throw new SharebridgeError(
+      "CONFIG_INVALID",
+      `${path} is not valid JSON: ${describeJsonProblem(json.problem)}`,
+      {
+        file: path,
+        fix: "check commas and quotes; comments are not allowed in JSON",
+      },
+    );
   }
+  const document = json.value;
   try {
     return parseConfigDocument(document);
   } catch (error) {
@@ -174,7 +187,9 @@ export async function loadConfig(sources: ConfigSources = {}): Promise<LoadedCon
     const fallback = sources.defaultConfigFile ?? DEFAULT_CONFIG_FILE;
     file = (await exists(fallback)) ? fallback : undefined;
   }
+  const packaged = sources.packagedDefaultsFile ?? PACKAGED_DEFAULTS_FILE;
   const layers = [
+    (await exists(packaged)) ? await readConfigFile(packaged) : {},
     file === undefined ? {} : await readConfigFile(file),
     environmentLayer(env),
     parseLayer("command line", sources.flags ?? {}),
