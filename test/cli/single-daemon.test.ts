@@ -98,4 +98,42 @@ describe("one sharebridge per state directory", () => {
       sync.kill("SIGKILL");
     }
   });
+
+  it("`share login` waits for the state directory, then tells the daemon's state of the confirmed login", async () => {
+    const daemon = start();
+    await waitFor(async () => (await lockHolderPid()) === daemon.child.pid, "the daemon's lock", 15_000);
+    // share login writes only into an existing state file: the daemon's first cycle writes it.
+    const stateFile = join(dir, "state", "state.json");
+    await waitFor(
+      async () => (await readFile(stateFile).catch(() => undefined)) !== undefined,
+      "state.json",
+      15_000,
+    );
+    const login = spawn(process.execPath, [MAIN, "share", "login", ...args, "--json"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    login.stdout.setEncoding("utf8").on("data", (text: string) => {
+      stdout += text;
+    });
+    login.stderr.setEncoding("utf8").on("data", (text: string) => {
+      stderr += text;
+    });
+    const loginExit = new Promise<number | null>((resolve) => login.once("exit", (code) => resolve(code)));
+    try {
+      await waitFor(() => stderr.includes("waiting for"), "share login to wait for the lock", 15_000);
+      expect(stderr).toContain(`waiting for the sharebridge daemon (PID ${daemon.child.pid}`);
+      daemon.child.kill("SIGTERM");
+      await daemon.exited;
+      expect(await loginExit).toBe(EXIT.OK);
+      expect(JSON.parse(stdout)).toMatchObject({ ok: true });
+      const state = JSON.parse(await readFile(stateFile, "utf8"));
+      const account = state.accounts[`${share.url("us").replace(/\/$/, "")} carer`];
+      expect(account.login).toMatchObject({ state: "closed", confirmedAtMs: expect.any(Number) });
+      expect(await lockHolderPid()).toBeUndefined();
+    } finally {
+      login.kill("SIGKILL");
+    }
+  });
 });
