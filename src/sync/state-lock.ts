@@ -7,14 +7,15 @@
  * PID, the command, the kernel's boot id, the process's start time (in clock ticks since boot) and its
  * PID namespace. Nothing in Node takes a kernel lock (flock, fcntl) without native code, and the
  * libraries that do it in JavaScript either keep no holder to name or rewrite the file every few
- * seconds; this one writes once, and touches the file's time once a minute.
+ * seconds; this one writes once, and touches the file's time every 30 s.
  *
  * A lock left by a process that is gone (SIGKILL, power cut) is stale and taken over:
  * - another boot id: the machine restarted since it was written;
  * - the same PID namespace: the PID does not run, or runs another process (another start time), or
  *   is this very process (a container restarted: its new process got the same PID);
  * - another PID namespace (a container sharing the volume): its PID means nothing here, so only the
- *   holder's heartbeat tells — a file not touched for `staleAfterMs` is stale.
+ *   holder's heartbeat tells — a file not touched for `staleAfterMs` (2 minutes) is stale, and a
+ *   restarted container waits that long for the lock its killed predecessor left.
  * Taking a stale lock over happens under a short-lived mutex (a directory, `<lock>.takeover`), and
  * the verdict is checked again inside it, so two contenders never both remove and both create.
  *
@@ -22,7 +23,17 @@
  * file (state-directory.ts).
  */
 import { constants, statSync, unlinkSync } from "node:fs";
-import { type FileHandle, mkdir, open, readFile, readlink, rmdir, stat, unlink } from "node:fs/promises";
+import {
+  type FileHandle,
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  readlink,
+  rmdir,
+  stat,
+  unlink,
+} from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { type Clock, sleep, systemClock, systemTimers, type TimerHandle, type Timers } from "../clock.js";
@@ -189,7 +200,7 @@ async function judge(j: Judge): Promise<Verdict> {
     const errno = errnoOf(error);
     if (errno === "ENOENT") return { kind: "absent" };
     if (errno === "ELOOP") {
-      const info = await stat(j.file).catch(() => undefined);
+      const info = await lstat(j.file).catch(() => undefined);
       return {
         kind: "stale",
         ino: info?.ino ?? -1,

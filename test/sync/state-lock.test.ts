@@ -2,7 +2,7 @@
  * The state directory's lock, with real processes: a holder is a child process (node running the
  * built lock module), killed, stopped or left running as each case needs.
  */
-import { mkdtemp, readFile, readlink, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { lstat, mkdtemp, readFile, readlink, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -157,6 +157,24 @@ describe("state directory lock", () => {
       `took over a stale lock: its PID ${process.pid} is this process's own`,
     );
     await again.release();
+  });
+
+  it("a link planted as the lock file is removed, never followed: its target is untouched", async () => {
+    const victim = join(dir, "..", `${dir.split("/").pop()}-victim`);
+    await writeFile(victim, "untouched");
+    try {
+      await symlink(victim, join(dir, LOCK_FILE_NAME));
+      const sink = logSink();
+      const lock = await acquireStateLock(dir, { command: "run", log: sink.log });
+      expect(sink.lines()[0]?.["msg"]).toBe(
+        "took over a stale lock: it is a symbolic link, not a lock sharebridge wrote",
+      );
+      expect((await lstat(lock.file)).isFile()).toBe(true);
+      expect(await readFile(victim, "utf8")).toBe("untouched");
+      await lock.release();
+    } finally {
+      await rm(victim, { force: true });
+    }
   });
 
   it("a holder in another PID namespace is judged by its heartbeat", async () => {
