@@ -75,7 +75,18 @@ export const SHARE_ERROR_CODES = [
 ] as const;
 
 /** The state directory or file cannot be used (the state store): the operator must look at the file. */
-export const STATE_ERROR_CODES = ["STATE_WRITE_FAILED", "STATE_CORRUPT"] as const;
+export const STATE_ERROR_CODES = [
+  /** Writing the state file failed: a full or read-only disk (context.fix says what to do). */
+  "STATE_WRITE_FAILED",
+  /** The state file is not a state document; it was set aside and a safe default used. */
+  "STATE_CORRUPT",
+  /** The state directory or file may not be used: EACCES/EPERM, another owner, or writable by others. */
+  "STATE_PERMISSION",
+  /** The state file exists but reading it failed (EIO and the like); it is left where it is. */
+  "STATE_READ_FAILED",
+  /** Another sharebridge process holds the state directory's lock; context.pid names it. */
+  "STATE_LOCKED",
+] as const;
 
 /**
  * Refused before anything was done: the command line, the configuration or an argument is wrong.

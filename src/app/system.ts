@@ -11,6 +11,7 @@
  *           └─► true clock (host synchronisation, else Share's server time)
  */
 
+import type { FileHandle } from "node:fs/promises";
 import { credentialsFromConfig } from "../config/credentials.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../log.js";
@@ -43,6 +44,8 @@ export interface SystemOptions {
   readonly hostSync?: () => Promise<HostSyncState>;
   /** The link's per-request timeout, ms (default: the link's own). */
   readonly linkTimeoutMs?: number;
+  /** How the state store opens its temp file (tests: a full disk). */
+  readonly openStateTemporary?: (path: string) => Promise<FileHandle>;
 }
 
 export interface System {
@@ -66,7 +69,11 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
   const { log } = options;
   const clock = options.clock ?? realDaemonClock;
   const env = options.env ?? process.env;
-  const store = await StateStore.open(config.stateDir, SYNC_STATE_SCHEMA, { log });
+  const store = await StateStore.open(config.stateDir, SYNC_STATE_SCHEMA, {
+    log,
+    clock,
+    ...(options.openStateTemporary === undefined ? {} : { openTemporary: options.openStateTemporary }),
+  });
   const share = await ShareAccess.create({
     credentials: credentialsFromConfig(config, options.retry ?? DAEMON_SHARE_RETRY, env),
     store,

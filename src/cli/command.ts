@@ -48,6 +48,11 @@ export interface Command {
    * are checked before the command starts, every missing one named at once (src/config/require.ts).
    */
   readonly requiresShareAccount?: boolean;
+  /**
+   * A command that must answer a configuration it cannot read in its own way (health checks:
+   * Docker reserves exit code 2) sets this; it writes its answer and returns the exit code.
+   */
+  readonly onConfigFailure?: (error: unknown, stdout: NodeJS.WritableStream) => number;
   /** Resolves to the process exit code. */
   run(context: CommandContext): Promise<number>;
 }

@@ -21,8 +21,10 @@ export const EXIT = {
   CLOCK: 7,
   /** `doctor`: at least one check failed (the output says which, and how to fix it). */
   CHECKS_FAILED: 8,
-  /** The state directory or file cannot be used (permissions, disk full, a damaged file). */
+  /** The state directory or file cannot be used: permissions, owner, mode, a full or read-only disk. */
   STATE: 9,
+  /** Another sharebridge process (the daemon, named by its PID) holds the state directory. */
+  LOCKED: 10,
   /** The daemon's loop stopped making progress; systemd restarts it (Restart=on-failure). */
   STALLED: 70,
   /** Interrupted by SIGINT/SIGTERM before finishing. */
@@ -76,6 +78,9 @@ export const EXIT_CODE_BY_ERROR: Readonly<Record<ErrorCode, ExitCode>> = {
   SHARE_INPUT_INVALID: EXIT.USAGE_OR_CONFIG,
   ABORTED: EXIT.INTERRUPTED,
   INTERNAL: EXIT.INTERNAL,
+  STATE_READ_FAILED: EXIT.STATE,
+  STATE_PERMISSION: EXIT.STATE,
+  STATE_LOCKED: EXIT.LOCKED,
 };
 
 export function exitCodeFor(error: unknown): ExitCode {

@@ -39,6 +39,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: "Run one sync cycle: read new readings from the receiver and post them to Share",
     load: () => import("./sync.js"),
   },
+  health: {
+    summary: "Ask the running daemon whether it is healthy (exit 0 or 1, one line): for health checks",
+    load: () => import("./health.js"),
+  },
   status: {
     summary: "Show the state at a glance: receiver, battery, last reading and post, backlog, clock, login",
     load: () => import("./status.js"),
@@ -282,7 +286,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stdout.write(`${entry.summary}\n\n${usage}`);
       return EXIT.OK;
     }
-    const loaded = await configFromOptions(parsed.values, env);
+    const loaded = await configFromOptions(parsed.values, env).catch((error: unknown) => {
+      if (command.onConfigFailure === undefined) throw error;
+      return command.onConfigFailure(error, io.stdout);
+    });
+    if (typeof loaded === "number") return loaded;
     log = createLogger({ level: loaded.config.log.level, destination: logTo as never });
     if (command.requiresShareAccount === true) await requireShareAccount(loaded, env);
     const code = await command.run({

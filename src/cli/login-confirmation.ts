@@ -8,7 +8,15 @@ import { join } from "node:path";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { accountKey, SYNC_STATE_SCHEMA, withAccount } from "../sync/state.js";
+import { withStateLock } from "../sync/state-lock.js";
 import { STATE_FILE_NAME, StateStore } from "../sync/state-store.js";
+
+/** The daemon holds the state directory while it runs: it cannot be told then. */
+const LOGIN_LOCK = {
+  command: "share login",
+  waitMs: 10_000,
+  fix: "the Share login itself succeeded. A daemon that reports refused credentials logs in again after: sudo systemctl stop sharebridge, this command again, sudo systemctl start sharebridge",
+};
 
 export async function recordLoginConfirmation(
   stateDir: string,
@@ -23,13 +31,15 @@ export async function recordLoginConfirmation(
   } catch {
     return false;
   }
-  const store = await StateStore.open(stateDir, SYNC_STATE_SCHEMA, { log });
-  const confirmedAtMs = clock.now();
-  await store.update((state) =>
-    withAccount(state, accountKey(origin, username), () => ({
-      accountId,
-      login: { state: "closed", confirmedAtMs },
-    })),
-  );
-  return true;
+  return withStateLock(stateDir, { ...LOGIN_LOCK, log }, async () => {
+    const store = await StateStore.open(stateDir, SYNC_STATE_SCHEMA, { log });
+    const confirmedAtMs = clock.now();
+    await store.update((state) =>
+      withAccount(state, accountKey(origin, username), () => ({
+        accountId,
+        login: { state: "closed", confirmedAtMs },
+      })),
+    );
+    return true;
+  });
 }

@@ -2,7 +2,7 @@
  * Opening the receiver for a command: `--device` (default `auto`) → transport → Receiver, closed
  * again whatever happens.
  */
-import { deviceFromSpec, type OpenedDevice } from "../app/receiver-device.js";
+import { deviceFromSpec } from "../app/receiver-device.js";
 import { Receiver } from "../receiver/receiver.js";
 import type { CommandContext } from "./command.js";
 

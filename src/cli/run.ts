@@ -4,6 +4,9 @@
  * own loop stalls (systemd then restarts it).
  */
 import { buildSystem } from "../app/system.js";
+import { waitForUsableStateDirectory } from "../sync/state-directory.js";
+import { acquireStateLock } from "../sync/state-lock.js";
+import { STATE_FILE_NAME } from "../sync/state-store.js";
 import type { Command } from "./command.js";
 import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE } from "./config-options.js";
 import { EXIT } from "./exit-codes.js";
@@ -21,7 +24,15 @@ ${CONFIG_FLAGS_USAGE}`,
       { config: file ?? "(none: flags and environment)", stateDir: config.stateDir, device: config.device },
       "configuration loaded",
     );
-    const system = await buildSystem(config, { log: context.log });
+    // A state directory the daemon may not use is waited out, not exited on (systemd's start limit
+    // would stop it for good); a second daemon on the same directory is refused.
+    const stateOptions = { fileName: STATE_FILE_NAME, log: context.log, signal: context.signal };
+    if (!(await waitForUsableStateDirectory(config.stateDir, stateOptions))) return EXIT.OK;
+    const lock = await acquireStateLock(config.stateDir, { command: "run", log: context.log });
+    const system = await buildSystem(config, { log: context.log }).catch(async (error: unknown) => {
+      await lock.release();
+      throw error;
+    });
     let stalled = false;
     const daemon = system.daemon({
       onStall: () => {
@@ -43,6 +54,7 @@ ${CONFIG_FLAGS_USAGE}`,
     } finally {
       await health?.close();
       await system.close();
+      await lock.release();
     }
     return stalled ? EXIT.STALLED : EXIT.OK;
   },

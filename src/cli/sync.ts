@@ -8,6 +8,7 @@ import { isSharebridgeError, SharebridgeError } from "../errors.js";
 import { formatShareDate } from "../share/dates.js";
 import { INTERACTIVE_RETRY } from "../share/settings.js";
 import { type CycleReport, planOnly, runCycle } from "../sync/cycle.js";
+import { acquireStateLock } from "../sync/state-lock.js";
 import { countOf } from "../util/plural.js";
 import type { Command } from "./command.js";
 import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_USAGE } from "./config-options.js";
@@ -30,6 +31,13 @@ function summary(report: CycleReport): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** A cron sync or `share login` may hold the state directory for a few seconds; the daemon holds it always. */
+const SYNC_LOCK = {
+  command: "sync",
+  waitMs: 10_000,
+  fix: "the daemon already posts every reading; to run a one-shot sync instead, stop it first (sudo systemctl stop sharebridge)",
+};
+
 const command: Command = {
   usage: `[--backfill-hours N] [--dry-run] [options]
 
@@ -40,8 +48,18 @@ ${CONFIG_FLAGS_USAGE}`,
   async run(context) {
     const { config } = context;
     const dryRun = context.values["dry-run"] === true;
+    const lock = await acquireStateLock(config.stateDir, {
+      ...SYNC_LOCK,
+      log: context.log,
+      signal: context.signal,
+    });
     // One-shot: a few quick retries, not the daemon's minutes of back-off.
-    const system = await buildSystem(config, { log: context.log, retry: INTERACTIVE_RETRY });
+    const system = await buildSystem(config, { log: context.log, retry: INTERACTIVE_RETRY }).catch(
+      async (error: unknown) => {
+        await lock.release();
+        throw error;
+      },
+    );
     const stderrIsTty = (context.stderr as { isTTY?: boolean }).isTTY === true;
     const bar = stderrIsTty ? progressBar(context.stderr, "reading pages") : undefined;
     let session: Awaited<ReturnType<typeof system.openReceiver>> | undefined;
@@ -90,6 +108,7 @@ ${CONFIG_FLAGS_USAGE}`,
       await system.share.persist().catch(() => undefined);
       await session?.close();
       await system.close();
+      await lock.release();
     }
   },
 };

@@ -1,7 +1,8 @@
 /**
  * Where the configuration comes from, lowest precedence first:
  *
- *   defaults (schema.ts) < the JSON file < environment variables < command-line flags
+ *   defaults (schema.ts) < packaged defaults (PACKAGED_DEFAULTS_FILE, the Docker image's)
+ *     < the JSON file < environment variables < command-line flags
  *
  * The file: `--config FILE`, else $SHAREBRIDGE_CONFIG, else /etc/sharebridge/config.json when it
  * exists, else none (flags and environment alone are enough, e.g. in Docker).
@@ -17,12 +18,17 @@
 import { access, open } from "node:fs/promises";
 import { join } from "node:path";
 import { SharebridgeError } from "../errors.js";
-import { jsonProblemInWords, parseJsonDocument } from "../util/json-syntax.js";
+import { describeJsonProblem, parseJsonText } from "../util/json-text.js";
 import { buildConfig, documentFromTexts, type Layer, mergeLayers, parseDocument } from "./layers.js";
 import { type Config, DECLARED_KEYS } from "./schema.js";
 
 export const DEFAULT_CONFIG_FILE = "/etc/sharebridge/config.json";
 export const CONFIG_FILE_VARIABLE = "SHAREBRIDGE_CONFIG";
+/**
+ * Defaults a package or image ships (the Docker image: device, stateDir, http.listen), below the
+ * configuration file: a key in the file overrides them, and the environment overrides both.
+ */
+export const PACKAGED_DEFAULTS_FILE = "/usr/share/sharebridge/defaults.json";
 export const CREDENTIAL_NAME = "share-password";
 export const DOCKER_SECRET_FILE = "/run/secrets/share-password";
 const MAX_CONFIG_BYTES = 64 * 1024;
@@ -35,6 +41,8 @@ export interface ConfigSources {
   readonly flags?: Record<string, unknown>;
   /** Override of the default file location (tests). */
   readonly defaultConfigFile?: string;
+  /** Override of the packaged defaults' location (tests). */
+  readonly packagedDefaultsFile?: string;
 }
 
 export interface LoadedConfig {
@@ -90,11 +98,12 @@ async function readConfigFile(path: string): Promise<unknown> {
       fix: errno === "ENOENT" ? "check the path" : "check the file's permissions",
     });
   }
-  const parsed = parseJsonDocument(text);
+  // Never quote the file: --config pointed at the password file must not print the password.
+  const parsed = await parseJsonText(text);
   if (!parsed.ok) {
     throw new SharebridgeError(
       "CONFIG_INVALID",
-      `${path} is not valid JSON at ${jsonProblemInWords(parsed.problem)}`,
+      `${path} is not valid JSON: ${describeJsonProblem(parsed.problem)}`,
       {
         file: path,
         line: parsed.problem.line,
@@ -127,7 +136,9 @@ async function configFile(sources: ConfigSources, env: Readonly<Record<string, s
 export async function loadConfig(sources: ConfigSources = {}): Promise<LoadedConfig> {
   const env = sources.env ?? process.env;
   const { file, defaultFile } = await configFile(sources, env);
+  const packaged = sources.packagedDefaultsFile ?? PACKAGED_DEFAULTS_FILE;
   const layers = [
+    (await exists(packaged)) ? parseDocument(await readConfigFile(packaged), packaged) : new Map(),
     file === undefined ? new Map() : parseDocument(await readConfigFile(file), file),
     environmentLayer(env),
     parseDocument(sources.flags ?? {}, "command line"),

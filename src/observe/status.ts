@@ -25,23 +25,17 @@
  * Nothing in it is a secret: no password, no session id (the state file holds none, state.ts).
  */
 
-import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/schema.js";
-import { isSharebridgeError } from "../errors.js";
 import { type Logger, silentLogger } from "../log.js";
 import { trendName } from "../share/trend.js";
 import { SHARE_SINK_NAME } from "../sinks/share-sink.js";
 import { parseState, type ReceiverState, type SyncState, serialKey } from "../sync/state.js";
-import { STATE_FILE_NAME } from "../sync/state-store.js";
+import { inspectStateFile, STATE_FILE_NAME } from "../sync/state-store.js";
 import { countOf } from "../util/plural.js";
 import { type AuthState, summarizeAuth } from "./auth-state.js";
 import { type ProbeDevice, type ProbeOptions, probeReceiver } from "./receiver-probe.js";
 import { ageInWords, durationInWords, isoOrNull, isValidTime } from "./words.js";
-
-/** The state store's file name in the state directory (StateStore.open's default). */
-/** The store refuses bigger files (state-store.ts); reading more here would only cost memory. */
-const MAX_STATE_BYTES = 1024 * 1024;
 
 export type StateFileState = "ok" | "absent" | "unreadable" | "corrupt";
 
@@ -105,34 +99,9 @@ type StateRead =
   | { readonly state: "ok"; readonly document: SyncState }
   | { readonly state: Exclude<StateFileState, "ok">; readonly problem: string | null };
 
-/** Reads and validates the state file without touching it (no set-aside, no rewrite). */
-export async function readStateForStatus(path: string): Promise<StateRead> {
-  let text: string;
-  try {
-    const handle = await open(path, "r");
-    try {
-      const { size } = await handle.stat();
-      if (size > MAX_STATE_BYTES)
-        return { state: "corrupt", problem: `larger than ${MAX_STATE_BYTES} bytes` };
-      text = await handle.readFile("utf8");
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    const errno = (error as NodeJS.ErrnoException).code ?? "error";
-    if (errno === "ENOENT") return { state: "absent", problem: null };
-    return { state: "unreadable", problem: `cannot read it (${errno})` };
-  }
-  try {
-    return { state: "ok", document: parseState(JSON.parse(text)) };
-  } catch (error) {
-    const why = isSharebridgeError(error)
-      ? error.detail
-      : error instanceof Error
-        ? error.message
-        : String(error);
-    return { state: "corrupt", problem: why.slice(0, 200) };
-  }
+/** Reads and validates the state file without touching it (no set-aside, no rewrite, no contents quoted). */
+export function readStateForStatus(path: string): Promise<StateRead> {
+  return inspectStateFile(path, parseState);
 }
 
 const ageSeconds = (thenMs: number, nowMs: number) => Math.round((nowMs - thenMs) / 1000);

@@ -224,6 +224,20 @@ export async function readPasswordFile(path: string): Promise<Secret> {
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "unknown";
+    if (code === "EACCES" || code === "EPERM") {
+      // Name who must be able to read it: in a container that is the image's user, not the host's.
+      const uid = process.geteuid?.() ?? -1;
+      return fail(
+        "CONFIG_UNREADABLE",
+        `cannot read the password file ${path} (${code}): uid ${uid} must be able to read it`,
+        {
+          path,
+          errno: code,
+          uid,
+          fix: `give it to uid ${uid}: sudo chown ${uid} ${path} && sudo chmod 0400 ${path} (in a container: the host file mounted there)`,
+        },
+      );
+    }
     return fail("CONFIG_UNREADABLE", `cannot read the password file ${path} (${code})`, {
       path,
       errno: code,

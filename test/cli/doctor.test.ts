@@ -12,7 +12,6 @@ import type { OptionValues } from "../../src/cli/command.js";
 import { configFromOptions } from "../../src/cli/config-options.js";
 import { DOCTOR_EXIT, doctorCommand } from "../../src/cli/doctor.js";
 import { EXIT } from "../../src/cli/exit-codes.js";
-import { systemClock } from "../../src/clock.js";
 import { createReceiverEmulator, type ReceiverEmulator } from "../../src/emulator/receiver/index.js";
 import { type ShareEmulator, startShareEmulator } from "../../src/emulator/share/index.js";
 import { silentLogger } from "../../src/log.js";

@@ -260,16 +260,16 @@ State file    ${dir}/state.json
     });
   });
 
-  it("an unreadable or absent state file is a finding, not a failure", async () => {
+  it("a state file that is not a file, or is absent, is a finding, not a failure", async () => {
     await mkdir(join(dir, "state.json"));
-    const unreadable = await collect();
-    expect(unreadable.stateFile).toEqual({
+    const directory = await collect();
+    expect(directory.stateFile).toEqual({
       path: join(dir, "state.json"),
-      state: "unreadable",
-      problem: "cannot read it (EISDIR)",
+      state: "corrupt",
+      problem: "not a regular file but a directory",
     });
-    expect(unreadable.findings[0]).toBe(
-      `the state file ${join(dir, "state.json")} is unreadable (cannot read it (EISDIR)): run status as the service's user, or with sudo`,
+    expect(directory.findings[0]).toBe(
+      `the state file ${join(dir, "state.json")} is corrupt (not a regular file but a directory): the daemon will keep a copy and start from a safe default`,
     );
     await rm(join(dir, "state.json"), { recursive: true });
     const absent = await collect();

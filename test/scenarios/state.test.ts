@@ -8,17 +8,14 @@
  * receiver's clock counts whole seconds; ST must be a whole second): the window would then go to
  * Share a second time, one second off. Both phases of the receiver's second are played.
  *
- * A full disk: every write of the state file fails with ENOSPC (its temp file is a link to
- * /dev/full) for two hours, then half of them at random for two more. No progress is ever claimed
+ * A full disk: every write of the state file fails with ENOSPC (its temp file is /dev/full) for two hours, then half of them at random for two more. No progress is ever claimed
  * that is not on disk, the daemon keeps running and says why, and once space is back it catches up.
  */
-import { existsSync, symlinkSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { open, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Prng } from "../../src/emulator/receiver/prng.js";
-import type { SyncState } from "../../src/sync/state.js";
-import type { StateStore } from "../../src/sync/state-store.js";
+import { openTemporaryExclusive } from "../../src/sync/state-store.js";
 import { RECEIVER_EPOCH_MS } from "../../src/time/epoch.js";
 import { heldOffsets, report } from "./support/accounting.js";
 import { HOUR, type Scenario, scenario } from "./support/scenario.js";
@@ -103,22 +100,15 @@ describe("corrupt state file", () => {
 
 /**
  * Makes every state write (while `full()`) meet a disk with no space left, the way the store sees
- * it: right before the write, its temp file is made a link to /dev/full (the store removes it after
- * the failure). Decided inside the store's own queue, so that queued writes each get their answer.
+ * it: its temp file is the kernel's /dev/full, which answers every write with ENOSPC.
  */
-function fillDisk(store: StateStore<SyncState>, full: () => boolean): { failed: number } {
+function fillDisk(s: Scenario, full: () => boolean): { failed: number } {
   const counter = { failed: 0 };
-  const temp = `${store.file}.tmp`;
-  const update = store.update.bind(store);
-  store.update = (change) =>
-    update((state) => {
-      const next = change(state);
-      if (full()) {
-        if (!existsSync(temp)) symlinkSync("/dev/full", temp);
-        counter.failed++;
-      }
-      return next;
-    });
+  s.bench.openTemporary = async (path) => {
+    if (!full()) return openTemporaryExclusive(path);
+    counter.failed++;
+    return open("/dev/full", "w");
+  };
   return counter;
 }
 
@@ -135,7 +125,7 @@ describe("full disk", () => {
 
     let mode: "full" | "flaky" | "free" = "full";
     const random = new Prng(720);
-    const disk = fillDisk(run.store, () => mode === "full" || (mode === "flaky" && random.next() < 0.5));
+    const disk = fillDisk(s, () => mode === "full" || (mode === "flaky" && random.next() < 0.5));
     await run.runFor(2 * HOUR);
     const whileFull = run.daemon.snapshot();
     const onDiskWhileFull = await readFile(run.store.file, "utf8");

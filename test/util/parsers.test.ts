@@ -1,9 +1,7 @@
-import { fc, test as property } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { closestName, editDistance } from "../../src/util/did-you-mean.js";
 import { formatHostPort, parseHostPort } from "../../src/util/host-port.js";
 import { parseInteger } from "../../src/util/integer.js";
-import { jsonProblemInWords, locateJsonSyntaxError, parseJsonDocument } from "../../src/util/json-syntax.js";
 import { countOf } from "../../src/util/plural.js";
 import { isUuid } from "../../src/util/uuid.js";
 
@@ -82,55 +80,4 @@ describe("UUIDs", () => {
     expect(isUuid("d89443d2327c4a6f89e5496bbb0317db")).toBe(false);
     expect(isUuid(42)).toBe(false);
   });
-});
-
-describe("JSON syntax errors", () => {
-  it.each([
-    ["hunter2\n", 1, 1, "a value (an object, array, string, number, true, false or null)"],
-    ['{\n  "device": "auto",\n}', 3, 1, "a property name in double quotes"],
-    ['{"a": 1 "b": 2}', 1, 9, '"," or "}"'],
-    ["[1, 2", 1, 6, '"," or "]"'],
-    ['{"a" 1}', 1, 6, '":" after the property name'],
-    ['{"a": "line\nbreak"}', 1, 12, "a closing quote (line breaks and control characters must be escaped)"],
-    ["12abc", 1, 3, "the end of the document"],
-    ["", 1, 1, "a value (an object, array, string, number, true, false or null)"],
-    ['{"a": 01}', 1, 8, '"," or "}"'],
-    ['{"a": -}', 1, 8, "a digit"],
-    ['"\\x"', 1, 2, 'an escape: \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX'],
-  ])("locates %j", (text, line, column, expected) => {
-    const result = parseJsonDocument(text);
-    expect(result).toEqual({ ok: false, problem: { line, column, expected } });
-  });
-
-  it("words a problem without the text", () => {
-    expect(jsonProblemInWords({ line: 3, column: 1, expected: "a value" })).toBe(
-      "line 3, column 1: expected a value",
-    );
-  });
-
-  property.prop([fc.string({ maxLength: 60 })])("agrees with JSON.parse on arbitrary text", (text) => {
-    let valid = true;
-    try {
-      JSON.parse(text);
-    } catch {
-      valid = false;
-    }
-    const located = locateJsonSyntaxError(text);
-    expect(located === undefined).toBe(valid);
-    expect(located?.offset ?? 0).toBeLessThanOrEqual(text.length);
-  });
-
-  property.prop([fc.json({ maxDepth: 4 })])(
-    "agrees with JSON.parse on JSON with a character removed",
-    (json) => {
-      const text = json.slice(0, Math.floor(json.length / 2)) + json.slice(Math.floor(json.length / 2) + 1);
-      let valid = true;
-      try {
-        JSON.parse(text);
-      } catch {
-        valid = false;
-      }
-      expect(locateJsonSyntaxError(text) === undefined).toBe(valid);
-    },
-  );
 });

@@ -4,7 +4,7 @@
  * clocks and live readings, the Share emulator's sessions and lockouts, and the daemon's schedule all
  * follow the same time.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { type FileHandle, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSystem, type System } from "../../../src/app/system.js";
@@ -18,6 +18,7 @@ import type { Daemon, DaemonClock, DaemonOptions } from "../../../src/sync/daemo
 import type { ShareAccess } from "../../../src/sync/share-access.js";
 import type { SyncState } from "../../../src/sync/state.js";
 import type { StateStore } from "../../../src/sync/state-store.js";
+import { openTemporaryExclusive } from "../../../src/sync/state-store.js";
 import type { HostSyncState } from "../../../src/time/host-sync.js";
 import { TEST_EPOCH_MS } from "../../support/epoch.js";
 
@@ -36,6 +37,8 @@ export interface DaemonBench {
   /** Replace to simulate an absent receiver (throw) or a TCP/pty transport. */
   opener: TransportOpener;
   config: Config;
+  /** Opens each state write's temp file (the state store's default unless replaced: a full disk). */
+  openTemporary?: ((path: string) => Promise<FileHandle>) | undefined;
   /** Builds the system (composition root) and its daemon over the current settings. */
   daemon(options?: DaemonOverrides): Promise<{
     daemon: Daemon;
@@ -135,6 +138,7 @@ export async function daemonBench(options: DaemonBenchOptions = {}): Promise<Dae
     async daemon(overrides = {}) {
       const { clock: daemonClock, ...daemonOptions } = overrides;
       const system = await buildSystem(self.config, {
+        openStateTemporary: (path) => (self.openTemporary ?? openTemporaryExclusive)(path),
         log,
         clock: daemonClock ?? clock,
         retry: { retries: 0, minDelayMs: 0, maxDelayMs: 0 },
