@@ -22,6 +22,9 @@ export function parseRetryAfter(value: unknown, nowMs: number): number | undefin
   if (/^\d+$/.test(trimmed)) {
     ms = Number(trimmed) * 1000;
   } else {
+    // Every HTTP-date form starts with the day's name (RFC 9110 §5.6.7); Date.parse alone would
+    // also take "-5" or "1.5" for dates.
+    if (!/^[A-Za-z]{3}/.test(trimmed)) return undefined;
     const at = Date.parse(trimmed);
     if (!Number.isFinite(at)) return undefined;
     ms = at - nowMs;

@@ -48,9 +48,12 @@ export class ShareSession {
   #accountId: string | undefined;
   #sessionId: string | undefined;
   #loginInFlight: Promise<string> | undefined;
+  /** The breaker state as last handed to the store (or as loaded), to save only changes. */
+  #stored: string;
 
   constructor(options: ShareSessionOptions) {
     this.#options = options;
+    this.#stored = JSON.stringify(options.breaker.state);
     this.#accountId = isUsableId(options.knownAccountId) ? options.knownAccountId.toLowerCase() : undefined;
   }
 
@@ -117,24 +120,28 @@ export class ShareSession {
         signal,
       });
       const sessionId = this.#identifier(LOGIN_BY_ID, answer);
-      const before = breaker.state;
       breaker.recordSuccess();
       this.#sessionId = sessionId;
       log.info({ accountId }, "logged in to Share");
-      if (before.state !== "closed" || before.notBeforeMs !== undefined) await this.#save();
+      await this.#save();
       return sessionId;
     } catch (caught) {
       const error = refusalByStatus(caught);
-      if (this.#trip(error)) await this.#save();
+      this.#trip(error);
+      await this.#save();
       throw error;
     }
   }
 
+  /** Hands the breaker state to the store when it differs from what the store last got. */
   async #save(): Promise<void> {
     const { breakerStore, breaker, log } = this.#options;
-    if (breakerStore === undefined) return;
+    const state = breaker.state;
+    const text = JSON.stringify(state);
+    if (breakerStore === undefined || text === this.#stored) return;
     try {
-      await breakerStore.save(breaker.state);
+      await breakerStore.save(state);
+      this.#stored = text;
     } catch (error) {
       // The login's own outcome is what the caller must see; the store failure is logged loudly.
       log.error({ err: error }, "could not save the Share login breaker state");
@@ -162,12 +169,12 @@ export class ShareSession {
     );
   }
 
-  /** Records a failed login in the breaker; true when its state changed. */
-  #trip(error: unknown): boolean {
+  /** Records a failed login in the breaker. */
+  #trip(error: unknown): void {
     const { breaker, log } = this.#options;
     const kind = faultKindOf(error);
     if (kind !== "credentials" && kind !== "lockout") {
-      if (!isSharebridgeError(error) || error.code === "ABORTED") return false;
+      if (!isSharebridgeError(error) || error.code === "ABORTED") return;
       const protocol = error.code === "SHARE_PROTOCOL";
       const reason = failureReason(error);
       breaker.recordFailure(reason, protocol ? LOGIN_PROTOCOL_GAP_MS : LOGIN_RETRY_GAP_MS);
@@ -177,7 +184,7 @@ export class ShareSession {
           ? "Share answered the login with something that is not an id; no login for 5 minutes"
           : "the Share login failed; not trying again in this cycle",
       );
-      return true;
+      return;
     }
     const reason = isSharebridgeError(error) ? String(error.context["shareCode"] ?? kind) : kind;
     if (kind === "credentials") {
@@ -192,7 +199,6 @@ export class ShareSession {
       breaker.recordLockout(reason);
       log.error({ reason, state: breaker.state }, "Share locked the account; logins paused");
     }
-    return true;
   }
 }
 

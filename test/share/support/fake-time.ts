@@ -45,3 +45,27 @@ export async function pass(ms: number, stepMs = 10_000): Promise<void> {
     await realPause(1);
   }
 }
+
+/**
+ * Advances fake time by exactly `ms`, then lets real loopback I/O finish (bounded) and reports
+ * whether `promise` settled by then. Fake time does not move while waiting, so anything observed
+ * happened at exactly `ms`.
+ */
+export async function advanceExactly(
+  promise: Promise<unknown>,
+  ms: number,
+  realWaitMs = 500,
+): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  await vi.advanceTimersByTimeAsync(ms);
+  for (let waited = 0; !settled && waited < realWaitMs; waited += 5) await realPause(5);
+  return settled;
+}
