@@ -104,7 +104,8 @@ export function parseFaultEnvelope(value: unknown): FaultEnvelope | undefined {
   return { code, message: typeof message === "string" ? message : "" };
 }
 
-const UUID_ANYWHERE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+/** A UUID, with or without its hyphens (a server may echo the session id in either form). */
+const UUID_ANYWHERE = /[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}/gi;
 
 /**
  * Server text made safe for logs, error messages and the state file: ids removed (the server embeds

@@ -66,11 +66,11 @@ describe("envelope", () => {
   });
 
   it("keeps codes and messages whole until they are scrubbed (a cut first could split a secret)", () => {
-    const parsed = parseFaultEnvelope({ Code: "C".repeat(500), Message: "M".repeat(5000) });
+    const parsed = parseFaultEnvelope({ Code: "Z".repeat(500), Message: "M".repeat(5000) });
     expect(parsed?.code).toHaveLength(500);
     expect(parsed?.message).toHaveLength(5000);
     const error = faultError("Publisher/X", 500, parsed ?? { code: "", message: "" }, []);
-    expect(error.context["shareCode"]).toBe(`${"C".repeat(80)}…`);
+    expect(error.context["shareCode"]).toBe(`${"Z".repeat(80)}…`);
     expect(error.context["serverMessage"]).toBe(`${"M".repeat(200)}…`);
   });
 });
