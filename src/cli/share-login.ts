@@ -1,19 +1,23 @@
 /**
  * `sharebridge share login`: one careful login, then what the account says about the receiver and
- * the remote monitoring session. A refused password is never retried (share-api §3.4).
+ * the remote monitoring session. A refused password is never retried (share-api §3.4): the login
+ * breaker is the daemon's own, kept in its state file (share-login-breaker.ts); `--force` tries
+ * anyway, with a warning. With `--serial`, which of the assignment cases of share-api §18.3 applies
+ * and what a sync would do about it.
  */
 import { isSharebridgeError } from "../errors.js";
-import { assertSerial } from "../share/egv.js";
+import { type AssignmentReport, slotInWords } from "../share/assignment.js";
+import { shareSerial } from "../share/egv.js";
 import type { Command } from "./command.js";
 import { EXIT } from "./exit-codes.js";
 import { recordLoginConfirmation } from "./login-confirmation.js";
+import { openShareLoginBreaker } from "./share-login-breaker.js";
 import {
   SHARE_OPTIONS,
   SHARE_OPTIONS_USAGE,
   shareConfigFromOptions,
   shareSettingsFromOptions,
   stringOption,
-  withShareClient,
 } from "./share-options.js";
 
 const CREDENTIALS_HINT = `Share refused the credentials. Check the account name, the password and the region:
@@ -21,70 +25,99 @@ an account exists in one region only, and the wrong region answers exactly like 
 Nothing is retried; repeated failures lock the account for a while.
 `;
 
+const REMEMBERED_HINT = `No login was attempted: Share refused these credentials earlier and neither the password file
+nor the configuration changed since. If the password was corrected on the Share side, run again
+with --force (each wrong attempt counts toward Share's lockout).
+`;
+
 const command: Command = {
   summary: "Check the Share account: one login, the receiver assignment and the monitoring session",
-  usage: `(--region R | --server URL) --username NAME --password-file FILE [--serial SN] [--json]
+  usage: `(--region R | --server URL) --username NAME --password-file FILE [--serial SN] [--force] [--json]
 
 ${SHARE_OPTIONS_USAGE}
-  --serial SN               also show whether this receiver is assigned to the account
-  --state-dir DIR           the daemon's state directory: a successful login there lets a daemon
-                            that was refused log in again (default: the configuration's stateDir)
+  --serial SN               also show what the account's receiver slot holds for this receiver and
+                            what a sync would do about it (share.replaceReceiver)
+  --state-dir DIR           the daemon's state directory: its login breaker applies here too, a
+                            refusal is remembered there, and a successful login lets a daemon that
+                            was refused log in again (default: the configuration's stateDir)
+  --force                   log in even though Share refused these credentials or locked the
+                            account earlier (a wrong password counts toward the lockout)
   --json                    one JSON object instead of text`,
   options: {
     ...SHARE_OPTIONS,
     serial: { type: "string" },
     json: { type: "boolean" },
+    force: { type: "boolean" },
     "state-dir": { type: "string" },
   },
   async run(ctx) {
-    const serial = stringOption(ctx.values, "serial");
-    if (serial !== undefined) assertSerial(serial);
+    const serialOption = stringOption(ctx.values, "serial");
+    const serial = serialOption === undefined ? undefined : shareSerial(serialOption);
     const { config } = await shareConfigFromOptions(ctx.values);
     const settings = await shareSettingsFromOptions(ctx.values);
-    return withShareClient(
-      ctx,
-      async (client) => {
-        let accountId: string;
-        try {
-          ({ accountId } = await client.login(ctx.signal));
-        } catch (error) {
-          if (isSharebridgeError(error, "SHARE_CREDENTIALS")) ctx.stderr.write(CREDENTIALS_HINT);
-          throw error;
-        }
-        if (
-          await recordLoginConfirmation(
-            config.stateDir,
-            settings.origin,
-            settings.username,
-            accountId,
-            ctx.log,
-          )
-        ) {
-          ctx.log.info({ stateDir: config.stateDir }, "the daemon may log in again");
-        }
-        const monitoringActive = await client.isMonitoringActive(ctx.signal);
-        const assignment =
-          serial === undefined ? undefined : await client.assignmentStatus(serial, ctx.signal);
-        if (ctx.values["json"] === true) {
-          ctx.stdout.write(
-            `${JSON.stringify({ ok: true, accountId, serial: serial ?? null, assignment: assignment ?? null, monitoringActive })}\n`,
+    const breaker = await openShareLoginBreaker(config, settings, ctx.log);
+    const { client } = breaker;
+    try {
+      if (ctx.values["force"] === true) {
+        const state = client.loginState;
+        if (state.state !== "closed" || state.notBeforeMs !== undefined) {
+          ctx.log.warn(
+            { breaker: state, stateFile: breaker.stateFile },
+            "--force: logging in despite the remembered Share refusal; a wrong password counts toward Share's lockout",
           );
-        } else {
-          const receiver =
-            serial === undefined
-              ? "(give --serial SN to check a receiver)"
-              : `${serial}: ${assignment ?? ""}`;
-          ctx.stdout.write(
-            `Share login OK\n  account id   ${accountId}\n  receiver     ${receiver}\n  monitoring   ${
+        }
+        client.overrideLoginBreaker();
+      }
+      let accountId: string;
+      try {
+        ({ accountId } = await client.login(ctx.signal));
+      } catch (error) {
+        if (isSharebridgeError(error, "SHARE_CREDENTIALS")) {
+          ctx.stderr.write(error.context["breaker"] === undefined ? CREDENTIALS_HINT : REMEMBERED_HINT);
+        }
+        throw error;
+      } finally {
+        await breaker.save();
+      }
+      if (
+        await recordLoginConfirmation(config.stateDir, settings.origin, settings.username, accountId, ctx.log)
+      ) {
+        ctx.log.info({ stateDir: config.stateDir }, "the daemon may log in again");
+      }
+      const monitoringActive = await client.isMonitoringActive(ctx.signal);
+      const assignment =
+        serial === undefined ? undefined : await client.describeAssignment(serial, ctx.signal);
+      ctx.stdout.write(
+        ctx.values["json"] === true
+          ? `${JSON.stringify({ ok: true, accountId, monitoringActive, ...assignmentJson(serial, assignment) })}\n`
+          : `Share login OK\n  account id   ${accountId}\n  receiver     ${receiverLine(assignment)}\n  monitoring   ${
               monitoringActive ? "active" : "not active"
             }\n`,
-          );
-        }
-        return EXIT.OK;
-      },
-      settings,
-    );
+      );
+      return EXIT.OK;
+    } finally {
+      await breaker.close();
+    }
   },
 };
+
+function receiverLine(report: AssignmentReport | undefined): string {
+  if (report === undefined) return "(give --serial SN to check a receiver)";
+  return `${report.serial}: ${slotInWords(report)}`;
+}
+
+function assignmentJson(
+  serial: string | undefined,
+  report: AssignmentReport | undefined,
+): Record<string, unknown> {
+  return {
+    serial: serial ?? null,
+    assignment: report?.status ?? null,
+    slot: report?.slot ?? null,
+    action: report?.action ?? null,
+    replaceReceiver: report?.setting ?? null,
+    latestReadingMs: report?.latestReadingMs ?? null,
+  };
+}
 
 export default command;

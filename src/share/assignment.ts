@@ -70,16 +70,16 @@ export function slotAction(slot: SlotCase, setting: ReplaceReceiverSetting): Slo
   }
 }
 
-/** One line for people, e.g. for `share login --serial`. */
-export function slotInWords(report: AssignmentReport, nowMs: number): string {
+/** What the slot holds for the receiver, for people (after "receiver SN: "), e.g. `share login --serial`. */
+export function slotInWords(report: AssignmentReport): string {
   const setting = `share.replaceReceiver is "${report.setting}"`;
   switch (report.slot) {
     case "ours":
-      return `${report.serial} is this account's receiver`;
+      return "this account's receiver";
     case "free":
-      return `${report.serial} is not assigned; the account monitors no receiver, so the first sync assigns it`;
+      return "not assigned; the account monitors no receiver, so the first sync assigns it";
     case "owned-elsewhere":
-      return `${report.serial} is assigned to another Share account; release it there first`;
+      return "assigned to another Share account; release it there first";
     case "held-silent":
       return report.action === "replace"
         ? `the account monitors another receiver, silent for 15 minutes or more; the first sync takes its place (${setting})`
@@ -88,7 +88,7 @@ export function slotInWords(report: AssignmentReport, nowMs: number): string {
       const ago =
         report.latestReadingMs === undefined
           ? "in the last 15 minutes"
-          : `${Math.max(0, Math.round((nowMs - report.latestReadingMs) / 60_000))} min ago`;
+          : `at ${new Date(report.latestReadingMs).toISOString().slice(0, 16).replace("T", " ")} UTC`;
       return report.action === "replace"
         ? `the account monitors another receiver whose uploader posted ${ago}; the first sync takes its place anyway (${setting})`
         : `the account monitors another receiver whose uploader posted ${ago}; sync stops (${setting}: stop the other uploader, or set it to "always")`;
@@ -97,10 +97,10 @@ export function slotInWords(report: AssignmentReport, nowMs: number): string {
 }
 
 /** The error posting stops with when the setting refuses the slot. */
-export function refusedSlotError(report: AssignmentReport, nowMs: number, cause?: unknown): SharebridgeError {
+export function refusedSlotError(report: AssignmentReport, cause?: unknown): SharebridgeError {
   return new SharebridgeError(
     "SHARE_ASSIGNMENT",
-    slotInWords(report, nowMs),
+    `receiver ${report.serial}: ${slotInWords(report)}`,
     {
       serial: report.serial,
       slot: report.slot,

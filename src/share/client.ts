@@ -132,7 +132,6 @@ export class ShareClient {
       replaceReceiver: this.#settings.replaceReceiver,
       latestReading: async (minutes, signal) =>
         (await this.readLatestGlucose({ minutes, maxCount: 1, signal })).readings[0]?.wtMs,
-      clock: this.#clock,
       log: this.#log,
     });
     this.#followers = new FollowerManager(this.#call, this.#log);

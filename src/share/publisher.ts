@@ -10,7 +10,6 @@
  * Every serial goes to Share in upper case (share-api §18.2).
  */
 
-import type { Clock } from "../clock.js";
 import { isSharebridgeError, SharebridgeError } from "../errors.js";
 import type { Logger } from "../log.js";
 import {
@@ -76,7 +75,6 @@ export interface PublisherOptions {
   readonly call: AuthedCaller;
   readonly replaceReceiver: ReplaceReceiverSetting;
   readonly latestReading: LatestReadingProbe;
-  readonly clock: Clock;
   readonly log: Logger;
 }
 
@@ -149,7 +147,7 @@ export class Publisher {
     } catch (error) {
       if (faultKindOf(error) === "serial-already-yours") return;
       if (faultKindOf(error) === "serial-owned-elsewhere") {
-        throw refusedSlotError(this.#report(sn, "AssignedToSomeoneElse", "owned-elsewhere"), 0, error);
+        throw refusedSlotError(this.#report(sn, "AssignedToSomeoneElse", "owned-elsewhere"), error);
       }
       throw error;
     }
@@ -187,7 +185,7 @@ export class Publisher {
     const sn = shareSerial(serial);
     const status = await this.assignmentStatus(sn, signal);
     if (status === "AssignedToSomeoneElse") {
-      throw refusedSlotError(this.#report(sn, status, "owned-elsewhere"), this.#o.clock.now());
+      throw refusedSlotError(this.#report(sn, status, "owned-elsewhere"));
     }
     try {
       await this.startMonitoring(sn, signal);
@@ -329,7 +327,7 @@ export class Publisher {
     }
     if (kind !== "receiver-mismatch") throw error;
     const report = await this.#heldSlot(sn, "NotAssigned", signal);
-    if (report.action !== "replace") throw refusedSlotError(report, this.#o.clock.now(), error);
+    if (report.action !== "replace") throw refusedSlotError(report, error);
     this.#o.log.warn(
       { serial: sn, slot: report.slot, setting: report.setting, latestReadingMs: report.latestReadingMs },
       report.slot === "held-silent"

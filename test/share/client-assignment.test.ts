@@ -57,7 +57,7 @@ describe("receiver assignment", () => {
     connect("always");
     const error = await failure(client.postEgvs(SERIAL, readings(3, END)));
     expect(error.code).toBe("SHARE_ASSIGNMENT");
-    expect(error.message).toMatch(/SM12345678 is assigned to another Share account/);
+    expect(error.message).toMatch(/receiver SM12345678: assigned to another Share account/);
     expect(emulator.countsByOperation()).toEqual({ [OP.authenticate]: 1, [OP.loginById]: 1, [OP.check]: 1 });
     expect(emulator.account("neighbour").assignedSerial).toBe(SERIAL);
     expect(emulator.account(USER).egvs).toHaveLength(0);
@@ -97,7 +97,7 @@ describe("receiver assignment", () => {
     const error = await failure(client.postEgvs(SERIAL, readings(3, END)));
     expect(error.code).toBe("SHARE_ASSIGNMENT");
     expect(error.message).toBe(
-      'the account monitors another receiver whose uploader posted 1 min ago; sync stops (share.replaceReceiver is "auto": stop the other uploader, or set it to "always") [SHARE_ASSIGNMENT]',
+      'receiver SM12345678: the account monitors another receiver whose uploader posted at 2026-07-01 07:59 UTC; sync stops (share.replaceReceiver is "auto": stop the other uploader, or set it to "always") [SHARE_ASSIGNMENT]',
     );
     expect(error.context).toMatchObject({
       serial: SERIAL,

@@ -151,6 +151,7 @@ describe("daemon", () => {
       b.passwordFile,
       "--state-dir",
       b.config.stateDir,
+      "--force", // the password file did not change: share login too remembers the refusal
     ]);
     expect(login.code).toBe(0);
     const confirmedAt = b.now;

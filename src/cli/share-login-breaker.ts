@@ -1,0 +1,76 @@
+/**
+ * `share login` goes through the daemon's login breaker (share-api §3.4, §18.8): a refusal or a
+ * lockout the daemon remembers in its state file stops `share login` too, without a request, and a
+ * refusal `share login` meets is remembered there for the daemon and the next `share login`. So
+ * five runs with a wrong password make one login request, not five towards Share's lockout.
+ *
+ * - The state file exists: the breaker and account id come through src/sync/share-access.ts, exactly
+ *   as the daemon loads and saves them (refusals tied to the credentials' fingerprint).
+ * - It does not: a plain client; the state file is created only when there is something to
+ *   remember (a refusal, a lockout, a wait), so a successful check on a machine without the daemon
+ *   leaves nothing behind.
+ */
+import { access } from "node:fs/promises";
+import { join } from "node:path";
+import type { LoadedConfig } from "../config/load.js";
+import { resolvePasswordFile } from "../config/load.js";
+import type { Logger } from "../log.js";
+import { ShareClient } from "../share/client.js";
+import { INTERACTIVE_RETRY, type ShareSettings } from "../share/settings.js";
+import { credentialFingerprint, ShareAccess } from "../sync/share-access.js";
+import { accountKey, SYNC_STATE_SCHEMA, withAccount } from "../sync/state.js";
+import { STATE_FILE_NAME, StateStore } from "../sync/state-store.js";
+
+export interface ShareLoginBreaker {
+  readonly client: ShareClient;
+  /** Where the breaker is kept, when it is kept at all. */
+  readonly stateFile: string;
+  /** Saves the breaker and the account id to the state file when there is something to keep. */
+  save(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function openShareLoginBreaker(
+  config: LoadedConfig["config"],
+  settings: ShareSettings,
+  log: Logger,
+): Promise<ShareLoginBreaker> {
+  const stateFile = join(config.stateDir, STATE_FILE_NAME);
+  if (await exists(stateFile)) {
+    const store = await StateStore.open(config.stateDir, SYNC_STATE_SCHEMA, { log });
+    const shared = await ShareAccess.create({ config, store, log, now: Date.now, retry: INTERACTIVE_RETRY });
+    return { client: shared.client, stateFile, save: () => shared.persist(), close: () => shared.close() };
+  }
+  const client = new ShareClient({ settings, log });
+  return {
+    client,
+    stateFile,
+    async save() {
+      const state = client.loginState;
+      if (state.state === "closed" && state.notBeforeMs === undefined) return;
+      const passwordFile = await resolvePasswordFile(config);
+      const fingerprint =
+        passwordFile === undefined
+          ? undefined
+          : await credentialFingerprint(settings.origin, settings.username, passwordFile.path);
+      const store = await StateStore.open(config.stateDir, SYNC_STATE_SCHEMA, { log });
+      await store.update((current) =>
+        withAccount(current, accountKey(settings.origin, settings.username), (entry) => ({
+          ...entry,
+          accountId: client.accountId ?? entry.accountId,
+          login: { ...state, fingerprint },
+        })),
+      );
+    },
+    close: () => client.close(),
+  };
+}
