@@ -10,7 +10,6 @@
  *   remember (a refusal, a lockout, a wait), so a successful check on a machine without the daemon
  *   leaves nothing behind.
  */
-import { access } from "node:fs/promises";
 import { join } from "node:path";
 import type { LoadedConfig } from "../config/load.js";
 import { resolvePasswordFile } from "../config/load.js";
@@ -19,7 +18,7 @@ import { ShareClient } from "../share/client.js";
 import { INTERACTIVE_RETRY, type ShareSettings } from "../share/settings.js";
 import { credentialFingerprint, ShareAccess } from "../sync/share-access.js";
 import { accountKey, SYNC_STATE_SCHEMA, withAccount } from "../sync/state.js";
-import { STATE_FILE_NAME, StateStore } from "../sync/state-store.js";
+import { readStateFile, STATE_FILE_NAME, StateStore } from "../sync/state-store.js";
 
 export interface ShareLoginBreaker {
   readonly client: ShareClient;
@@ -30,22 +29,13 @@ export interface ShareLoginBreaker {
   close(): Promise<void>;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function openShareLoginBreaker(
   config: LoadedConfig["config"],
   settings: ShareSettings,
   log: Logger,
 ): Promise<ShareLoginBreaker> {
   const stateFile = join(config.stateDir, STATE_FILE_NAME);
-  if (await exists(stateFile)) {
+  if ((await readStateFile(stateFile)) !== undefined) {
     const store = await StateStore.open(config.stateDir, SYNC_STATE_SCHEMA, { log });
     const shared = await ShareAccess.create({ config, store, log, now: Date.now, retry: INTERACTIVE_RETRY });
     return { client: shared.client, stateFile, save: () => shared.persist(), close: () => shared.close() };

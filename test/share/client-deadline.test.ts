@@ -4,41 +4,39 @@
  * repeated within the call; Retry-After on 429/503 is waited for before the next attempt (at most
  * 1 h) and handed to the caller as retryAfterMs. Fake timers, real HTTP over loopback.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ShareEmulator } from "../../src/emulator/share/index.js";
 import type { ShareClient } from "../../src/share/client.js";
 import { MAX_RETRY_AFTER_MS, parseRetryAfter } from "../../src/share/retry-after.js";
+import { DAEMON_SHARE_RETRY } from "../../src/sync/share-access.js";
 import { failure } from "./support/failure.js";
-import { advanceExactly, settle, useFakeTime } from "./support/fake-time.js";
+import {
+  advanceExactly,
+  settle,
+  TIMEOUTS_BEYOND_FAKE_TIME,
+  useFakeTimeWithExactBackOff,
+  useRealTime,
+} from "./support/fake-time.js";
 import { clientFor, emulatorWithWearer, OP } from "./support/share-fixtures.js";
 
 const T0 = Date.UTC(2026, 9, 1, 3, 0, 0);
 const MINUTE = 60_000;
-/** The daemon's retry inside a call (src/sync/share-access.ts DAEMON_SHARE_RETRY). */
-const DAEMON_RETRY = { retries: 2, minDelayMs: 5_000, maxDelayMs: 30_000 };
-/** Silence timeouts longer than the test's fake minutes: only the deadline may end a call. */
-const TIMEOUTS = { connectMs: 600_000, headersMs: 600_000, bodyMs: 600_000 };
 
 describe("deadline and Retry-After", () => {
   let emulator: ShareEmulator;
   let client: ShareClient;
-  beforeEach(() => {
-    useFakeTime(T0);
-    // p-retry multiplies each delay by (1 + Math.random()); 0.5 makes the schedule exact.
-    vi.spyOn(Math, "random").mockReturnValue(0.5);
-  });
+  beforeEach(() => useFakeTimeWithExactBackOff(T0));
   afterEach(async () => {
     await client?.close();
     await emulator?.close();
-    vi.restoreAllMocks();
-    vi.useRealTimers();
+    useRealTime();
   });
 
   it("a body trickling one byte every 5 s: the call ends at exactly 60 s, one request, no retry", async () => {
     emulator = await emulatorWithWearer({
       knobs: { faults: { trickle: { intervalMs: 5_000, paddingBytes: 100_000 } } },
     });
-    client = clientFor(emulator, { retry: DAEMON_RETRY, timeouts: TIMEOUTS });
+    client = clientFor(emulator, { retry: DAEMON_SHARE_RETRY, timeouts: TIMEOUTS_BEYOND_FAKE_TIME });
     const login = client.login();
     expect(await advanceExactly(login, 59_999, 20)).toBe(false);
     expect(await advanceExactly(login, 1)).toBe(true);
@@ -65,7 +63,11 @@ describe("deadline and Retry-After", () => {
     emulator = await emulatorWithWearer({
       knobs: { faults: { trickle: { intervalMs: 1_000, paddingBytes: 100 } } },
     });
-    client = clientFor(emulator, { retry: DAEMON_RETRY, timeouts: TIMEOUTS, requestDeadlineMs: 5_000 });
+    client = clientFor(emulator, {
+      retry: DAEMON_SHARE_RETRY,
+      timeouts: TIMEOUTS_BEYOND_FAKE_TIME,
+      requestDeadlineMs: 5_000,
+    });
     const time = client.serverTime();
     expect(await advanceExactly(time, 5_000)).toBe(true);
     expect((await failure(time)).context).toMatchObject({ reason: "deadline", deadlineMs: 5_000 });
@@ -78,7 +80,7 @@ describe("deadline and Retry-After", () => {
         faults: { throttle: { status: 429, retryAfterSeconds: 120, afterMs: 0, durationMs: 60 * MINUTE } },
       },
     });
-    client = clientFor(emulator, { retry: DAEMON_RETRY, timeouts: TIMEOUTS });
+    client = clientFor(emulator, { retry: DAEMON_SHARE_RETRY, timeouts: TIMEOUTS_BEYOND_FAKE_TIME });
     const error = await failure(settle(client.serverTime(), 10 * MINUTE, 500));
     // Retry-After first, then p-retry's back-off: 5 s × 1.5, then 10 s × 1.5.
     expect(emulator.requests.map((r) => [(r.atMs - T0) / 1000, r.status])).toEqual([
@@ -94,7 +96,7 @@ describe("deadline and Retry-After", () => {
     emulator = await emulatorWithWearer({
       knobs: { faults: { throttle: { status: 503, retryAfterSeconds: 30, afterMs: 0, durationMs: 20_000 } } },
     });
-    client = clientFor(emulator, { retry: DAEMON_RETRY, timeouts: TIMEOUTS });
+    client = clientFor(emulator, { retry: DAEMON_SHARE_RETRY, timeouts: TIMEOUTS_BEYOND_FAKE_TIME });
     await settle(client.serverTime(), 5 * MINUTE, 500);
     expect(emulator.requests.map((r) => [(r.atMs - T0) / 1000, r.status])).toEqual([
       [0, 503],
@@ -108,7 +110,7 @@ describe("deadline and Retry-After", () => {
         faults: { throttle: { status: 429, retryAfterSeconds: 7_200, afterMs: 0, durationMs: 60 * MINUTE } },
       },
     });
-    client = clientFor(emulator, { retry: { retries: 0 }, timeouts: TIMEOUTS });
+    client = clientFor(emulator, { retry: { retries: 0 }, timeouts: TIMEOUTS_BEYOND_FAKE_TIME });
     const error = await failure(client.serverTime());
     expect(error.context["retryAfterMs"]).toBe(MAX_RETRY_AFTER_MS);
     expect(emulator.count()).toBe(1);

@@ -9,26 +9,26 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ShareEmulator, ShareEmulatorKnobsInput } from "../../src/emulator/share/index.js";
 import type { ShareClient } from "../../src/share/client.js";
 import type { ShareEgv } from "../../src/share/egv.js";
-import { settle, useFakeTime } from "./support/fake-time.js";
+import { DAEMON_SHARE_RETRY } from "../../src/sync/share-access.js";
+import {
+  settle,
+  TIMEOUTS_BEYOND_FAKE_TIME,
+  useFakeTimeWithExactBackOff,
+  useRealTime,
+} from "./support/fake-time.js";
 import { clientFor, emulatorWithWearer, OP, PASSWORD, SERIAL, USER } from "./support/share-fixtures.js";
 
 const T0 = Date.UTC(2026, 11, 1, 0, 0, 0);
 const MINUTE = 60_000;
-const DAEMON_RETRY = { retries: 2, minDelayMs: 5_000, maxDelayMs: 30_000 };
-const TIMEOUTS = { connectMs: 600_000, headersMs: 600_000, bodyMs: 600_000 };
 
 describe("requests per hour against a misbehaving Share (5-minute cycles)", () => {
   let emulator: ShareEmulator;
   let client: ShareClient;
-  beforeEach(() => {
-    useFakeTime(T0);
-    vi.spyOn(Math, "random").mockReturnValue(0.5);
-  });
+  beforeEach(() => useFakeTimeWithExactBackOff(T0));
   afterEach(async () => {
     await client?.close();
     await emulator?.close();
-    vi.restoreAllMocks();
-    vi.useRealTimers();
+    useRealTime();
   });
 
   /** Twelve cycles, 5 minutes from the end of one to the start of the next; requests and outcome per cycle. */
@@ -72,7 +72,7 @@ describe("requests per hour against a misbehaving Share (5-minute cycles)", () =
         },
       ],
     });
-    client = clientFor(emulator, { retry: DAEMON_RETRY, timeouts: TIMEOUTS });
+    client = clientFor(emulator, { retry: DAEMON_SHARE_RETRY, timeouts: TIMEOUTS_BEYOND_FAKE_TIME });
   };
 
   it("a trickling server (a byte every 5 s): 1 request per cycle, each cycle over at 60 s: 12", async () => {
