@@ -37,6 +37,9 @@ describe("share commands", () => {
   });
 
   let stateDir: string;
+  /** `share login` with the test's own state directory (never the default ./state). */
+  const shareLogin = (flags: string[], extra: string[]) =>
+    cli(["share", "login", ...flags, "--state-dir", stateDir, ...extra]);
   const start = async (heldBy?: "silent" | "active") => {
     emulator = await startShareEmulator({
       accounts: [
@@ -55,32 +58,13 @@ describe("share commands", () => {
 
   it("share login: prints the account id, assignment and monitoring; never shows the password", async () => {
     const flags = await start();
-    const run = await cli([
-      "share",
-      "login",
-      ...flags,
-      "--state-dir",
-      stateDir,
-      "--password-file",
-      passwordFile,
-      "--serial",
-      "SM12345678",
-    ]);
+    const run = await shareLogin(flags, ["--password-file", passwordFile, "--serial", "SM12345678"]);
     expect(run.code).toBe(EXIT.OK);
     const accountId = emulator.account("wearer").accountId;
     expect(run.stdout).toBe(
       `Share login OK\n  account id   ${accountId}\n  receiver     SM12345678: not assigned; the account monitors no receiver, so the first sync assigns it\n  monitoring   not active\n`,
     );
-    const json = await cli([
-      "share",
-      "login",
-      ...flags,
-      "--state-dir",
-      stateDir,
-      "--password-file",
-      passwordFile,
-      "--json",
-    ]);
+    const json = await shareLogin(flags, ["--password-file", passwordFile, "--json"]);
     expect(JSON.parse(json.stdout)).toEqual({
       ok: true,
       accountId,
@@ -144,15 +128,7 @@ describe("share commands", () => {
 
   it("share login with a wrong password: exit 4, a hint, exactly one request", async () => {
     const flags = await start();
-    const run = await cli([
-      "share",
-      "login",
-      ...flags,
-      "--state-dir",
-      stateDir,
-      "--password-file",
-      wrongFile,
-    ]);
+    const run = await shareLogin(flags, ["--password-file", wrongFile]);
     expect(run.code).toBe(EXIT.SHARE_CREDENTIALS);
     expect(run.stderr).toContain("Share refused the credentials");
     expect(run.stderr).toContain("SHARE_CREDENTIALS");
@@ -163,10 +139,7 @@ describe("share commands", () => {
   it("share login goes through the daemon's breaker: five runs with a wrong password make one request; --force makes one more, with a warning", async () => {
     const flags = await start();
     const runs = [];
-    for (let i = 0; i < 5; i++)
-      runs.push(
-        await cli(["share", "login", ...flags, "--state-dir", stateDir, "--password-file", wrongFile]),
-      );
+    for (let i = 0; i < 5; i++) runs.push(await shareLogin(flags, ["--password-file", wrongFile]));
     expect(runs.map((r) => r.code)).toEqual(Array(5).fill(EXIT.SHARE_CREDENTIALS));
     expect(emulator.countsByOperation()).toEqual({ "General/AuthenticatePublisherAccount": 1 });
     expect(emulator.account("wearer").lockedUntilMs).toBe(0);
@@ -180,30 +153,13 @@ describe("share commands", () => {
     });
     expect(JSON.stringify(state)).not.toContain("not-it");
 
-    const forced = await cli([
-      "share",
-      "login",
-      ...flags,
-      "--state-dir",
-      stateDir,
-      "--password-file",
-      wrongFile,
-      "--force",
-    ]);
+    const forced = await shareLogin(flags, ["--password-file", wrongFile, "--force"]);
     expect(forced.code).toBe(EXIT.SHARE_CREDENTIALS);
     expect(forced.stderr).toContain("--force: logging in despite the remembered Share refusal");
     expect(emulator.countsByOperation()).toEqual({ "General/AuthenticatePublisherAccount": 2 });
 
     // The right password in a changed file: the refusal no longer applies (the daemon's rule).
-    const ok = await cli([
-      "share",
-      "login",
-      ...flags,
-      "--state-dir",
-      stateDir,
-      "--password-file",
-      passwordFile,
-    ]);
+    const ok = await shareLogin(flags, ["--password-file", passwordFile]);
     expect(ok.code).toBe(EXIT.OK);
   });
 
