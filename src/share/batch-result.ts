@@ -6,9 +6,16 @@
  * `FutureEgvPosted` acknowledges only the readings the server did not call future (§18.5). Readings
  * the server refused for their content come back as `refused`; anything about the account, the
  * session or the network is thrown instead (failure-class.ts tells which is which).
+ *
+ * Also here: the checks that turn a batch into a refusal before or after sending it.
  */
-import type { SharebridgeError } from "../errors.js";
-import type { EgvBatch, ShareEgv } from "./egv.js";
+import { isSharebridgeError, SharebridgeError } from "../errors.js";
+import { assertEgv, type EgvBatch, MAX_BATCH_SIZE, type ShareEgv } from "./egv.js";
+import { asContentRefusal, classOfPostFault } from "./failure-class.js";
+import type { FaultKind } from "./fault.js";
+
+/** HTTP statuses (without the envelope) that say the server could not take a post's body. */
+const BODY_REFUSED_STATUSES: ReadonlySet<unknown> = new Set([400, 413, 422]);
 
 export type BatchResult =
   /** Empty 200: every reading is stored. */
@@ -70,4 +77,44 @@ export function futureSplit(
     countKnown: true,
     serverMessage,
   };
+}
+
+/** A batch must be 1..50 readings sharing the batch's TA (egv.ts planBatches makes them so). */
+export function assertBatchShape(batch: EgvBatch): void {
+  const n = batch.readings.length;
+  if (n < 1 || n > MAX_BATCH_SIZE || batch.readings.some((r) => r.taSeconds !== batch.taSeconds)) {
+    throw new SharebridgeError(
+      "SHARE_INPUT_INVALID",
+      `a batch is 1 to ${MAX_BATCH_SIZE} readings with the batch's TA`,
+      { field: "batch", count: n },
+    );
+  }
+}
+
+/** Readings the client must not send (egv.ts assertEgv), each with its reason as a content refusal. */
+export function invalidReadings(readings: readonly ShareEgv[]): { egv: ShareEgv; error: SharebridgeError }[] {
+  const invalid: { egv: ShareEgv; error: SharebridgeError }[] = [];
+  for (const [index, egv] of readings.entries()) {
+    try {
+      assertEgv(egv, index);
+    } catch (error) {
+      if (!isSharebridgeError(error)) throw error;
+      invalid.push({ egv, error: asContentRefusal(error, { by: "client" }) });
+    }
+  }
+  return invalid;
+}
+
+/**
+ * The error as a content refusal when a post's failure refuses the readings themselves
+ * (failure-class.ts), else undefined.
+ */
+export function contentRefusal(error: unknown): SharebridgeError | undefined {
+  if (!isSharebridgeError(error)) return undefined;
+  const { context } = error;
+  const kind = (context["fault"] ?? context["envelopeFault"]) as FaultKind | undefined;
+  const byFault = kind !== undefined && classOfPostFault(kind) === "content";
+  const byStatus =
+    error.code === "SHARE_REJECTED" && kind === undefined && BODY_REFUSED_STATUSES.has(context["httpStatus"]);
+  return byFault || byStatus ? asContentRefusal(error, { by: "server" }) : undefined;
 }

@@ -22,18 +22,15 @@ import {
   slotAction,
 } from "./assignment.js";
 import type { AuthedCaller } from "./authed-call.js";
-import { type BatchResult, futureSplit } from "./batch-result.js";
 import {
-  assertEgv,
-  type EgvBatch,
-  MAX_BATCH_SIZE,
-  planBatches,
-  postBody,
-  type ShareEgv,
-  shareSerial,
-} from "./egv.js";
-import { asContentRefusal, classOfPostFault } from "./failure-class.js";
-import { type FaultKind, faultKindOf } from "./fault.js";
+  assertBatchShape,
+  type BatchResult,
+  contentRefusal,
+  futureSplit,
+  invalidReadings,
+} from "./batch-result.js";
+import { type EgvBatch, planBatches, postBody, type ShareEgv, shareSerial } from "./egv.js";
+import { faultKindOf } from "./fault.js";
 import type { ReplaceReceiverSetting } from "./settings.js";
 
 export { ASSIGNMENT_STATUSES, type AssignmentStatus } from "./assignment.js";
@@ -86,9 +83,6 @@ const OP = {
   stop: "Publisher/StopRemoteMonitoringSession",
   post: "Publisher/PostReceiverEgvRecords",
 } as const;
-
-/** HTTP statuses (without the envelope) that say the server could not take a post's body. */
-const BODY_REFUSED_STATUSES: ReadonlySet<unknown> = new Set([400, 413, 422]);
 
 export class Publisher {
   readonly #o: PublisherOptions;
@@ -352,46 +346,6 @@ export class Publisher {
     const setting = this.#o.replaceReceiver;
     return { serial, status, slot, setting, action: slotAction(slot, setting) };
   }
-}
-
-/** A batch must be 1..50 readings sharing the batch's TA (egv.ts planBatches makes them so). */
-function assertBatchShape(batch: EgvBatch): void {
-  const n = batch.readings.length;
-  if (n < 1 || n > MAX_BATCH_SIZE || batch.readings.some((r) => r.taSeconds !== batch.taSeconds)) {
-    throw new SharebridgeError(
-      "SHARE_INPUT_INVALID",
-      `a batch is 1 to ${MAX_BATCH_SIZE} readings with the batch's TA`,
-      { field: "batch", count: n },
-    );
-  }
-}
-
-/** Readings the client must not send (egv.ts assertEgv), each with its reason as a content refusal. */
-function invalidReadings(readings: readonly ShareEgv[]): { egv: ShareEgv; error: SharebridgeError }[] {
-  const invalid: { egv: ShareEgv; error: SharebridgeError }[] = [];
-  for (const [index, egv] of readings.entries()) {
-    try {
-      assertEgv(egv, index);
-    } catch (error) {
-      if (!isSharebridgeError(error)) throw error;
-      invalid.push({ egv, error: asContentRefusal(error, { by: "client" }) });
-    }
-  }
-  return invalid;
-}
-
-/**
- * The error as a content refusal when a post's failure refuses the readings themselves
- * (failure-class.ts), else undefined.
- */
-function contentRefusal(error: unknown): SharebridgeError | undefined {
-  if (!isSharebridgeError(error)) return undefined;
-  const { context } = error;
-  const kind = (context["fault"] ?? context["envelopeFault"]) as FaultKind | undefined;
-  const byFault = kind !== undefined && classOfPostFault(kind) === "content";
-  const byStatus =
-    error.code === "SHARE_REJECTED" && kind === undefined && BODY_REFUSED_STATUSES.has(context["httpStatus"]);
-  return byFault || byStatus ? asContentRefusal(error, { by: "server" }) : undefined;
 }
 
 function batchAck(outcome: BatchAck["outcome"], taSeconds: number, stored: readonly ShareEgv[]): BatchAck {

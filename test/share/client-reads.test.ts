@@ -80,7 +80,11 @@ describe("reading back", () => {
 
   it("answers [] until the account has a follower when the server requires one", async () => {
     await postAndRead({ requireFollowerForRead: true });
-    expect((await client.readLatestGlucose({ minutes: 60, maxCount: 12 })).readings).toEqual([]);
+    expect(await client.readLatestGlucose({ minutes: 60, maxCount: 12 })).toEqual({
+      readings: [],
+      skipped: 0,
+      emptyBecause: "no-data",
+    });
     await client.inviteFollower("Mum", "mum@example.org");
     expect((await client.readLatestGlucose({ minutes: 60, maxCount: 12 })).readings).toHaveLength(6);
   });
