@@ -51,6 +51,50 @@ export function parseAccount(text: string): EmulatorAccountInput {
 
 const DAY_MS = 86_400_000;
 
+/** `A` or `A:B`, two whole numbers within their bounds: `--latency 150:30`, `--throttle 429:120`. */
+function numberPair(
+  values: OptionValues,
+  name: string,
+  first: readonly [number, number],
+  second: readonly [number, number],
+  shape: string,
+): [number, number | undefined] | undefined {
+  const text = stringOption(values, name);
+  if (text === undefined) return undefined;
+  const match = /^(\d{1,9})(?::(\d{1,9}))?$/.exec(text);
+  const a = Number(match?.[1]);
+  const b = match?.[2] === undefined ? undefined : Number(match[2]);
+  if (
+    match === null ||
+    a < first[0] ||
+    a > first[1] ||
+    (b !== undefined && (b < second[0] || b > second[1]))
+  ) {
+    usage(`--${name} must be ${shape}, got "${text}"`, name);
+  }
+  return [a, b];
+}
+
+/** `--held-by NAME=SERIAL:silent|active`: another uploader's receiver holds the account's slot. */
+export function parseHeldBy(text: string): { name: string; serial: string; activity: "silent" | "active" } {
+  const match = /^([^=]+)=([A-Za-z0-9-]{1,32}):(silent|active)$/.exec(text);
+  if (match === null) usage(`--held-by must be NAME=SERIAL:silent|active, got "${text}"`, "held-by");
+  return {
+    name: match[1] ?? "",
+    serial: match[2] ?? "",
+    activity: match[3] === "active" ? "active" : "silent",
+  };
+}
+
+function wholeNumbers(values: OptionValues, name: string): number[] | undefined {
+  const texts = list(values, name);
+  if (texts.length === 0) return undefined;
+  return texts.map((text) => {
+    if (!/^\d{1,15}$/.test(text)) usage(`--${name} must be a whole number, got "${text}"`, name);
+    return Number(text);
+  });
+}
+
 /** Every knob of share-api §14.2 from its flag; absent flags keep the defaults. */
 export function knobsFromOptions(values: OptionValues): ShareEmulatorKnobsInput {
   const ms = (name: string) => integerOption(values, name, 0, 365 * DAY_MS);
@@ -68,6 +112,20 @@ export function knobsFromOptions(values: OptionValues): ShareEmulatorKnobsInput 
   if (outageAfter !== undefined && outageFor === undefined)
     usage("--outage-after-ms needs --outage-ms", "outage-ms");
   const taSign = oneOf(values, "ta-sign", ["+1", "-1"] as const);
+  const latency = numberPair(values, "latency", [0, 600_000], [0, 600_000], "MS or MS:JITTER_MS");
+  if (latency !== undefined && values["latency-ms"] !== undefined) {
+    usage("give --latency or --latency-ms, not both", "latency");
+  }
+  if (latency?.[1] !== undefined && latency[1] > latency[0]) {
+    usage("--latency jitter must not exceed the latency", "latency");
+  }
+  const throttle = numberPair(values, "throttle", [429, 503], [0, 86_400], "429|503[:RETRY_AFTER_SECONDS]");
+  if (throttle !== undefined && throttle[0] !== 429 && throttle[0] !== 503) {
+    usage("--throttle status must be 429 or 503", "throttle");
+  }
+  const trickle = numberPair(values, "trickle", [1, 600_000], [0, 1_000_000], "INTERVAL_MS[:PADDING_BYTES]");
+  const refuseValues = wholeNumbers(values, "refuse-value");
+  const refuseSt = wholeNumbers(values, "refuse-st");
   const knobs: ShareEmulatorKnobsInput = {
     regionSeparation: values["any-region"] === true ? false : undefined,
     strictApplicationId: values["strict-application-id"] === true ? true : undefined,
@@ -91,10 +149,30 @@ export function knobsFromOptions(values: OptionValues): ShareEmulatorKnobsInput 
     dtOffsetSource: oneOf(values, "dt-offset-source", ["posted", "fixed"] as const),
     fixedDtOffsetMinutes: integerOption(values, "fixed-dt-offset-minutes", -14 * 60, 14 * 60),
     subCodeStyle: oneOf(values, "subcode-style", ["xml", "json"] as const),
+    trendRange: oneOf(values, "trend-range", ["0-7", "0-9"] as const),
+    serialMatch: oneOf(values, "serial-match", ["exact", "ignore-case"] as const),
     faults: {
       outage: outageFor === undefined ? undefined : { afterMs: outageAfter ?? 0, durationMs: outageFor },
       sessionNotValidRate: rate,
-      latencyMs: integerOption(values, "latency-ms", 0, 600_000),
+      latencyMs: latency?.[0] ?? integerOption(values, "latency-ms", 0, 600_000),
+      latencyJitterMs: latency?.[1],
+      throttle:
+        throttle === undefined
+          ? undefined
+          : {
+              status: throttle[0] as 429 | 503,
+              retryAfterSeconds: throttle[1] ?? null,
+              afterMs: ms("throttle-after-ms") ?? 0,
+              durationMs: ms("throttle-ms") ?? 365 * DAY_MS,
+            },
+      trickle: trickle === undefined ? undefined : { intervalMs: trickle[0], paddingBytes: trickle[1] ?? 0 },
+      loginAnswer: oneOf(values, "login-answer", ["normal", "http-401", "http-403", "garbage"] as const),
+      faultsWithStatus200: values["faults-with-status-200"] === true ? true : undefined,
+      voidSuccessBody: stringOption(values, "void-success-body"),
+      refuse:
+        refuseValues === undefined && refuseSt === undefined
+          ? undefined
+          : { values: refuseValues ?? [], stMs: refuseSt ?? [] },
       cloudflareHeaders: values["cloudflare-headers"] === true ? true : undefined,
       seed: integerOption(values, "seed", 0, 0xffff_ffff),
     },
@@ -135,10 +213,23 @@ const command: Command = {
   --require-follower            reads answer [] until the account has a follower [off]
   --dt-offset-source posted|fixed  --fixed-dt-offset-minutes N   [posted]
   --subcode-style xml|json                       [xml]
+  --trend-range 0-7|0-9         trends a post may carry; others refuse it with InvalidArgument [0-7]
+  --serial-match exact|ignore-case               compare serials exactly or ignoring case [exact]
+  --held-by NAME=SERIAL:silent|active   another uploader's receiver holds account NAME's slot;
+                                active: it posted a reading a minute before start (repeatable)
   Faults:
   --outage-after-ms MS --outage-ms MS   answer 503 (non-JSON) during that window after start
+  --throttle 429|503[:S]        answer that status (non-JSON), with Retry-After: S when given...
+  --throttle-after-ms MS --throttle-ms MS   ...during that window after start [from start, for ever]
+  --trickle MS[:PADDING]        send every body one byte per MS, after PADDING leading spaces
+  --login-answer normal|http-401|http-403|garbage   how logins are answered [normal]
+  --faults-with-status-200      faults (the error envelope) with HTTP 200 instead of 500
+  --void-success-body TEXT      a body on void successes instead of the empty one
+  --refuse-value N  --refuse-st MS   refuse posts holding a reading with that value or ST (epoch
+                                ms) with InvalidArgument, storing nothing (repeatable)
   --session-not-valid-rate P    answer SessionNotValid with probability P  --seed N  [1]
-  --latency-ms MS               delay every answer
+  --latency MS[:JITTER]         delay every answer MS ± up to JITTER ms (seeded); --latency-ms MS
+                                is the same without jitter
   --cloudflare-headers          add Cloudflare-like response headers`,
   options: {
     listen: { type: "string", multiple: true },
@@ -169,6 +260,19 @@ const command: Command = {
     "outage-ms": { type: "string" },
     "session-not-valid-rate": { type: "string" },
     "latency-ms": { type: "string" },
+    latency: { type: "string" },
+    "trend-range": { type: "string" },
+    "serial-match": { type: "string" },
+    "held-by": { type: "string", multiple: true },
+    throttle: { type: "string" },
+    "throttle-after-ms": { type: "string" },
+    "throttle-ms": { type: "string" },
+    trickle: { type: "string" },
+    "login-answer": { type: "string" },
+    "faults-with-status-200": { type: "boolean" },
+    "void-success-body": { type: "string" },
+    "refuse-value": { type: "string", multiple: true },
+    "refuse-st": { type: "string", multiple: true },
     "cloudflare-headers": { type: "boolean" },
     seed: { type: "string" },
   },
@@ -192,9 +296,20 @@ const command: Command = {
         usage(`--alias names an account that is not given: ${name}`, "alias");
       aliases.set(name, [...(aliases.get(name) ?? []), text.slice(eq + 1)]);
     }
+    const heldBy = new Map<string, { serial: string; activity: "silent" | "active" }>();
+    for (const text of list(values, "held-by")) {
+      const { name, serial, activity } = parseHeldBy(text);
+      if (!accounts.some((a) => a.name === name))
+        usage(`--held-by names an account that is not given: ${name}`, "held-by");
+      heldBy.set(name, { serial, activity });
+    }
     const log = ctx.log.child({ component: "emulator" });
     const emulator = await startShareEmulator({
-      accounts: accounts.map((a) => ({ ...a, aliases: aliases.get(a.name) ?? [] })),
+      accounts: accounts.map((a) => ({
+        ...a,
+        aliases: aliases.get(a.name) ?? [],
+        heldBy: heldBy.get(a.name),
+      })),
       knobs: knobsFromOptions(values),
       listen,
       stateFile: stringOption(values, "state-file"),

@@ -9,26 +9,15 @@
  * retry a refused password: the client's login breaker sees to that.
  */
 
-import { noPasswordError, resolvePasswordFile } from "../config/load.js";
+import { loadShareCredentials } from "../config/credentials.js";
 import type { Config } from "../config/schema.js";
 import { ShareClient } from "../share/client.js";
-import { INTERACTIVE_RETRY, type ShareSettings, shareSettingsFromSources } from "../share/settings.js";
+import { INTERACTIVE_RETRY, type ShareSettings } from "../share/settings.js";
 import type { CommandContext } from "./command.js";
 
 /** The validated settings for the configured account (the password file is read here). */
 export async function shareSettingsFromConfig(config: Config): Promise<ShareSettings> {
-  const password = await resolvePasswordFile(config);
-  if (password === undefined) throw noPasswordError();
-  return shareSettingsFromSources({
-    region: config.share.region,
-    server: config.share.server,
-    username: config.share.username,
-    passwordFile: password.path,
-    // Until the client knows `auto` (share-api §18.3), only `always` lets it take the slot.
-    replaceReceiver: config.share.replaceReceiver === "always",
-    applicationId: config.share.applicationId,
-    retry: INTERACTIVE_RETRY,
-  });
+  return (await loadShareCredentials(config, INTERACTIVE_RETRY)).settings;
 }
 
 /** Runs `work` with a client for the configured account, closing it afterwards. */

@@ -41,7 +41,7 @@ export async function loadShareCredentials(
     server: config.share.server,
     username: config.share.username,
     password,
-    replaceReceiver: config.share.replaceReceiver === "always",
+    replaceReceiver: config.share.replaceReceiver,
     applicationId: config.share.applicationId,
     retry,
   });

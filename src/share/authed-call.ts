@@ -4,7 +4,7 @@
  * the call once; a second session answer is final (SHARE_SESSION) and the caller backs off.
  */
 import type { Logger } from "../log.js";
-import { faultKindOf, inferredFault } from "./fault.js";
+import { faultKindOf } from "./fault.js";
 import type { ShareSession } from "./session.js";
 import type { ShareAnswer, ShareTransport } from "./transport.js";
 
@@ -13,11 +13,6 @@ export interface AuthedCallOptions {
   readonly body?: Readonly<Record<string, unknown>>;
   /** UpdatePublisherAccountRuntimeInfo carries the session id in its body (share-api §5.2). */
   readonly sessionInBody?: boolean;
-  /**
-   * The read call answers an empty, non-JSON body for a session it does not accept (share-api
-   * §7.3); for it, "empty" means "session lost", not "success".
-   */
-  readonly emptyMeansSessionLost?: boolean;
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -29,21 +24,12 @@ export function authedCaller(transport: ShareTransport, session: ShareSession, l
     let sessionId = await session.current(signal);
     for (let attempt = 1; ; attempt++) {
       try {
-        const answer = await transport.call({
+        return await transport.call({
           operation,
           query: options.sessionInBody === true ? options.query : { sessionId, ...options.query },
           body: options.sessionInBody === true ? { sessionId, ...options.body } : options.body,
           signal,
         });
-        if (options.emptyMeansSessionLost === true && answer.kind === "empty") {
-          throw inferredFault(
-            "SHARE_SESSION",
-            "session",
-            operation,
-            `Share answered ${operation} with an empty body`,
-          );
-        }
-        return answer;
       } catch (error) {
         if (faultKindOf(error) !== "session" || attempt >= 2) throw error;
         session.invalidate(sessionId);

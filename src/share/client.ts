@@ -6,20 +6,34 @@
  *                ├─ authed calls (one re-login and one retry on a session answer)
  *                ├─ Publisher (assignment, monitoring session, posting readings)
  *                ├─ FollowerManager (list, invite, remove)
- *                └─ ShareTransport (undici pool, timeouts, bounded bodies, transient retries)
+ *                └─ ShareTransport (undici pool, TLS verified, deadline, bounded bodies, retries)
  *
  * One instance per account and origin; close it when done.
+ *
+ * For the sync engine (share-api §18): `postBatch` posts one batch and returns what Share did with
+ * it (batch-result.ts); `classifyShareFailure` (failure-class.ts) tells a content refusal from a
+ * transient or account failure; the login breaker is loaded with `loginState`, saved through
+ * `breakerStore`, and refuses a second login attempt within a cycle by itself.
  */
 
-import { SharebridgeError } from "../errors.js";
+import { systemTimers, type Timers } from "../clock.js";
+import { isSharebridgeError, SharebridgeError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
+import type { AssignmentReport } from "./assignment.js";
 import { type AuthedCaller, authedCaller } from "./authed-call.js";
+import type { BatchResult } from "./batch-result.js";
 import { parseShareDate } from "./dates.js";
-import type { ShareEgv } from "./egv.js";
+import type { EgvBatch, ShareEgv } from "./egv.js";
 import { FollowerManager, type Invitation } from "./follower-manager.js";
 import type { ShareFollower } from "./followers.js";
-import { type Clock, LoginBreaker, type LoginBreakerState, systemClock } from "./login-breaker.js";
+import {
+  type Clock,
+  LoginBreaker,
+  type LoginBreakerState,
+  type LoginBreakerStore,
+  systemClock,
+} from "./login-breaker.js";
 import { type AssignmentStatus, type PostOptions, type PostResult, Publisher } from "./publisher.js";
 import { type ParsedReadings, parseReadings } from "./readings.js";
 import { ShareSession } from "./session.js";
@@ -31,10 +45,14 @@ export interface ShareClientOptions {
   readonly log?: Logger;
   /** Epoch-ms clock for the login breaker and server-time measurements; tests inject a fake. */
   readonly clock?: Clock;
+  /** Timers for the request deadline and Retry-After waits; tests inject fakes. */
+  readonly timers?: Timers;
   /** An account id remembered from an earlier run (same account name and region). */
   readonly knownAccountId?: string | undefined;
   /** A login breaker state remembered from an earlier run, so a restart does not retry a bad password. */
   readonly loginState?: LoginBreakerState | undefined;
+  /** Where every change of the login breaker is saved, before the login that caused it settles. */
+  readonly breakerStore?: LoginBreakerStore | undefined;
 }
 
 export interface ServerTime {
@@ -65,6 +83,8 @@ export interface ReadOptions {
 }
 
 const READ = "Publisher/ReadPublisherLatestGlucoseValues";
+const MAX_READ_MINUTES = 1440;
+const MAX_READ_COUNT = 288;
 const SYSTEM_UTC_TIME = "General/SystemUtcTime";
 const RUNTIME_INFO = "Publisher/UpdatePublisherAccountRuntimeInfo";
 
@@ -84,23 +104,36 @@ export class ShareClient {
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.log ?? silentLogger).child({ component: "share" });
     const password = this.#settings.password;
+    let session: ShareSession | undefined;
     this.#transport = new ShareTransport({
       origin: this.#settings.origin,
       timeouts: this.#settings.timeouts,
+      deadlineMs: this.#settings.requestDeadlineMs,
       retry: this.#settings.retry,
       log: this.#log,
-      secrets: () => [password.reveal()],
+      // The session id too: a server may echo it in any form, not only as a UUID (share-api §3.3).
+      secrets: () => [password.reveal(), session?.sessionId ?? ""],
+      clock: this.#clock,
+      timers: options.timers ?? systemTimers,
     });
     this.#breaker = new LoginBreaker(this.#clock, this.#settings.lockoutMs, options.loginState);
-    this.#session = new ShareSession({
+    session = new ShareSession({
       transport: this.#transport,
       settings: this.#settings,
       breaker: this.#breaker,
       log: this.#log,
       knownAccountId: options.knownAccountId,
+      breakerStore: options.breakerStore,
     });
+    this.#session = session;
     this.#call = authedCaller(this.#transport, this.#session, this.#log);
-    this.#publisher = new Publisher(this.#call, this.#settings.replaceReceiver, this.#log);
+    this.#publisher = new Publisher({
+      call: this.#call,
+      replaceReceiver: this.#settings.replaceReceiver,
+      latestReading: async (minutes, signal) =>
+        (await this.readLatestGlucose({ minutes, maxCount: 1, signal })).readings[0]?.wtMs,
+      log: this.#log,
+    });
     this.#followers = new FollowerManager(this.#call, this.#log);
   }
 
@@ -122,6 +155,14 @@ export class ShareClient {
   resetCredentials(): void {
     this.#session.resetCredentials();
     this.#publisher.forgetReadiness();
+  }
+
+  /**
+   * The operator insists (`share login --force`): the next login is attempted whatever the breaker
+   * says, a lockout included. Its outcome is recorded as usual.
+   */
+  overrideLoginBreaker(): void {
+    this.#breaker.override();
   }
 
   /** Logs in now, even with a session in hand: one careful attempt, breaker permitting. */
@@ -155,6 +196,15 @@ export class ShareClient {
     return this.#publisher.assignmentStatus(serial, signal);
   }
 
+  /**
+   * What the account's receiver slot holds for `serial` (ours, free, held by another serial that is
+   * silent or active, owned by another account) and what posting does about it under
+   * `replaceReceiver` (assignment.ts, share-api §18.3). Changes nothing on the account.
+   */
+  describeAssignment(serial: string, signal?: AbortSignal): Promise<AssignmentReport> {
+    return this.#publisher.describeAssignment(serial, signal);
+  }
+
   /** Takes the account's monitored-receiver slot for `serial` regardless of `replaceReceiver`. */
   replaceReceiver(serial: string, signal?: AbortSignal): Promise<void> {
     return this.#publisher.replaceReceiver(serial, signal);
@@ -184,38 +234,59 @@ export class ShareClient {
     await this.#call(RUNTIME_INFO, { body: { runtimeInfo }, sessionInBody: true, signal });
   }
 
-  /** Posts readings of the receiver `serial`, oldest first, at most 50 per request. */
+  /**
+   * Posts readings of the receiver `serial`, oldest first, at most 50 per request, with a hook per
+   * acknowledged batch; stops at readings Share calls future (`PostResult.future`) and throws at a
+   * refused batch. The sync engine's finer tool is `postBatch`.
+   */
   postEgvs(serial: string, readings: readonly ShareEgv[], options?: PostOptions): Promise<PostResult> {
     return this.#publisher.postEgvs(serial, readings, options);
   }
 
-  /** The latest readings as followers see them, newest first (share-api §7). */
+  /**
+   * Posts one batch (`planBatches` makes them; any part of one is a batch too) and says what Share
+   * did with it: stored, duplicate, future (which readings, as far as the answer tells) or refused
+   * for its content. Throws what is not about these readings (classifyShareFailure: transient or
+   * account). Assignment and the monitoring session are established first when needed.
+   */
+  postBatch(serial: string, batch: EgvBatch, signal?: AbortSignal): Promise<BatchResult> {
+    return this.#publisher.postBatch(serial, batch, signal);
+  }
+
+  /**
+   * The latest readings as followers see them, newest first (share-api §7). An empty body, an
+   * assignment fault and an empty list all mean "nothing there" and give no readings with
+   * `emptyBecause` saying which (the first-run read-back must never block posting).
+   */
   async readLatestGlucose(options: ReadOptions): Promise<ParsedReadings> {
     const { minutes, maxCount, signal } = options;
-    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_READ_MINUTES) {
       throw new SharebridgeError(
         "SHARE_INPUT_INVALID",
-        `minutes must be an integer in [1, 1440], got ${minutes}`,
-        {
-          field: "minutes",
-        },
+        `minutes must be an integer in [1, ${MAX_READ_MINUTES}], got ${minutes}`,
+        { field: "minutes" },
       );
     }
-    if (!Number.isInteger(maxCount) || maxCount < 1 || maxCount > 288) {
+    if (!Number.isInteger(maxCount) || maxCount < 1 || maxCount > MAX_READ_COUNT) {
       throw new SharebridgeError(
         "SHARE_INPUT_INVALID",
-        `maxCount must be an integer in [1, 288], got ${maxCount}`,
-        {
-          field: "maxCount",
-        },
+        `maxCount must be an integer in [1, ${MAX_READ_COUNT}], got ${maxCount}`,
+        { field: "maxCount" },
       );
     }
-    const answer = await this.#call(READ, {
-      query: { minutes: String(minutes), maxCount: String(maxCount) },
-      emptyMeansSessionLost: true,
-      signal,
-    });
-    const parsed = parseReadings(answer.kind === "json" ? answer.value : undefined);
+    let answer: Awaited<ReturnType<AuthedCaller>>;
+    try {
+      answer = await this.#call(READ, {
+        query: { minutes: String(minutes), maxCount: String(maxCount) },
+        signal,
+      });
+    } catch (error) {
+      if (!isSharebridgeError(error, "SHARE_ASSIGNMENT")) throw error;
+      this.#log.info({ err: error }, "Share answered the read with an assignment fault: nothing to read");
+      return { readings: [], skipped: 0, emptyBecause: "assignment" };
+    }
+    if (answer.kind === "empty") return { readings: [], skipped: 0, emptyBecause: "empty-body" };
+    const parsed = parseReadings(answer.value);
     if (parsed.skipped > 0)
       this.#log.warn({ skipped: parsed.skipped }, "ignored read elements that are not readings");
     return parsed;

@@ -7,8 +7,8 @@
  * change of TA also starts a new post.
  */
 import { fail } from "../errors.js";
+import { GLUCOSE_HIGH_MG_DL, GLUCOSE_LOW_MG_DL } from "../records/glucose.js";
 import { formatShareDate } from "./dates.js";
-import { isTrendOrdinal } from "./trend.js";
 
 /** One reading as the clock model hands it over. */
 export interface ShareEgv {
@@ -18,9 +18,12 @@ export interface ShareEgv {
   readonly dtSeconds: number;
   /** TA: seconds to add to ST to get true UTC; the server computes WT = ST + TA × 1000 ms (share-api §6.3). */
   readonly taSeconds: number;
-  /** mg/dL, 39..401: the range the official app posts; lower values are receiver special codes (share-api §10.2). */
+  /**
+   * mg/dL, 39..401 (share-api §18.4): what the receiver displays (records/glucose.ts
+   * `displayedGlucose`: LOW is 39, HIGH is 401); special codes and erased flash are never readings.
+   */
   readonly glucose: number;
-  /** The receiver's trend code 0..9 (share-api §10.1). */
+  /** The receiver's trend code; Share is sent it only when it is 0..7, anything else as 0 (share-api §18.1). */
   readonly trend: number;
 }
 
@@ -33,8 +36,8 @@ export interface EgvBatch {
 /** At most this many readings per post (share-api §6.4 recommendation). */
 export const MAX_BATCH_SIZE = 50;
 
-export const MIN_GLUCOSE = 39;
-export const MAX_GLUCOSE = 401;
+/** The highest trend Share's enum knows (DoubleDown); 8, 9 and anything else are posted as 0 (share-api §18.1). */
+export const MAX_POSTED_TREND = 7;
 
 /** 2009-01-01T00:00:00Z, the receiver epoch: no receiver clock can show an earlier time. */
 const MIN_EPOCH_SECONDS = 1_230_768_000;
@@ -52,6 +55,20 @@ export function assertSerial(serial: string): void {
       serial: serial.slice(0, 40),
     });
   }
+}
+
+/**
+ * The serial as every Share call carries it: checked, then upper case (share-api §18.2). Receivers
+ * store it in either case; the label, and every known-working uploader, use upper case.
+ */
+export function shareSerial(serial: string): string {
+  assertSerial(serial);
+  return serial.toUpperCase();
+}
+
+/** The trend as posted: 0..7 as is, anything else (8 NotComputable, 9 RateOutOfRange, garbage) 0 (share-api §18.1). */
+export function postedTrend(trend: number): number {
+  return Number.isInteger(trend) && trend >= 0 && trend <= MAX_POSTED_TREND ? trend : 0;
 }
 
 function check(ok: boolean, index: number, field: string, rule: string, value: unknown): void {
@@ -84,13 +101,12 @@ export function assertEgv(egv: ShareEgv, index: number): void {
     egv.taSeconds,
   );
   check(
-    Number.isInteger(egv.glucose) && egv.glucose >= MIN_GLUCOSE && egv.glucose <= MAX_GLUCOSE,
+    Number.isInteger(egv.glucose) && egv.glucose >= GLUCOSE_LOW_MG_DL && egv.glucose <= GLUCOSE_HIGH_MG_DL,
     index,
     "glucose",
-    `must be an integer in [${MIN_GLUCOSE}, ${MAX_GLUCOSE}] mg/dL`,
+    `must be an integer in [${GLUCOSE_LOW_MG_DL}, ${GLUCOSE_HIGH_MG_DL}] mg/dL`,
     egv.glucose,
   );
-  check(isTrendOrdinal(egv.trend), index, "trend", "must be an integer in [0, 9]", egv.trend);
 }
 
 /**
@@ -127,16 +143,19 @@ export function planBatches(readings: readonly ShareEgv[]): EgvBatch[] {
   return batches;
 }
 
-/** The JSON body of one post (share-api §6.1): PascalCase keys, dates as `/Date(ms)/`. */
-export function postBody(serial: string, batch: EgvBatch): unknown {
+/**
+ * The JSON body of one post (share-api §6.1): PascalCase keys, dates as `/Date(ms)/`, the serial in
+ * upper case (§18.2) and the trend mapped to 0..7 (§18.1).
+ */
+export function postBody(serial: string, batch: EgvBatch): Record<string, unknown> {
   return {
-    SN: serial,
+    SN: shareSerial(serial),
     TA: batch.taSeconds,
     Egvs: batch.readings.map((egv) => ({
       ST: formatShareDate(egv.stSeconds),
       DT: formatShareDate(egv.dtSeconds),
       Value: egv.glucose,
-      Trend: egv.trend,
+      Trend: postedTrend(egv.trend),
     })),
   };
 }

@@ -6,7 +6,7 @@
  * Every fault becomes a `SharebridgeError` whose `context.fault` is the `FaultKind` below, so that
  * the recovery policy (client.ts) reads a closed set of kinds instead of matching strings.
  */
-import { type ErrorCode, isSharebridgeError, SharebridgeError, type ShareErrorCode } from "../errors.js";
+import { type ErrorContext, isSharebridgeError, SharebridgeError, type ShareErrorCode } from "../errors.js";
 import { withoutControlCharacters } from "./text.js";
 
 export type FaultKind =
@@ -84,11 +84,12 @@ const ERROR_CODE_BY_KIND: Readonly<Record<FaultKind, ShareErrorCode>> = {
 };
 
 export interface FaultEnvelope {
+  /** As the server sent it (bounded only by the response size): for classification, never for display. */
   readonly code: string;
   readonly message: string;
 }
 
-/** No Share code is this long; a longer one is garbage and is cut before it reaches a log. */
+/** No Share code is this long; a longer one is garbage and is cut (after scrubbing) before it is shown. */
 const MAX_CODE_LENGTH = 80;
 const MAX_MESSAGE_LENGTH = 200;
 
@@ -99,53 +100,80 @@ export function parseFaultEnvelope(value: unknown): FaultEnvelope | undefined {
   const code = record["Code"];
   if (typeof code !== "string" || code === "") return undefined;
   const message = record["Message"];
-  return {
-    code: code.slice(0, MAX_CODE_LENGTH),
-    message: typeof message === "string" ? message.slice(0, 4 * MAX_MESSAGE_LENGTH) : "",
-  };
+  // Nothing is cut here: a cut before scrubbing could leave part of a secret behind (scrubServerText).
+  return { code, message: typeof message === "string" ? message : "" };
 }
 
-const UUID_ANYWHERE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+/** A UUID, with or without its hyphens (a server may echo the session id in either form). */
+const UUID_ANYWHERE = /[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}/gi;
 
 /**
- * A server message made safe for logs and error messages: ids removed (the server embeds the
- * session id, share-api §3.3), the given secrets removed, control characters dropped, length capped.
+ * Server text made safe for logs, error messages and the state file: ids removed (the server embeds
+ * the session id, share-api §3.3), the given secrets removed, control characters dropped — and only
+ * then cut to `maxLength`, so that no part of a secret straddling the cut survives.
  */
-export function scrubServerText(text: string, secrets: readonly string[] = []): string {
+export function scrubServerText(
+  text: string,
+  secrets: readonly string[] = [],
+  maxLength = MAX_MESSAGE_LENGTH,
+): string {
   let out = text.replace(UUID_ANYWHERE, "<id>");
   for (const secret of secrets) {
     if (secret.length > 0) out = out.split(secret).join("<redacted>");
   }
   out = withoutControlCharacters(out, " ").trim();
-  return out.length > MAX_MESSAGE_LENGTH ? `${out.slice(0, MAX_MESSAGE_LENGTH)}…` : out;
+  return out.length > maxLength ? `${out.slice(0, maxLength)}…` : out;
 }
 
-/** The error raised for a fault answer to `operation`. */
+/** A fault code as shown (message, context, logs, state): scrubbed like a message, then capped. */
+export function shownCode(code: string, secrets: readonly string[] = []): string {
+  return scrubServerText(code, secrets, MAX_CODE_LENGTH);
+}
+
+/** The error raised for a fault answer to `operation`; `extra` adds context (e.g. `retryAfterMs`). */
 export function faultError(
   operation: string,
   httpStatus: number,
   envelope: FaultEnvelope,
   secrets: readonly string[],
+  extra: ErrorContext = {},
 ): SharebridgeError {
   const kind = classifyFault(envelope.code, envelope.message);
+  const code = shownCode(envelope.code, secrets);
   const serverMessage = scrubServerText(envelope.message, secrets);
-  return new SharebridgeError(ERROR_CODE_BY_KIND[kind], `Share answered ${envelope.code} to ${operation}`, {
+  return new SharebridgeError(ERROR_CODE_BY_KIND[kind], `Share answered ${code} to ${operation}`, {
     operation,
     httpStatus,
-    shareCode: envelope.code,
+    shareCode: code,
     fault: kind,
     serverMessage,
+    ...extra,
   });
 }
 
-/** A fault the client itself infers (null UUID at login, empty read body), shaped like a server one. */
-export function inferredFault(
-  code: ErrorCode,
-  kind: FaultKind,
+/**
+ * A 2xx answer carrying the error envelope (share-api §18.6): not an acknowledgement, and not the
+ * fault either — nothing is known to have happened. SHARE_PROTOCOL; the envelope's kind is kept as
+ * `envelopeFault` (not `fault`, so no recovery or success path ever acts on it).
+ */
+export function envelopeOnSuccessError(
   operation: string,
-  message: string,
+  httpStatus: number,
+  envelope: FaultEnvelope,
+  secrets: readonly string[],
 ): SharebridgeError {
-  return new SharebridgeError(code, message, { operation, fault: kind });
+  const code = shownCode(envelope.code, secrets);
+  return new SharebridgeError(
+    "SHARE_PROTOCOL",
+    `Share answered HTTP ${httpStatus} carrying the fault ${code} to ${operation}; nothing is taken as done`,
+    {
+      operation,
+      httpStatus,
+      shareCode: code,
+      envelopeFault: classifyFault(envelope.code, envelope.message),
+      serverMessage: scrubServerText(envelope.message, secrets),
+    },
+  );
 }
 
 /** The fault kind carried by an error, if it is a Share fault. */

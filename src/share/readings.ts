@@ -21,11 +21,20 @@ export interface ShareReading {
   readonly trendName: TrendName;
 }
 
+/**
+ * Why a read gave no readings: the account has none in the window (`no-data`, also when it has no
+ * follower, share-api §4), the server answered an empty body (`empty-body`, §7.3) or an assignment
+ * fault (`assignment`).
+ */
+export type EmptyReadReason = "no-data" | "empty-body" | "assignment";
+
 export interface ParsedReadings {
   /** Newest first, as the server orders them (re-sorted here, since not every peer trusts it). */
   readonly readings: readonly ShareReading[];
   /** Elements that were not readings. */
   readonly skipped: number;
+  /** Set exactly when `readings` is empty. */
+  readonly emptyBecause?: EmptyReadReason;
 }
 
 /** More elements than any request may ask for (288) plus slack; a longer array is refused. */
@@ -78,5 +87,5 @@ export function parseReadings(value: unknown): ParsedReadings {
     else readings.push(reading);
   }
   readings.sort((a, b) => b.wtMs - a.wtMs);
-  return { readings, skipped };
+  return readings.length === 0 ? { readings, skipped, emptyBecause: "no-data" } : { readings, skipped };
 }

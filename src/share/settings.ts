@@ -29,6 +29,18 @@ export interface ShareRetry {
   readonly maxDelayMs: number;
 }
 
+/**
+ * Whether the client may take the account's monitored-receiver slot from a different serial
+ * (share-api §18.3):
+ * - `auto`: only when the slot is silent (no reading on the account in the last 15 minutes);
+ *   when another uploader posted within them, stop with SHARE_ASSIGNMENT naming this setting;
+ * - `always`: replace whatever the slot holds (two uploaders then fight over it);
+ * - `never`: stop with SHARE_ASSIGNMENT.
+ * `true` and `false` (the older boolean setting) mean `always` and `never`.
+ */
+export const REPLACE_RECEIVER_SETTINGS = ["auto", "always", "never"] as const;
+export type ReplaceReceiverSetting = (typeof REPLACE_RECEIVER_SETTINGS)[number];
+
 export interface ShareSettings {
   /** A Dexcom region, or "custom" when `origin` came from a server URL (the emulator). */
   readonly region: ShareRegion | "custom";
@@ -38,8 +50,13 @@ export interface ShareSettings {
   readonly username: string;
   readonly password: Secret;
   /** Whether the client may take the account's monitored-receiver slot from a different serial. */
-  readonly replaceReceiver: boolean;
+  readonly replaceReceiver: ReplaceReceiverSetting;
   readonly timeouts: ShareTimeouts;
+  /**
+   * Overall deadline of one Share request, ms (default 60 s): from sending it to the last byte of
+   * the answer, however slowly the bytes come. The timeouts above only measure silences.
+   */
+  readonly requestDeadlineMs: number;
   readonly retry: ShareRetry;
   /** How long no login is attempted after a lockout answer; at least 30 min (share-api §14.1 item 6). */
   readonly lockoutMs: number;
@@ -51,9 +68,11 @@ export interface ShareSettingsInput {
   server?: string | undefined;
   username?: string | undefined;
   password?: string | Secret | undefined;
+  /** Overrides the region's application id (share-api §18.9). */
   applicationId?: string | undefined;
-  replaceReceiver?: boolean | undefined;
+  replaceReceiver?: ReplaceReceiverSetting | boolean | undefined;
   timeouts?: Partial<ShareTimeouts> | undefined;
+  requestDeadlineMs?: number | undefined;
   retry?: Partial<ShareRetry> | undefined;
   lockoutMs?: number | undefined;
 }
@@ -62,6 +81,8 @@ const MINUTE_MS = 60_000;
 export const MIN_LOCKOUT_MS = 30 * MINUTE_MS;
 
 export const DEFAULT_TIMEOUTS: ShareTimeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 };
+/** A whole request, however slowly its answer trickles in (share-api §18; issue: a trickling reply held a cycle). */
+export const DEFAULT_REQUEST_DEADLINE_MS = 60_000;
 /** 30 s doubling to 10 min with jitter (share-api §14.1 item 6); 8 retries span roughly 45 to 90 min. */
 export const DEFAULT_RETRY: ShareRetry = { retries: 8, minDelayMs: 30_000, maxDelayMs: 10 * MINUTE_MS };
 /** Interactive commands should answer in seconds, not wait out a long outage. */
@@ -125,6 +146,13 @@ export function createShareSettings(input: ShareSettingsInput): ShareSettings {
     headersMs: integerIn("share.timeouts.headersMs", t.headersMs, DEFAULT_TIMEOUTS.headersMs, 100, 3_600_000),
     bodyMs: integerIn("share.timeouts.bodyMs", t.bodyMs, DEFAULT_TIMEOUTS.bodyMs, 100, 3_600_000),
   };
+  const requestDeadlineMs = integerIn(
+    "share.requestDeadlineMs",
+    input.requestDeadlineMs,
+    DEFAULT_REQUEST_DEADLINE_MS,
+    1_000,
+    3_600_000,
+  );
   const r = input.retry ?? {};
   const minDelayMs = integerIn(
     "share.retry.minDelayMs",
@@ -158,11 +186,29 @@ export function createShareSettings(input: ShareSettingsInput): ShareSettings {
     applicationId,
     username,
     password: input.password instanceof Secret ? input.password : new Secret(passwordText),
-    replaceReceiver: input.replaceReceiver ?? false,
+    replaceReceiver: replaceReceiverSetting(input.replaceReceiver),
     timeouts: Object.freeze(timeouts),
+    requestDeadlineMs,
     retry: Object.freeze(retry),
     lockoutMs,
   });
+}
+
+/** The setting from its configured value; booleans are the older form (true: always, false: never). */
+export function replaceReceiverSetting(value: unknown): ReplaceReceiverSetting {
+  if (value === undefined) return "auto";
+  if (value === true) return "always";
+  if (value === false) return "never";
+  if (typeof value === "string" && (REPLACE_RECEIVER_SETTINGS as readonly string[]).includes(value)) {
+    return value as ReplaceReceiverSetting;
+  }
+  return fail(
+    "CONFIG_INVALID",
+    `share.replaceReceiver must be one of ${REPLACE_RECEIVER_SETTINGS.join(", ")}`,
+    {
+      key: "share.replaceReceiver",
+    },
+  );
 }
 
 /** Where the share commands' flags (and later the configuration file) say the settings come from. */
@@ -171,10 +217,11 @@ export interface ShareSettingsSources {
   server?: string | undefined;
   username?: string | undefined;
   passwordFile?: string | undefined;
-  replaceReceiver?: boolean | undefined;
   applicationId?: string | undefined;
+  replaceReceiver?: ReplaceReceiverSetting | boolean | undefined;
   retry?: Partial<ShareRetry> | undefined;
   timeouts?: Partial<ShareTimeouts> | undefined;
+  requestDeadlineMs?: number | undefined;
 }
 
 /** Reads the password file and builds validated settings: the one mapping from flags to settings. */
@@ -190,10 +237,11 @@ export async function shareSettingsFromSources(sources: ShareSettingsSources): P
     server: sources.server,
     username: sources.username,
     password,
-    replaceReceiver: sources.replaceReceiver,
     applicationId: sources.applicationId,
+    replaceReceiver: sources.replaceReceiver,
     retry: sources.retry,
     timeouts: sources.timeouts,
+    requestDeadlineMs: sources.requestDeadlineMs,
   });
 }
 

@@ -11,14 +11,16 @@
  * configuration, or `share login` records a successful login in the state file, the refusal is lifted
  * and the client is rebuilt with the new password.
  */
+import { dirname } from "node:path";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { ShareClient } from "../share/client.js";
 import type { CredentialsProvider, ShareCredentials } from "../share/credentials.js";
 import type { LoginBreakerState } from "../share/login-breaker.js";
 import type { ShareRetry } from "../share/settings.js";
-import { accountKey, type PersistedLogin, parseState, type SyncState, withAccount } from "./state.js";
-import { readStateFile, type StateStore } from "./state-store.js";
+import { loginConfirmedAtMs } from "./login-confirmations.js";
+import { accountKey, type PersistedLogin, type SyncState, withAccount } from "./state.js";
+import type { StateStore } from "./state-store.js";
 
 /** The daemon retries briefly inside a call and backs off itself between cycles (so it can say why). */
 export const DAEMON_SHARE_RETRY: ShareRetry = { retries: 2, minDelayMs: 5_000, maxDelayMs: 30_000 };
@@ -138,15 +140,10 @@ export class ShareAccess {
     return true;
   }
 
+  /** Has `share login` confirmed a login for this account since the refusal? (login-confirmations.ts) */
   async #confirmedOnDisk(sinceMs: number): Promise<boolean> {
-    const text = await readStateFile(this.#options.store.file);
-    if (text === undefined) return false;
-    try {
-      const confirmedAtMs = parseState(JSON.parse(text)).accounts[this.key]?.login?.confirmedAtMs;
-      return confirmedAtMs !== undefined && confirmedAtMs > sinceMs;
-    } catch {
-      return false;
-    }
+    const confirmedAtMs = await loginConfirmedAtMs(dirname(this.#options.store.file), this.key);
+    return confirmedAtMs !== undefined && confirmedAtMs > sinceMs;
   }
 
   close(): Promise<void> {

@@ -1,12 +1,12 @@
 /**
  * The share commands and `emulate share`, run in-process against the emulator over loopback.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { knobsFromOptions, parseAccount, parseListen } from "../../src/cli/emulate-share.js";
+import { knobsFromOptions, parseAccount, parseHeldBy, parseListen } from "../../src/cli/emulate-share.js";
 import { EXIT } from "../../src/cli/exit-codes.js";
 import { runCli } from "../../src/cli/index.js";
 import { type ShareEmulator, startShareEmulator } from "../../src/emulator/share/index.js";
@@ -36,50 +36,131 @@ describe("share commands", () => {
     await emulator?.close();
   });
 
-  const start = async () => {
+  let stateDir: string;
+  /** `share login` with the test's own state directory (never the default ./state). */
+  const shareLogin = (flags: string[], extra: string[]) =>
+    cli(["share", "login", ...flags, "--state-dir", stateDir, ...extra]);
+  const start = async (heldBy?: "silent" | "active") => {
     emulator = await startShareEmulator({
-      accounts: [{ name: "wearer", password: PASSWORD }],
+      accounts: [
+        {
+          name: "wearer",
+          password: PASSWORD,
+          ...(heldBy === undefined ? {} : { heldBy: { serial: "SM87654321", activity: heldBy } }),
+        },
+      ],
       listen: { us: {} },
       now: () => T,
     });
+    stateDir = await mkdtemp(join(dir, "state-"));
     return ["--server", emulator.url("us"), "--username", "wearer"];
   };
 
   it("share login: prints the account id, assignment and monitoring; never shows the password", async () => {
     const flags = await start();
-    const run = await cli([
-      "share",
-      "login",
-      ...flags,
-      "--password-file",
-      passwordFile,
-      "--serial",
-      "SM12345678",
-    ]);
+    const run = await shareLogin(flags, ["--password-file", passwordFile, "--serial", "SM12345678"]);
     expect(run.code).toBe(EXIT.OK);
     const accountId = emulator.account("wearer").accountId;
     expect(run.stdout).toBe(
-      `Share login OK\n  account id   ${accountId}\n  receiver     SM12345678: NotAssigned\n  monitoring   not active\n`,
+      `Share login OK\n  account id   ${accountId}\n  receiver     SM12345678: not assigned; the account monitors no receiver, so the first sync assigns it\n  monitoring   not active\n`,
     );
-    const json = await cli(["share", "login", ...flags, "--password-file", passwordFile, "--json"]);
+    const json = await shareLogin(flags, ["--password-file", passwordFile, "--json"]);
     expect(JSON.parse(json.stdout)).toEqual({
       ok: true,
       accountId,
       serial: null,
       assignment: null,
+      slot: null,
+      action: null,
+      replaceReceiver: null,
+      latestReadingMs: null,
       monitoringActive: false,
     });
     expect(run.stdout + run.stderr + json.stdout + json.stderr).not.toContain(PASSWORD);
+    // A successful check without a daemon leaves no state behind.
+    expect(await readdir(stateDir)).toEqual([]);
   });
+
+  it.each([
+    [
+      "silent",
+      true,
+      'the account monitors another receiver, silent for 15 minutes or more; the first sync takes its place (share.replaceReceiver is "always")',
+      { slot: "held-silent", action: "replace", replaceReceiver: "always", latestReadingMs: null },
+    ],
+    [
+      "active",
+      false,
+      'the account monitors another receiver whose uploader posted at 2026-05-02 11:59 UTC; sync stops (share.replaceReceiver is "never": stop the other uploader, or set it to "always")',
+      { slot: "held-active", action: "refuse", replaceReceiver: "never", latestReadingMs: T - 60_000 },
+    ],
+  ] as const)(
+    "share login --serial, the slot held by a %s uploader: says exactly which case applies",
+    async (activity, replace, words, json) => {
+      const flags = await start(activity);
+      const config = join(stateDir, "config.json");
+      await writeFile(config, JSON.stringify({ share: { replaceReceiver: replace } }));
+      const auth = [
+        ...flags,
+        "--state-dir",
+        stateDir,
+        "--config",
+        config,
+        "--password-file",
+        passwordFile,
+        "--serial",
+        "sm12345678",
+      ];
+      const run = await cli(["share", "login", ...auth]);
+      expect(run.code).toBe(EXIT.OK);
+      expect(run.stdout).toContain(`  receiver     SM12345678: ${words}\n`);
+      const asJson = await cli(["share", "login", ...auth, "--json"]);
+      expect(JSON.parse(asJson.stdout)).toMatchObject({
+        serial: "SM12345678",
+        assignment: "NotAssigned",
+        ...json,
+      });
+      // Nothing was changed on the account.
+      expect(emulator.account("wearer").assignedSerial).toBe("SM87654321");
+      expect(emulator.count("Publisher/ReplacePublisherAccountMonitoredReceiver")).toBe(0);
+    },
+  );
 
   it("share login with a wrong password: exit 4, a hint, exactly one request", async () => {
     const flags = await start();
-    const run = await cli(["share", "login", ...flags, "--password-file", wrongFile]);
+    const run = await shareLogin(flags, ["--password-file", wrongFile]);
     expect(run.code).toBe(EXIT.SHARE_CREDENTIALS);
     expect(run.stderr).toContain("Share refused the credentials");
     expect(run.stderr).toContain("SHARE_CREDENTIALS");
     expect(run.stderr).not.toContain("not-it");
     expect(emulator.countsByOperation()).toEqual({ "General/AuthenticatePublisherAccount": 1 });
+  });
+
+  it("share login goes through the daemon's breaker: five runs with a wrong password make one request; --force makes one more, with a warning", async () => {
+    const flags = await start();
+    const runs = [];
+    for (let i = 0; i < 5; i++) runs.push(await shareLogin(flags, ["--password-file", wrongFile]));
+    expect(runs.map((r) => r.code)).toEqual(Array(5).fill(EXIT.SHARE_CREDENTIALS));
+    expect(emulator.countsByOperation()).toEqual({ "General/AuthenticatePublisherAccount": 1 });
+    expect(emulator.account("wearer").lockedUntilMs).toBe(0);
+    expect(runs[1]?.stderr).toContain("No login was attempted: Share refused these credentials earlier");
+    const state = JSON.parse(await readFile(join(stateDir, "state.json"), "utf8")) as {
+      accounts: Record<string, { login: Record<string, unknown> }>;
+    };
+    expect(Object.values(state.accounts)[0]?.login).toMatchObject({
+      state: "credentials-rejected",
+      reason: "AccountPasswordInvalid",
+    });
+    expect(JSON.stringify(state)).not.toContain("not-it");
+
+    const forced = await shareLogin(flags, ["--password-file", wrongFile, "--force"]);
+    expect(forced.code).toBe(EXIT.SHARE_CREDENTIALS);
+    expect(forced.stderr).toContain("--force: logging in despite the remembered Share refusal");
+    expect(emulator.countsByOperation()).toEqual({ "General/AuthenticatePublisherAccount": 2 });
+
+    // The right password in a changed file: the refusal no longer applies (the daemon's rule).
+    const ok = await shareLogin(flags, ["--password-file", passwordFile]);
+    expect(ok.code).toBe(EXIT.OK);
   });
 
   it("share readings: text on the wearer's clock, or JSON lines", async () => {
@@ -337,5 +418,51 @@ describe("emulate share", () => {
     );
     expect(() => knobsFromOptions({ "session-not-valid-rate": "2" })).toThrow(/probability/);
     expect(() => knobsFromOptions({ "outage-after-ms": "5" })).toThrow(/--outage-ms/);
+  });
+
+  it("parses the strictness and misbehaviour flags (share-api §18)", () => {
+    expect(
+      knobsFromOptions({
+        latency: "150:30",
+        "trend-range": "0-9",
+        "serial-match": "ignore-case",
+        throttle: "429:120",
+        "throttle-ms": "60000",
+        trickle: "5000:100",
+        "login-answer": "garbage",
+        "faults-with-status-200": true,
+        "void-success-body": '"OK"',
+        "refuse-value": ["222", "40"],
+        "refuse-st": ["1700000000000"],
+      }),
+    ).toEqual({
+      lockout: {},
+      trendRange: "0-9",
+      serialMatch: "ignore-case",
+      faults: {
+        latencyMs: 150,
+        latencyJitterMs: 30,
+        throttle: { status: 429, retryAfterSeconds: 120, afterMs: 0, durationMs: 60_000 },
+        trickle: { intervalMs: 5000, paddingBytes: 100 },
+        loginAnswer: "garbage",
+        faultsWithStatus200: true,
+        voidSuccessBody: '"OK"',
+        refuse: { values: [222, 40], stMs: [1700000000000] },
+      },
+    });
+    expect(knobsFromOptions({ latency: "150" })).toEqual({ lockout: {}, faults: { latencyMs: 150 } });
+    expect(knobsFromOptions({ "latency-ms": "150" })).toEqual({ lockout: {}, faults: { latencyMs: 150 } });
+    expect(knobsFromOptions({ throttle: "503" })).toMatchObject({
+      faults: { throttle: { status: 503, retryAfterSeconds: null } },
+    });
+    expect(() => knobsFromOptions({ latency: "150:200" })).toThrow(/jitter must not exceed/);
+    expect(() => knobsFromOptions({ latency: "150", "latency-ms": "1" })).toThrow(/not both/);
+    expect(() => knobsFromOptions({ throttle: "500" })).toThrow(/429 or 503/);
+    expect(() => knobsFromOptions({ latency: "fast" })).toThrow(/--latency must be MS or MS:JITTER_MS/);
+    expect(() => knobsFromOptions({ "refuse-value": ["x"] })).toThrow(
+      /--refuse-value must be a whole number/,
+    );
+    expect(parseHeldBy("alice=SM1:active")).toEqual({ name: "alice", serial: "SM1", activity: "active" });
+    expect(() => parseHeldBy("alice=SM1")).toThrow(/NAME=SERIAL:silent\|active/);
   });
 });

@@ -99,10 +99,10 @@ describe("one sharebridge per state directory", () => {
     }
   });
 
-  it("`share login` waits for the state directory, then tells the daemon's state of the confirmed login", async () => {
+  it("`share login` beside the running daemon: the confirmation goes into its own file, the daemon keeps its lock", async () => {
     const daemon = start();
     await waitFor(async () => (await lockHolderPid()) === daemon.child.pid, "the daemon's lock", 15_000);
-    // share login writes only into an existing state file: the daemon's first cycle writes it.
+    // share login records a confirmation only where the daemon keeps state: its first cycle writes it.
     const stateFile = join(dir, "state", "state.json");
     await waitFor(
       async () => (await readFile(stateFile).catch(() => undefined)) !== undefined,
@@ -113,27 +113,23 @@ describe("one sharebridge per state directory", () => {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
-    let stderr = "";
     login.stdout.setEncoding("utf8").on("data", (text: string) => {
       stdout += text;
     });
-    login.stderr.setEncoding("utf8").on("data", (text: string) => {
-      stderr += text;
-    });
     const loginExit = new Promise<number | null>((resolve) => login.once("exit", (code) => resolve(code)));
     try {
-      await waitFor(() => stderr.includes("waiting for"), "share login to wait for the lock", 15_000);
-      expect(stderr).toContain(`waiting for the sharebridge daemon (PID ${daemon.child.pid}`);
-      daemon.child.kill("SIGTERM");
-      await daemon.exited;
       expect(await loginExit).toBe(EXIT.OK);
       expect(JSON.parse(stdout)).toMatchObject({ ok: true });
-      const state = JSON.parse(await readFile(stateFile, "utf8"));
-      const account = state.accounts[`${share.url("us").replace(/\/$/, "")} carer`];
-      expect(account.login).toMatchObject({ state: "closed", confirmedAtMs: expect.any(Number) });
-      expect(await lockHolderPid()).toBeUndefined();
+      const confirmations = JSON.parse(
+        await readFile(join(dir, "state", "login-confirmations.json"), "utf8"),
+      );
+      expect(Object.keys(confirmations.accounts)).toEqual([`${share.url("us").replace(/\/$/, "")} carer`]);
+      expect(Object.values(confirmations.accounts)).toEqual([{ confirmedAtMs: expect.any(Number) }]);
+      expect(await lockHolderPid()).toBe(daemon.child.pid);
     } finally {
       login.kill("SIGKILL");
+      daemon.child.kill("SIGTERM");
+      await daemon.exited;
     }
   });
 });

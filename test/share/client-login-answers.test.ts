@@ -1,6 +1,7 @@
 /**
- * Login answers the emulator does not give on the two-step path: the null UUID, non-UUID bodies and
- * SSO_InternalError texts are all authentication failures (share-api §2, §3.2, §9.3).
+ * Login answers the emulator does not give on the two-step path: the null UUID and SSO_InternalError
+ * texts are authentication failures (share-api §2, §3.2, §9.3); a 200 that is neither a UUID nor the
+ * null UUID is a protocol failure, retried no sooner than 5 minutes later (§18.8).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { ShareClient } from "../../src/share/client.js";
@@ -37,13 +38,6 @@ describe("login answers", () => {
       "null-uuid",
     ],
     [
-      "a string that is not a UUID",
-      (res: Parameters<typeof sendJson>[0]) => sendJson(res, 200, "hello"),
-      "not-a-uuid",
-    ],
-    ["an object", (res: Parameters<typeof sendJson>[0]) => sendJson(res, 200, {}), "not-a-uuid"],
-    ["an empty body", (res: Parameters<typeof sendJson>[0]) => sendText(res, 200, ""), "not-a-uuid"],
-    [
       "SSO_InternalError: Cannot Authenticate by AccountName",
       (res: Parameters<typeof sendJson>[0]) =>
         sendJson(res, 500, fault("SSO_InternalError", "Cannot Authenticate by AccountName")),
@@ -58,6 +52,47 @@ describe("login answers", () => {
     expect(client.loginState).toMatchObject({ state: "credentials-rejected", reason });
     expect(stub.operations()).toEqual(["General/AuthenticatePublisherAccount"]);
   });
+
+  it.each([
+    [
+      "a string that is not a UUID",
+      (res: Parameters<typeof sendJson>[0]) => sendJson(res, 200, "hello"),
+      "not-a-uuid",
+    ],
+    ["an object", (res: Parameters<typeof sendJson>[0]) => sendJson(res, 200, {}), "not-a-uuid"],
+    ["an empty body", (res: Parameters<typeof sendJson>[0]) => sendText(res, 200, ""), "not-a-uuid"],
+    ["HTML", (res: Parameters<typeof sendJson>[0]) => sendText(res, 200, "<html>hello</html>"), "not-json"],
+  ])(
+    "%s from AuthenticatePublisherAccount: SHARE_PROTOCOL, no login for 5 minutes",
+    async (_title, answer, reason) => {
+      stub = await startStub((_req, res) => answer(res));
+      let now = 1_800_000_000_000;
+      client = new ShareClient({
+        settings: createShareSettings({
+          server: stub.url,
+          username: "u",
+          password: "p",
+          retry: { retries: 0 },
+        }),
+        clock: { now: () => now },
+      });
+      expect((await failure(client.login())).code).toBe("SHARE_PROTOCOL");
+      expect(client.loginState).toEqual({
+        state: "closed",
+        sinceMs: now,
+        notBeforeMs: now + 300_000,
+        reason,
+      });
+      now += 299_999;
+      const early = await failure(client.login());
+      expect(early.code).toBe("SHARE_UNAVAILABLE");
+      expect(early.context).toMatchObject({ breaker: "not-before", retryAfterMs: 1 });
+      expect(stub.requests).toHaveLength(1);
+      now += 1;
+      expect((await failure(client.login())).code).toBe("SHARE_PROTOCOL");
+      expect(stub.requests).toHaveLength(2);
+    },
+  );
 
   it("the null UUID from LoginPublisherAccountById: two requests, then none", async () => {
     stub = await startStub((req, res) =>

@@ -3,32 +3,31 @@
  * retries with jittered exponential back-off from 30 s, bounded and abortable, and no reading is
  * lost or posted twice. Minutes pass on fake timers; HTTP is real, over loopback.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ShareEmulator } from "../../src/emulator/share/index.js";
 import type { ShareClient } from "../../src/share/client.js";
 import type { ShareEgv } from "../../src/share/egv.js";
 import { failure } from "./support/failure.js";
-import { pass, settle, useFakeTime } from "./support/fake-time.js";
+import {
+  pass,
+  settle,
+  TIMEOUTS_BEYOND_FAKE_TIME,
+  useFakeTimeWithExactBackOff,
+  useRealTime,
+} from "./support/fake-time.js";
 import { clientFor, emulatorWithWearer, OP, readings, SERIAL, USER } from "./support/share-fixtures.js";
 
 const T0 = Date.UTC(2026, 5, 1, 6, 0, 0);
 const MINUTE = 60_000;
-/** Long timeouts: fake minutes pass while a real request may still be on the wire. */
-const TIMEOUTS = { connectMs: 600_000, headersMs: 600_000, bodyMs: 600_000 };
 
 describe("503 outages", () => {
   let emulator: ShareEmulator;
   let client: ShareClient;
-  beforeEach(() => {
-    useFakeTime(T0);
-    // p-retry multiplies each delay by (1 + Math.random()); 0.5 makes the schedule exact: 45 s, 90 s, 180 s, ...
-    vi.spyOn(Math, "random").mockReturnValue(0.5);
-  });
+  beforeEach(() => useFakeTimeWithExactBackOff(T0));
   afterEach(async () => {
     await client?.close();
     await emulator?.close();
-    vi.restoreAllMocks();
-    vi.useRealTimers();
+    useRealTime();
   });
 
   const postCodes = () => emulator.requests.filter((r) => r.operation === OP.post).map((r) => r.status);
@@ -37,7 +36,7 @@ describe("503 outages", () => {
     emulator = await emulatorWithWearer({
       knobs: { faults: { outage: { afterMs: MINUTE, durationMs: 5 * MINUTE } } },
     });
-    client = clientFor(emulator, { retry: { retries: 8 }, timeouts: TIMEOUTS });
+    client = clientFor(emulator, { retry: { retries: 8 }, timeouts: TIMEOUTS_BEYOND_FAKE_TIME });
     const t0 = Math.floor(T0 / 1000);
     await settle(client.postEgvs(SERIAL, readings(3, t0)), MINUTE);
     await pass(MINUTE - (Date.now() - T0));
@@ -60,7 +59,7 @@ describe("503 outages", () => {
 
   it("an outage longer than the retry budget: SHARE_UNAVAILABLE, cursor untouched, the next cycle posts it all once", async () => {
     emulator = await emulatorWithWearer();
-    client = clientFor(emulator, { retry: { retries: 2 }, timeouts: TIMEOUTS });
+    client = clientFor(emulator, { retry: { retries: 2 }, timeouts: TIMEOUTS_BEYOND_FAKE_TIME });
     emulator.state.assign(emulator.account(USER), SERIAL);
     await settle(client.ensureReady(SERIAL), MINUTE);
 
@@ -112,7 +111,7 @@ describe("503 outages", () => {
 
   it("aborting during the back-off stops at once: no further request", async () => {
     emulator = await emulatorWithWearer();
-    client = clientFor(emulator, { retry: { retries: 8 }, timeouts: TIMEOUTS });
+    client = clientFor(emulator, { retry: { retries: 8 }, timeouts: TIMEOUTS_BEYOND_FAKE_TIME });
     emulator.state.assign(emulator.account(USER), SERIAL);
     await settle(client.ensureReady(SERIAL), MINUTE);
     emulator.setOutage(true);

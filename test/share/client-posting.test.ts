@@ -46,16 +46,15 @@ describe("posting readings", () => {
     ]);
   });
 
-  it("a reading in the future is dropped by the server, the rest stored, and the batch acknowledged", async () => {
+  it("a reading in the future is dropped by the server: only the rest is acknowledged, the future one is handed back (share-api §18.5)", async () => {
     emulator = await emulatorWithWearer();
     client = clientFor(emulator);
     const end = now();
-    const batch = [
-      ...readings(3, end),
-      { stSeconds: end + 600, dtSeconds: end + 600, taSeconds: 0, glucose: 222, trend: 3 },
-    ];
-    const result = await client.postEgvs(SERIAL, batch);
-    expect(result.batches.map((b) => [b.outcome, b.lastStSeconds])).toEqual([["future", end + 600]]);
+    const future = { stSeconds: end + 600, dtSeconds: end + 600, taSeconds: 0, glucose: 222, trend: 3 };
+    const result = await client.postEgvs(SERIAL, [...readings(3, end), future]);
+    expect(result.batches.map((b) => [b.outcome, b.count, b.lastStSeconds])).toEqual([["future", 3, end]]);
+    expect(result.readings).toBe(3);
+    expect(result.future).toEqual([future]);
     expect(emulator.requests.at(-1)?.code).toBe("FutureEgvPosted");
     expect(emulator.account(USER).egvs.map((e) => e.value)).toEqual([100, 101, 102]);
   });
@@ -91,7 +90,6 @@ describe("posting readings", () => {
     for (const bad of [
       { ...good, glucose: 5 },
       { ...good, glucose: 402 },
-      { ...good, trend: 10 },
       { ...good, stSeconds: good.stSeconds + 0.5 },
       { ...good, dtSeconds: Number.NaN },
       { ...good, taSeconds: 1e12 },
@@ -105,7 +103,7 @@ describe("posting readings", () => {
   it("an empty list costs no request", async () => {
     emulator = await emulatorWithWearer();
     client = clientFor(emulator);
-    expect(await client.postEgvs(SERIAL, [])).toEqual({ batches: [], readings: 0 });
+    expect(await client.postEgvs(SERIAL, [])).toEqual({ batches: [], readings: 0, future: [] });
     expect(emulator.count()).toBe(0);
   });
 

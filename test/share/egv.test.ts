@@ -1,7 +1,16 @@
 /** Batching and the post body (share-api §6.1, §6.4). */
 import { describe, expect, it } from "vitest";
 import { isSharebridgeError } from "../../src/errors.js";
-import { assertSerial, planBatches, postBody, type ShareEgv, shareEgv } from "../../src/share/egv.js";
+import { GLUCOSE_HIGH_MG_DL, GLUCOSE_LOW_MG_DL } from "../../src/records/glucose.js";
+import {
+  assertSerial,
+  planBatches,
+  postBody,
+  postedTrend,
+  type ShareEgv,
+  shareEgv,
+  shareSerial,
+} from "../../src/share/egv.js";
 
 const at = (st: number, ta = 0, glucose = 100): ShareEgv => ({
   stSeconds: st,
@@ -38,7 +47,7 @@ describe("planBatches", () => {
   it.each([
     ["glucose 38", { glucose: 38 }, "glucose"],
     ["glucose 401.5", { glucose: 401.5 }, "glucose"],
-    ["trend 10", { trend: 10 }, "trend"],
+    ["glucose 402 (a HIGH reading is posted as 401, share-api §18.4)", { glucose: 402 }, "glucose"],
     ["ST before 2009", { stSeconds: 1_000_000_000 }, "stSeconds"],
     ["DT after 2100", { dtSeconds: 4_200_000_000 }, "dtSeconds"],
     ["TA not whole", { taSeconds: 0.5 }, "taSeconds"],
@@ -75,6 +84,28 @@ describe("post body", () => {
       glucose: 99,
       trend: 4,
     });
+  });
+
+  it("posts trends 0..7 as they are and 8, 9 and anything else as 0 (share-api §18.1)", () => {
+    const trends = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, -1, 4.5, Number.NaN];
+    const [batch] = planBatches(trends.map((trend, i) => ({ ...at(T + i * 300), trend })));
+    if (batch === undefined) throw new Error("no batch");
+    const body = postBody("SM12345678", batch) as { Egvs: { Trend: number }[] };
+    expect(body.Egvs.map((e) => e.Trend)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0, 0, 0]);
+    expect(trends.map(postedTrend)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it("takes the glucose bounds from the receiver's LOW and HIGH markers (share-api §18.4)", () => {
+    expect([GLUCOSE_LOW_MG_DL, GLUCOSE_HIGH_MG_DL]).toEqual([39, 401]);
+    const batches = planBatches([at(T, 0, 39), at(T + 300, 0, 401)]);
+    expect(batches.flatMap((b) => b.readings.map((r) => r.glucose))).toEqual([39, 401]);
+  });
+
+  it("upper-cases the serial in the body (share-api §18.2)", () => {
+    const [batch] = planBatches([at(T)]);
+    if (batch === undefined) throw new Error("no batch");
+    expect((postBody("sm30140752", batch) as { SN: string }).SN).toBe("SM30140752");
+    expect(shareSerial("sm30140752")).toBe("SM30140752");
   });
 
   it("checks serials", () => {

@@ -65,10 +65,13 @@ describe("envelope", () => {
     }
   });
 
-  it("caps long codes and messages", () => {
-    const parsed = parseFaultEnvelope({ Code: "C".repeat(500), Message: "M".repeat(5000) });
-    expect(parsed?.code).toHaveLength(80);
-    expect(parsed?.message).toHaveLength(800);
+  it("keeps codes and messages whole until they are scrubbed (a cut first could split a secret)", () => {
+    const parsed = parseFaultEnvelope({ Code: "Z".repeat(500), Message: "M".repeat(5000) });
+    expect(parsed?.code).toHaveLength(500);
+    expect(parsed?.message).toHaveLength(5000);
+    const error = faultError("Publisher/X", 500, parsed ?? { code: "", message: "" }, []);
+    expect(error.context["shareCode"]).toBe(`${"Z".repeat(80)}…`);
+    expect(error.context["serverMessage"]).toBe(`${"M".repeat(200)}…`);
   });
 });
 
@@ -81,5 +84,29 @@ describe("scrubbing server text", () => {
       ),
     ).toBe("Session not active or timed out. [SessionId = <id>] [31m <redacted>");
     expect(scrubServerText("x".repeat(300))).toHaveLength(201);
+  });
+
+  it("scrubs before cutting: a secret straddling the cut leaves no part of itself", () => {
+    const secret = "hunter2-and-more";
+    for (let at = 60; at < 90; at++) {
+      const text = `${"x".repeat(at)}${secret}${"y".repeat(50)}`;
+      const shown = scrubServerText(text, [secret], 80);
+      for (let n = 4; n <= secret.length; n++) expect(shown).not.toContain(secret.slice(0, n));
+    }
+  });
+
+  it("scrubs the code and the message of a fault, which a server may use to echo the password or session", () => {
+    const session = "0f0e0d0c-1111-4222-8333-444455556666";
+    const error = faultError(
+      "Publisher/X",
+      500,
+      { code: `Bad_${session}_hunter2`, message: `x hunter2 ${session.toUpperCase()}` },
+      ["hunter2"],
+    );
+    expect(error.message).toBe("Share answered Bad_<id>_<redacted> to Publisher/X [SHARE_REJECTED]");
+    expect(error.context).toMatchObject({
+      shareCode: "Bad_<id>_<redacted>",
+      serverMessage: "x <redacted> <id>",
+    });
   });
 });

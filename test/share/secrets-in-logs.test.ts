@@ -5,9 +5,20 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ShareEmulator } from "../../src/emulator/share/index.js";
 import { isSharebridgeError } from "../../src/errors.js";
-import type { ShareClient } from "../../src/share/client.js";
+import { ShareClient } from "../../src/share/client.js";
+import { createShareSettings } from "../../src/share/settings.js";
+import { failure } from "./support/failure.js";
 import { logSink } from "./support/log-sink.js";
 import { clientFor, emulatorWithWearer, PASSWORD, readings, SERIAL } from "./support/share-fixtures.js";
+import {
+  ACCOUNT_ID,
+  fault,
+  SESSION_ID,
+  type Stub,
+  sendJson,
+  sendText,
+  startStub,
+} from "./support/stub-server.js";
 
 const WRONG_PASSWORD = "Wr0ng-but-secret";
 
@@ -80,5 +91,71 @@ describe("secrets in logs", () => {
     }
     // The server's message is kept for the operator, with the id scrubbed.
     expect(text).toContain("Session not active or timed out. [SessionId = <id>]");
+  });
+});
+
+describe("secrets in server text", () => {
+  let stub: Stub | undefined;
+  let client: ShareClient | undefined;
+  afterEach(async () => {
+    await client?.close();
+    await stub?.close();
+  });
+
+  const SECRET = "p@ss-w0rd-that-is-long";
+
+  it("a password straddling the preview's cut leaves no part of itself (scrubbed before cut)", async () => {
+    const sink = logSink();
+    for (const at of [70, 75, 79, 80]) {
+      stub = await startStub((_req, res) =>
+        sendText(res, 400, `${"x".repeat(at)}${SECRET}${"y".repeat(40)}`),
+      );
+      client = new ShareClient({
+        settings: createShareSettings({
+          server: stub.url,
+          username: "u",
+          password: SECRET,
+          retry: { retries: 0 },
+        }),
+        log: sink.log,
+      });
+      const error = await failure(client.serverTime());
+      const shown = `${error.message} ${JSON.stringify(error.context)} ${sink.text()}`;
+      for (let n = 4; n <= SECRET.length; n++) expect(shown).not.toContain(SECRET.slice(0, n));
+      expect(String(error.context["preview"])).toMatch(/^x+(<redacted>|<re|<)?/);
+      await client.close();
+      await stub.close();
+      client = undefined;
+      stub = undefined;
+    }
+  });
+
+  it("a fault whose Code and Message echo the session id and the password: scrubbed in the message, context and logs", async () => {
+    const sink = logSink();
+    stub = await startStub((req, res) => {
+      if (req.operation.endsWith("AuthenticatePublisherAccount")) return sendJson(res, 200, ACCOUNT_ID);
+      if (req.operation.endsWith("LoginPublisherAccountById")) return sendJson(res, 200, SESSION_ID);
+      sendJson(
+        res,
+        500,
+        fault(`Weird_${SESSION_ID.replace(/-/g, "")}_${SECRET}`, `${"m".repeat(195)}${SECRET} ${SESSION_ID}`),
+      );
+    });
+    client = new ShareClient({
+      settings: createShareSettings({
+        server: stub.url,
+        username: "u",
+        password: SECRET,
+        retry: { retries: 0 },
+      }),
+      log: sink.log,
+    });
+    const error = await failure(client.listFollowers());
+    sink.log.error({ err: error, context: error.context }, error.message);
+    const shown = `${error.message} ${JSON.stringify(error.context)} ${sink.text()}`;
+    for (const secret of [SECRET, SESSION_ID, SESSION_ID.replace(/-/g, "")]) {
+      for (let n = 6; n <= secret.length; n++) expect(shown).not.toContain(secret.slice(0, n));
+    }
+    expect(error.context["shareCode"]).toBe("Weird_<id>_<redacted>");
   });
 });

@@ -86,7 +86,47 @@ describe("createShareSettings", () => {
     expect(us.timeouts).toEqual(DEFAULT_TIMEOUTS);
     expect(us.retry).toEqual(DEFAULT_RETRY);
     expect(us.lockoutMs).toBe(30 * 60_000);
-    expect(us.replaceReceiver).toBe(false);
+    expect(us.replaceReceiver).toBe("auto");
+    expect(us.requestDeadlineMs).toBe(60_000);
+  });
+
+  it.each([
+    [undefined, "auto"],
+    ["auto", "auto"],
+    ["always", "always"],
+    ["never", "never"],
+    [true, "always"],
+    [false, "never"],
+  ] as const)("replaceReceiver %s is %s (share-api §18.3)", (value, setting) => {
+    expect(
+      createShareSettings({ region: "us", username: "u", password: "p", replaceReceiver: value })
+        .replaceReceiver,
+    ).toBe(setting);
+  });
+
+  it("refuses other replaceReceiver values and deadlines outside 1 s .. 1 h, naming the key", () => {
+    const base = { region: "us", username: "u", password: "p" } as const;
+    expect(() => createShareSettings({ ...base, replaceReceiver: "sometimes" as "auto" })).toThrow(
+      /share.replaceReceiver must be one of auto, always, never/,
+    );
+    expect(() => createShareSettings({ ...base, requestDeadlineMs: 999 })).toThrow(/share.requestDeadlineMs/);
+    expect(() => createShareSettings({ ...base, requestDeadlineMs: 3_600_001 })).toThrow(
+      /share.requestDeadlineMs/,
+    );
+    expect(createShareSettings({ ...base, requestDeadlineMs: 5_000 }).requestDeadlineMs).toBe(5_000);
+  });
+
+  it("share.applicationId overrides the region's (share-api §18.9)", () => {
+    const jp = createShareSettings({
+      region: "jp",
+      username: "u",
+      password: "p",
+      applicationId: "D89443D2-327C-4A6F-89E5-496BBB0317DB",
+    });
+    expect(jp.applicationId).toBe("d89443d2-327c-4a6f-89e5-496bbb0317db");
+    expect(() =>
+      createShareSettings({ region: "us", username: "u", password: "p", applicationId: "x" }),
+    ).toThrow(/share.applicationId must be a UUID/);
   });
 
   it.each([

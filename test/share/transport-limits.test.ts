@@ -177,27 +177,43 @@ describe("transport limits", () => {
     ]);
   });
 
-  it("an empty read answer means the session was not accepted (share-api §7.3): one re-login, then SHARE_SESSION", async () => {
-    stub = await startStub((req, res) => {
-      if (req.operation.endsWith("AuthenticatePublisherAccount")) return sendJson(res, 200, ACCOUNT_ID);
-      if (req.operation.endsWith("LoginPublisherAccountById")) return sendJson(res, 200, SESSION_ID);
-      sendText(res, 200, "", "text/plain");
-    });
-    client = clientOf(stub);
-    expect((await failure(client.readLatestGlucose({ minutes: 10, maxCount: 2 }))).code).toBe(
-      "SHARE_SESSION",
-    );
-    expect(stub.operations()).toEqual([
-      "General/AuthenticatePublisherAccount",
-      "General/LoginPublisherAccountById",
-      "Publisher/ReadPublisherLatestGlucoseValues",
-      "General/LoginPublisherAccountById",
-      "Publisher/ReadPublisherLatestGlucoseValues",
-    ]);
-    expect(stub.requests[2]?.query.get("sessionId")).toBe(SESSION_ID);
-    expect(stub.requests[2]?.query.get("minutes")).toBe("10");
-    expect(stub.requests[2]?.query.get("maxCount")).toBe("2");
-    expect(stub.requests[2]?.body).toBe("");
-    expect(stub.requests[2]?.headers["content-length"]).toBe("0");
-  });
+  it.each([
+    [
+      "an empty body",
+      (res: Parameters<typeof sendJson>[0]) => sendText(res, 200, "", "text/plain"),
+      "empty-body",
+    ],
+    ["JSON null", (res: Parameters<typeof sendJson>[0]) => sendJson(res, 200, null), "empty-body"],
+    ["[]", (res: Parameters<typeof sendJson>[0]) => sendJson(res, 200, []), "no-data"],
+    [
+      "an assignment fault",
+      (res: Parameters<typeof sendJson>[0]) => sendJson(res, 500, fault("MonitoredReceiverNotAssigned")),
+      "assignment",
+    ],
+  ])(
+    "a read answered with %s is nothing to read, one request, no re-login (share-api §7.3, §18)",
+    async (_title, answer, reason) => {
+      stub = await startStub((req, res) => {
+        if (req.operation.endsWith("AuthenticatePublisherAccount")) return sendJson(res, 200, ACCOUNT_ID);
+        if (req.operation.endsWith("LoginPublisherAccountById")) return sendJson(res, 200, SESSION_ID);
+        answer(res);
+      });
+      client = clientOf(stub);
+      expect(await client.readLatestGlucose({ minutes: 10, maxCount: 2 })).toEqual({
+        readings: [],
+        skipped: 0,
+        emptyBecause: reason,
+      });
+      expect(stub.operations()).toEqual([
+        "General/AuthenticatePublisherAccount",
+        "General/LoginPublisherAccountById",
+        "Publisher/ReadPublisherLatestGlucoseValues",
+      ]);
+      expect(stub.requests[2]?.query.get("sessionId")).toBe(SESSION_ID);
+      expect(stub.requests[2]?.query.get("minutes")).toBe("10");
+      expect(stub.requests[2]?.query.get("maxCount")).toBe("2");
+      expect(stub.requests[2]?.body).toBe("");
+      expect(stub.requests[2]?.headers["content-length"]).toBe("0");
+    },
+  );
 });

@@ -186,6 +186,7 @@ describe("daemon", () => {
         b.passwordFile,
         "--state-dir",
         b.config.stateDir,
+        "--force", // the password file did not change: share login too remembers the refusal
       ],
       undefined,
       { clock: { now: () => b.now } },

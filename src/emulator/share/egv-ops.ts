@@ -1,10 +1,12 @@
 /**
  * Posting and reading readings (share-api §6, §7, §14.2).
  *
- * Post: the serial must be the account's monitored receiver and the monitoring session must be on.
- * WT = ST + TA × 1000 (the sign is a knob, share-api §15 #1). Readings with WT beyond now + the
- * tolerance are dropped; readings already stored are skipped; the rest are stored and the answer
- * is then FutureEgvPosted, DuplicateEgvPosted or an empty 200 (share-api §6.5).
+ * Post: the serial must be the account's monitored receiver (compared exactly unless serialMatch says
+ * otherwise, share-api §18.2) and the monitoring session must be on. A trend outside 0..7 (under the
+ * strict trendRange, §18.1) or a reading the `refuse` knob names refuses the whole post with
+ * InvalidArgument, nothing stored. WT = ST + TA × 1000 (the sign is a knob, share-api §15 #1).
+ * Readings with WT beyond now + the tolerance are dropped; readings already stored are skipped; the
+ * rest are stored and the answer is then FutureEgvPosted, DuplicateEgvPosted or an empty 200 (§6.5).
  *
  * Read: readings with WT in the last `minutes`, newest first, at most `maxCount`, in the modern or
  * legacy format (share-api §7.2). DT carries WT's instant and the offset the uploader's DT implied.
@@ -23,7 +25,7 @@ import {
   type Operation,
   type Reply,
 } from "./operation.js";
-import { monitoringActive } from "./publisher-ops.js";
+import { monitoringActive, serialIn } from "./publisher-ops.js";
 
 const MAX_EGVS_PER_POST = 10_000;
 const MAX_ABS_TA = 2 ** 31;
@@ -43,7 +45,9 @@ type Parsed = {
   readonly trend: number;
 };
 
-function parseEgvs(raw: unknown): Parsed[] | Reply {
+function parseEgvs(raw: unknown, ctx: AuthedContext): Parsed[] | Reply {
+  const maxTrend = ctx.knobs.trendRange === "0-7" ? 7 : 9;
+  const { values, stMs } = ctx.knobs.faults.refuse;
   if (!Array.isArray(raw) || raw.length > MAX_EGVS_PER_POST) return invalidArgument("Egvs");
   const parsed: Parsed[] = [];
   for (const [i, element] of raw.entries()) {
@@ -57,7 +61,8 @@ function parseEgvs(raw: unknown): Parsed[] | Reply {
     if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 1000) {
       return invalidArgument(`Egvs[${i}].Value`);
     }
-    if (trend === undefined) return invalidArgument(`Egvs[${i}].Trend`);
+    if (trend === undefined || trend > maxTrend) return invalidArgument(`Egvs[${i}].Trend`);
+    if (values.includes(value) || stMs.includes(st.ms)) return invalidArgument(`Egvs[${i}]`);
     parsed.push({ stMs: st.ms, dtMs: dt.ms, value, trend });
   }
   return parsed;
@@ -65,8 +70,9 @@ function parseEgvs(raw: unknown): Parsed[] | Reply {
 
 function post(ctx: AuthedContext): Reply {
   const body = bodyObject(ctx.body);
-  const sn = body?.["SN"];
-  if (!nonEmptyString(sn) || sn.length > 64) return invalidArgument("SN");
+  const posted = body?.["SN"];
+  if (!nonEmptyString(posted) || posted.length > 64) return invalidArgument("SN");
+  const sn = serialIn(ctx, posted);
   const account = ctx.account;
   if (account.assignedSerial === undefined) {
     return fault(
@@ -90,7 +96,7 @@ function post(ctx: AuthedContext): Reply {
   const ta = body?.["TA"] ?? 0;
   if (typeof ta !== "number" || !Number.isInteger(ta) || Math.abs(ta) > MAX_ABS_TA)
     return invalidArgument("TA");
-  const egvs = parseEgvs(body?.["Egvs"]);
+  const egvs = parseEgvs(body?.["Egvs"], ctx);
   if (!Array.isArray(egvs)) return egvs;
 
   let future = 0;

@@ -1,7 +1,9 @@
 /**
- * Every behaviour switch of the Share emulator (share-api §14.2), with the default that matches the
- * real service as far as it is known. Unknown upstream values (lockout threshold and duration,
- * future tolerance) get the spec's working assumption.
+ * Every behaviour switch of the Share emulator (share-api §14.2, §18), with the default that matches
+ * the real service as far as it is known. Unknown upstream values (lockout threshold and duration,
+ * future tolerance) get the spec's working assumption; where the real server's strictness is
+ * unknown (trends 8 and 9, the case of serials), the default is the strict one, so that a client
+ * that passes the tests passes the real service too.
  */
 import { fail } from "../../errors.js";
 
@@ -46,13 +48,36 @@ export interface ShareEmulatorKnobs {
   readonly fixedDtOffsetMinutes: number;
   /** SubCode as the XML-like element (≤ mid 2025) or the JSON text (late 2025) (share-api §9.2). */
   readonly subCodeStyle: "xml" | "json";
+  /** Trends a post may carry: the official enum's 0..7 (strict, share-api §18.1) or 0..9. */
+  readonly trendRange: "0-7" | "0-9";
+  /** Serials compared exactly (strict, share-api §18.2) or ignoring case. */
+  readonly serialMatch: "exact" | "ignore-case";
   readonly faults: {
     /** 503 with a non-JSON body from `afterMs` after start for `durationMs`; null for none. */
     readonly outage: { readonly afterMs: number; readonly durationMs: number } | null;
     /** Probability that a call with a good session answers SessionNotValid anyway. */
     readonly sessionNotValidRate: number;
-    /** Delay before each answer. */
+    /** Delay before each answer, ms… */
     readonly latencyMs: number;
+    /** …plus or minus up to this, uniformly, from the seeded generator. */
+    readonly latencyJitterMs: number;
+    /** 429 or 503 (non-JSON) with an optional Retry-After, from `afterMs` after start for `durationMs`. */
+    readonly throttle: {
+      readonly status: 429 | 503;
+      readonly retryAfterSeconds: number | null;
+      readonly afterMs: number;
+      readonly durationMs: number;
+    } | null;
+    /** Every answer's body arrives one byte per `intervalMs`, after `paddingBytes` of leading spaces. */
+    readonly trickle: { readonly intervalMs: number; readonly paddingBytes: number } | null;
+    /** Login operations answer normally, HTTP 401 or 403 (text), or HTTP 200 with a string that is no id. */
+    readonly loginAnswer: "normal" | "http-401" | "http-403" | "garbage";
+    /** Faults (the envelope) with HTTP 200 instead of 500: a "success" that is not one (share-api §18.6). */
+    readonly faultsWithStatus200: boolean;
+    /** A body on void successes instead of the empty one, e.g. `"OK"` (share-api §18.6). */
+    readonly voidSuccessBody: string | null;
+    /** Posts holding a reading with one of these values, or one of these ST (epoch ms), are refused with InvalidArgument and nothing is stored. */
+    readonly refuse: { readonly values: readonly number[]; readonly stMs: readonly number[] };
     /** Server, CF-RAY, x-trace-id, HSTS, Cache-Control and a _cfuvid cookie, like the real front end. */
     readonly cloudflareHeaders: boolean;
     /** Seed of the generator behind sessionNotValidRate, so runs repeat. */
@@ -86,7 +111,22 @@ export const DEFAULT_KNOBS: ShareEmulatorKnobs = {
   dtOffsetSource: "posted",
   fixedDtOffsetMinutes: 0,
   subCodeStyle: "xml",
-  faults: { outage: null, sessionNotValidRate: 0, latencyMs: 0, cloudflareHeaders: false, seed: 1 },
+  trendRange: "0-7",
+  serialMatch: "exact",
+  faults: {
+    outage: null,
+    sessionNotValidRate: 0,
+    latencyMs: 0,
+    latencyJitterMs: 0,
+    throttle: null,
+    trickle: null,
+    loginAnswer: "normal",
+    faultsWithStatus200: false,
+    voidSuccessBody: null,
+    refuse: { values: [], stMs: [] },
+    cloudflareHeaders: false,
+    seed: 1,
+  },
 };
 
 function oneOf<T extends string | number>(key: string, value: T, allowed: readonly T[]): T {
@@ -123,6 +163,9 @@ export function resolveKnobs(
   oneOf("trendStyle", k.trendStyle, ["name", "number"]);
   oneOf("dtOffsetSource", k.dtOffsetSource, ["posted", "fixed"]);
   oneOf("subCodeStyle", k.subCodeStyle, ["xml", "json"]);
+  oneOf("trendRange", k.trendRange, ["0-7", "0-9"]);
+  oneOf("serialMatch", k.serialMatch, ["exact", "ignore-case"]);
+  oneOf("faults.loginAnswer", k.faults.loginAnswer, ["normal", "http-401", "http-403", "garbage"]);
   if (!Number.isInteger(k.lockout.attempts) || k.lockout.attempts < 1) {
     fail("CONFIG_INVALID", "lockout.attempts must be a positive integer", { key: "lockout.attempts" });
   }
@@ -138,6 +181,24 @@ export function resolveKnobs(
   }
   nonNegative("faults.sessionNotValidRate", k.faults.sessionNotValidRate, 1);
   nonNegative("faults.latencyMs", k.faults.latencyMs, 600_000);
+  nonNegative("faults.latencyJitterMs", k.faults.latencyJitterMs, k.faults.latencyMs);
+  if (k.faults.throttle !== null) {
+    oneOf("faults.throttle.status", k.faults.throttle.status, [429, 503]);
+    if (k.faults.throttle.retryAfterSeconds !== null) {
+      nonNegative("faults.throttle.retryAfterSeconds", k.faults.throttle.retryAfterSeconds, 86_400);
+    }
+    nonNegative("faults.throttle.afterMs", k.faults.throttle.afterMs);
+    nonNegative("faults.throttle.durationMs", k.faults.throttle.durationMs);
+  }
+  if (k.faults.trickle !== null) {
+    nonNegative("faults.trickle.intervalMs", k.faults.trickle.intervalMs, 600_000);
+    nonNegative("faults.trickle.paddingBytes", k.faults.trickle.paddingBytes, 1_000_000);
+  }
+  if (k.faults.voidSuccessBody !== null && k.faults.voidSuccessBody.length > 10_000) {
+    fail("CONFIG_INVALID", "faults.voidSuccessBody must be at most 10000 characters", {
+      key: "faults.voidSuccessBody",
+    });
+  }
   if (k.faults.outage !== null) {
     nonNegative("faults.outage.afterMs", k.faults.outage.afterMs);
     nonNegative("faults.outage.durationMs", k.faults.outage.durationMs);

@@ -18,6 +18,11 @@ export interface EmulatorAccountInput {
   readonly email?: string;
   /** Default: derived from region and name, so ids survive a restart without persistence. */
   readonly accountId?: string;
+  /**
+   * The account's slot already holds this receiver, as when the wearer's phone app uploads to the
+   * account (share-api §18.3): `active` with a reading from it a minute before start, `silent` without.
+   */
+  readonly heldBy?: { readonly serial: string; readonly activity: "silent" | "active" };
 }
 
 export interface StoredEgv {
@@ -166,6 +171,26 @@ export class EmulatorState {
     if (account.assignedSerial !== undefined) this.serials.delete(account.assignedSerial);
     account.assignedSerial = serial;
     this.serials.set(serial, account.accountId);
+  }
+
+  /**
+   * Another uploader's receiver holds the account's slot; with `lastReadingAtMs`, that uploader
+   * posted a reading then (value 120, Flat), so reads show it as active.
+   */
+  holdSlot(account: AccountRecord, serial: string, lastReadingAtMs?: number): void {
+    this.assign(account, serial);
+    account.monitoring = { active: true, startedMs: lastReadingAtMs ?? 0 };
+    if (lastReadingAtMs === undefined) return;
+    const second = Math.floor(lastReadingAtMs / 1000);
+    this.storeEgv(account, {
+      key: `${serial}|${second}`,
+      sn: serial,
+      stMs: second * 1000,
+      wtMs: second * 1000,
+      dtOffsetMinutes: 0,
+      value: 120,
+      trend: 4,
+    });
   }
 
   /** Stores a reading unless its key is already there; false for a duplicate. */

@@ -22,9 +22,17 @@ export function monitoringActive(ctx: AuthedContext, account: AccountRecord): bo
 
 const MAX_SERIAL_LENGTH = 64;
 
+/**
+ * A serial as the service keys it: exactly as sent (strict, share-api §18.2: a client that forgets
+ * to upper-case fails), or upper case under serialMatch "ignore-case".
+ */
+export function serialIn(ctx: AuthedContext, serial: string): string {
+  return ctx.knobs.serialMatch === "exact" ? serial : serial.toUpperCase();
+}
+
 function serialOf(ctx: AuthedContext): string | undefined {
   const serial = ctx.query("serialNumber");
-  return nonEmptyString(serial) && serial.length <= MAX_SERIAL_LENGTH ? serial : undefined;
+  return nonEmptyString(serial) && serial.length <= MAX_SERIAL_LENGTH ? serialIn(ctx, serial) : undefined;
 }
 
 export const PUBLISHER_OPERATIONS: Readonly<Record<string, Operation>> = {

@@ -7,13 +7,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { systemTimers, type Timers } from "../../clock.js";
 import { fail, SharebridgeError } from "../../errors.js";
 import type { Logger } from "../../log.js";
 import { silentLogger } from "../../log.js";
 import { SERVICE_PREFIX, SHARE_REGIONS, type ShareRegion } from "../../share/regions.js";
-import { isUuid, NULL_UUID } from "../../share/uuid.js";
 import { EGV_OPERATIONS } from "./egv-ops.js";
-import { faultEnvelope } from "./fault-envelope.js";
+import { latencyFor, loginAnswer, throttleAnswer, writeAnswer } from "./fault-injection.js";
 import { FOLLOWER_OPERATIONS } from "./follower-ops.js";
 import { GENERAL_OPERATIONS } from "./general-ops.js";
 import {
@@ -25,10 +25,11 @@ import {
   text,
 } from "./http-helpers.js";
 import { resolveKnobs, type ShareEmulatorKnobs, type ShareEmulatorKnobsInput } from "./knobs.js";
-import { type AccountRecord, type EmulatorAccountInput, EmulatorState, type SessionRecord } from "./model.js";
-import { bodyObject, fault, type OpContext, type Operation, type Reply } from "./operation.js";
+import { type AccountRecord, type EmulatorAccountInput, EmulatorState } from "./model.js";
+import { bodyObject, type OpContext, type Operation, type Reply } from "./operation.js";
 import { loadState, saveState } from "./persistence.js";
 import { PUBLISHER_OPERATIONS } from "./publisher-ops.js";
+import { renderReply, resolveSession } from "./session-check.js";
 
 const OPERATIONS: Readonly<Record<string, Operation>> = {
   ...GENERAL_OPERATIONS,
@@ -50,8 +51,10 @@ export interface ShareEmulatorOptions {
   readonly knobs?: ShareEmulatorKnobsInput;
   /** Which regions get a listener, and where; default: all three on 127.0.0.1, ephemeral ports. */
   readonly listen?: Partial<Record<ShareRegion, ListenAddress>>;
-  /** Epoch-ms clock (sessions, lockout, future readings, reads); default Date.now. */
+  /** Epoch-ms clock (sessions, lockout, future readings, reads, fault windows); default Date.now. */
   readonly now?: () => number;
+  /** Timers for latency and trickled bodies; default node's. Tests pass fakes. */
+  readonly timers?: Timers;
   /** Keep account data in this JSON file across restarts. */
   readonly stateFile?: string;
   readonly log?: Logger;
@@ -73,6 +76,7 @@ export class ShareEmulator {
   readonly state = new EmulatorState();
   #knobs: ShareEmulatorKnobs;
   readonly #now: () => number;
+  readonly #timers: Timers;
   readonly #log: Logger;
   readonly #stateFile: string | undefined;
   readonly #startedAt: number;
@@ -81,16 +85,25 @@ export class ShareEmulator {
   readonly #counts = new Map<string, number>();
   #seq = 0;
   #random: () => number;
+  /** A generator of its own for latency jitter, so that a latency knob does not shift the fault sequence. */
+  #latencyRandom: () => number;
   #outageOverride: boolean | undefined;
 
   private constructor(options: ShareEmulatorOptions) {
     this.#knobs = resolveKnobs(options.knobs);
     this.#now = options.now ?? Date.now;
+    this.#timers = options.timers ?? systemTimers;
     this.#log = (options.log ?? silentLogger).child({ component: "share-emulator" });
     this.#stateFile = options.stateFile;
     this.#startedAt = this.#now();
     this.#random = seededRandom(this.#knobs.faults.seed);
-    for (const account of options.accounts ?? []) this.state.addAccount(account);
+    this.#latencyRandom = seededRandom(latencySeed(this.#knobs.faults.seed));
+    for (const input of options.accounts ?? []) {
+      this.state.addAccount(input);
+      if (input.heldBy !== undefined) {
+        this.holdSlot(input.name, input.heldBy.serial, input.heldBy.activity, input.region);
+      }
+    }
     if (this.#stateFile !== undefined) {
       const restored = loadState(this.#stateFile, this.state, this.#log);
       if (restored > 0) this.#log.info({ restored, path: this.#stateFile }, "restored emulator state");
@@ -126,7 +139,10 @@ export class ShareEmulator {
 
   setKnobs(input: ShareEmulatorKnobsInput): void {
     this.#knobs = resolveKnobs(input, this.#knobs);
-    if (input.faults?.seed !== undefined) this.#random = seededRandom(this.#knobs.faults.seed);
+    if (input.faults?.seed !== undefined) {
+      this.#random = seededRandom(this.#knobs.faults.seed);
+      this.#latencyRandom = seededRandom(latencySeed(this.#knobs.faults.seed));
+    }
   }
 
   get requests(): readonly RequestLogEntry[] {
@@ -157,6 +173,15 @@ export class ShareEmulator {
   /** Forces the outage fault on or off; `undefined` returns to the configured window. */
   setOutage(on: boolean | undefined): void {
     this.#outageOverride = on;
+  }
+
+  /**
+   * Another uploader's receiver takes the account's slot (share-api §18.3): `active` posted a
+   * reading a minute ago, `silent` posted nothing recently.
+   */
+  holdSlot(name: string, serial: string, activity: "silent" | "active", region?: ShareRegion): void {
+    const account = this.account(name, region);
+    this.state.holdSlot(account, serial, activity === "active" ? this.#now() - 60_000 : undefined);
   }
 
   /** Forgets every session, as a server restart would. */
@@ -233,15 +258,13 @@ export class ShareEmulator {
       answer = text(400, "Bad Request");
       operation ||= "(unparsable)";
     }
-    const latency = this.#knobs.faults.latencyMs;
-    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    const latency = latencyFor(this.#knobs, this.#latencyRandom);
+    if (latency > 0)
+      await new Promise((resolve) => this.#timers.setTimeout(() => resolve(undefined), latency));
     if (this.#knobs.faults.cloudflareHeaders) Object.assign(answer.headers, cloudflareHeaders());
-    res.writeHead(answer.status, {
-      ...answer.headers,
-      "content-length": String(Buffer.byteLength(answer.body)),
-    });
-    res.end(answer.body);
+    // Recorded before it is written: a trickled answer may take longer than the test waits.
     this.#record(region, req.method ?? "", operation, answer);
+    writeAnswer(res, answer, this.#knobs, this.#timers);
     this.#log.info(
       {
         region,
@@ -270,9 +293,13 @@ export class ShareEmulator {
         body: "<html><body><h1>503 Service Unavailable</h1></body></html>",
       };
     }
+    const throttled = throttleAnswer(this.#knobs, this.#now() - this.#startedAt);
+    if (throttled !== undefined) return throttled;
     if (raw === "too-large") return text(413, "Request Entity Too Large");
     const op = path.startsWith(SERVICE_PREFIX) ? OPERATIONS[operation] : undefined;
     if (op === undefined) return text(404, "Not Found");
+    const login = loginAnswer(this.#knobs, operation);
+    if (login !== undefined) return login;
     if (method !== op.method) return { ...text(405, "Method Not Allowed"), headers: { allow: op.method } };
 
     const query = caseInsensitive(params);
@@ -295,67 +322,17 @@ export class ShareEmulator {
       reply = op.handle(base);
     } else {
       const sessionText = op.auth === "body-session" ? bodyObject(body)?.["sessionId"] : query("sessionId");
-      const resolved = this.#session(region, sessionText, now, op.nullSessionEmpty === true);
+      const resolved = resolveSession(
+        { state: this.state, knobs: this.#knobs, random: this.#random },
+        region,
+        sessionText,
+        now,
+        op.nullSessionEmpty === true,
+      );
       reply = "kind" in resolved ? resolved : op.handle({ ...base, ...resolved });
     }
     if (op.mutates && reply.kind !== "text") this.#persist();
-    return this.#render(reply, now);
-  }
-
-  /** Session checks in the order the real service reveals them (share-api §3.3, §7.3, §14.2). */
-  #session(
-    region: ShareRegion,
-    sessionText: unknown,
-    now: number,
-    nullSessionEmpty: boolean,
-  ): { account: AccountRecord; session: SessionRecord } | Reply {
-    if (!isUuid(sessionText)) {
-      return { kind: "text", status: 400, text: "The server encountered an error processing the request." };
-    }
-    const sessionId = sessionText.toLowerCase();
-    if (sessionId === NULL_UUID && nullSessionEmpty) return { kind: "empty" };
-    const session = this.state.sessions.get(sessionId);
-    const account = session === undefined ? undefined : this.state.findById(undefined, session.accountId);
-    const wrongRegion = session !== undefined && this.#knobs.regionSeparation && session.region !== region;
-    if (session === undefined || account === undefined || wrongRegion) {
-      return fault("SessionIdNotFound", `Failed to find session object. [SessionId = ${sessionText}]`);
-    }
-    const idle = this.#knobs.idleTtlMs;
-    const expired =
-      now - session.createdMs >= this.#knobs.sessionTtlMs ||
-      (idle !== null && now - session.lastUsedMs >= idle);
-    if (expired) {
-      this.state.sessions.delete(sessionId);
-      return fault("SessionNotValid", `Session not active or timed out. [SessionId = ${sessionText}]`);
-    }
-    const rate = this.#knobs.faults.sessionNotValidRate;
-    if (rate > 0 && this.#random() < rate) {
-      return fault("SessionNotValid", `Session not active or timed out. [SessionId = ${sessionText}]`);
-    }
-    session.lastUsedMs = now;
-    return { account, session };
-  }
-
-  #render(reply: Reply, now: number): Answer {
-    switch (reply.kind) {
-      case "json":
-        return {
-          status: 200,
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(reply.value),
-        };
-      case "empty":
-        return { status: 200, headers: { "content-type": "application/json" }, body: "" };
-      case "fault":
-        return {
-          status: 500,
-          headers: { "content-type": "application/json" },
-          body: faultEnvelope(reply.code, reply.message, this.#knobs.subCodeStyle, now),
-          code: reply.code,
-        };
-      case "text":
-        return text(reply.status, reply.text);
-    }
+    return renderReply(reply, this.#knobs, now);
   }
 
   #inOutage(): boolean {
@@ -388,6 +365,10 @@ export class ShareEmulator {
       this.#log.error({ err: error, path: this.#stateFile }, "cannot write the emulator state file");
     }
   }
+}
+
+function latencySeed(seed: number): number {
+  return (seed ^ 0x9e3779b9) >>> 0;
 }
 
 /** Starts an emulator; see `ShareEmulatorOptions`. */

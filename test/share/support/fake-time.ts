@@ -16,20 +16,40 @@ export function useFakeTime(startMs: number): void {
   vi.useFakeTimers({ toFake: [...FAKED], now: startMs });
 }
 
+/**
+ * Fake time from `startMs`, and p-retry's jitter fixed: it multiplies each delay by
+ * (1 + Math.random()), so 0.5 makes the schedule exact (5 s → 7.5 s, 30 s → 45 s, ...).
+ */
+export function useFakeTimeWithExactBackOff(startMs: number): void {
+  useFakeTime(startMs);
+  vi.spyOn(Math, "random").mockReturnValue(0.5);
+}
+
+/** Undoes useFakeTimeWithExactBackOff. */
+export function useRealTime(): void {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+}
+
+/** Silence timeouts longer than a test's fake minutes: only what the test is about may end a call. */
+export const TIMEOUTS_BEYOND_FAKE_TIME = { connectMs: 600_000, headersMs: 600_000, bodyMs: 600_000 } as const;
+
+/** Whether `promise` has settled, as a function to ask. */
+function watch(promise: Promise<unknown>): () => boolean {
+  let settled = false;
+  const done = () => {
+    settled = true;
+  };
+  promise.then(done, done);
+  return () => settled;
+}
+
 /** Advances fake time in `stepMs` steps until `promise` settles; fails after `maxMs` of fake time. */
 export async function settle<T>(promise: Promise<T>, maxMs: number, stepMs = 1_000): Promise<T> {
-  let settled = false;
-  promise.then(
-    () => {
-      settled = true;
-    },
-    () => {
-      settled = true;
-    },
-  );
+  const settled = watch(promise);
   let advanced = 0;
   await realPause(5);
-  while (!settled) {
+  while (!settled()) {
     if (advanced >= maxMs) throw new Error(`still pending after ${maxMs} ms of fake time`);
     await vi.advanceTimersByTimeAsync(stepMs);
     advanced += stepMs;
@@ -44,4 +64,28 @@ export async function pass(ms: number, stepMs = 10_000): Promise<void> {
     await vi.advanceTimersByTimeAsync(Math.min(stepMs, ms - done));
     await realPause(1);
   }
+}
+
+/**
+ * Advances fake time by exactly `ms`, then lets real loopback I/O finish (bounded) and reports
+ * whether `promise` settled by then. Fake time does not move while waiting, so anything observed
+ * happened at exactly `ms`.
+ */
+export async function advanceExactly(
+  promise: Promise<unknown>,
+  ms: number,
+  realWaitMs = 500,
+): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  await vi.advanceTimersByTimeAsync(ms);
+  for (let waited = 0; !settled && waited < realWaitMs; waited += 5) await realPause(5);
+  return settled;
 }
