@@ -17,6 +17,7 @@ import type { Config } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { TransportOpener } from "../receiver/transport.js";
 import type { ShareRetry } from "../share/settings.js";
+import { Outcomes } from "../sinks/outcomes.js";
 import { ShareSink } from "../sinks/share-sink.js";
 import type { Sink } from "../sinks/sink.js";
 import type { CycleDeps, CycleSettings, ReceiverSession } from "../sync/cycle.js";
@@ -56,6 +57,8 @@ export interface System {
   readonly sinks: readonly Sink[];
   readonly trueClock: TrueClockSource;
   readonly readBack: ShareReadBack;
+  /** What Share made of each reading, for sinks and listeners that keep a record (sinks/outcomes.ts). */
+  readonly outcomes: Outcomes;
   readonly clock: DaemonClock;
   readonly log: Logger;
   openReceiver(): Promise<OpenReceiverSession>;
@@ -80,8 +83,9 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
     log,
     clock,
   });
+  const outcomes = new Outcomes();
   // The client can be rebuilt (new credentials): every use goes through `share.client`.
-  const sinks: readonly Sink[] = [new ShareSink(() => share.client)];
+  const sinks: readonly Sink[] = [new ShareSink(() => share.client, outcomes)];
   const readBack: ShareReadBack = { readLatestGlucose: (o) => share.client.readLatestGlucose(o) };
   const trueClock = trueClockSource({
     // `assumeSynchronized: false` in the file means "detect", not "assume unsynchronised".
@@ -119,6 +123,7 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
     sinks,
     trueClock,
     readBack,
+    outcomes,
     clock,
     log,
     async openReceiver() {

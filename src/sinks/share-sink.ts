@@ -13,6 +13,7 @@ import type { Reading } from "../readings/reading.js";
 import { isPostable, type PostableReading } from "../readings/reading.js";
 import { MAX_BATCH_SIZE, type ShareEgv } from "../share/egv.js";
 import type { PostOptions, PostResult } from "../share/publisher.js";
+import type { Outcomes, ShareOutcome } from "./outcomes.js";
 import type { Sink, SinkContext, SinkResult, SinkWriter } from "./sink.js";
 
 /** What the sink needs of the Share client. */
@@ -36,14 +37,19 @@ export function toShareEgv(reading: PostableReading): ShareEgv {
 export class ShareSink implements Sink {
   readonly name = SHARE_SINK_NAME;
   readonly #poster: () => SharePoster;
+  readonly #outcomes: Outcomes | undefined;
 
-  /** `poster` is asked at each open: the client can be rebuilt between cycles (new credentials). */
-  constructor(poster: () => SharePoster) {
+  /**
+   * `poster` is asked at each open: the client can be rebuilt between cycles (new credentials).
+   * `outcomes` hears what became of every reading.
+   */
+  constructor(poster: () => SharePoster, outcomes?: Outcomes) {
     this.#poster = poster;
+    this.#outcomes = outcomes;
   }
 
   open(context: SinkContext): SinkWriter {
-    return new ShareWriter(this.#poster(), context);
+    return new ShareWriter(this.#poster(), context, this.#outcomes);
   }
 }
 
@@ -56,9 +62,22 @@ class ShareWriter implements SinkWriter {
   #delivered = 0;
   #requests = 0;
 
-  constructor(poster: SharePoster, context: SinkContext) {
+  readonly #outcomes: Outcomes | undefined;
+
+  constructor(poster: SharePoster, context: SinkContext, outcomes: Outcomes | undefined) {
     this.#poster = poster;
     this.#context = context;
+    this.#outcomes = outcomes;
+  }
+
+  #tell(readings: readonly Reading[], outcome: ShareOutcome): void {
+    if (this.#outcomes === undefined) return;
+    const atMs = this.#context.nowUtcMs();
+    for (const reading of readings) {
+      this.#outcomes.emit({ serial: this.#context.serial, reading, outcome, atMs }, (error) =>
+        this.#context.log.warn({ err: error }, "an outcome listener failed"),
+      );
+    }
   }
 
   async write(readings: readonly Reading[]): Promise<void> {
@@ -75,6 +94,7 @@ class ShareWriter implements SinkWriter {
     if (last !== undefined) {
       // Only skipped readings are left: settled, nothing to deliver.
       await this.#context.settle(last, []);
+      this.#tell(this.#pending, "skipped");
       this.#pending = [];
     }
     return { delivered: this.#delivered, requests: this.#requests };
@@ -92,12 +112,17 @@ class ShareWriter implements SinkWriter {
     }
     const { serial, signal } = this.#context;
     this.#requests++;
-    await this.#poster.postEgvs(serial, batch.map(toShareEgv), { signal });
+    const result = await this.#poster.postEgvs(serial, batch.map(toShareEgv), { signal });
     const settled = this.#pending.slice(0, cut);
     this.#pending = this.#pending.slice(cut);
     this.#postable -= batch.length;
     this.#delivered += batch.length;
     const through = settled.at(-1);
     if (through !== undefined) await this.#context.settle(through, batch);
+    this.#tell(batch, result.batches.some((b) => b.outcome === "duplicate") ? "duplicate" : "stored");
+    this.#tell(
+      settled.filter((r) => !isPostable(r)),
+      "skipped",
+    );
   }
 }

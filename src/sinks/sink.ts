@@ -25,6 +25,8 @@ export interface SinkContext {
   readonly serial: string;
   readonly signal: AbortSignal | undefined;
   readonly log: Logger;
+  /** True UTC now, ms (the cycle's clock). */
+  nowUtcMs(): number;
   /**
    * Every reading up to and including `through` is settled; `delivered` are those the destination
    * acknowledged (a subset, for the sink's "last delivered" time and counts). Persists the cursor.

@@ -132,6 +132,7 @@ async function consume(lane: Lane, input: DeliverInput): Promise<void> {
     serial,
     signal,
     log: log.child({ sink: lane.sink.name }),
+    nowUtcMs: () => clock.now() + plan.clock().clock.correctionMs,
     async settle(through, acknowledged) {
       for (const reading of acknowledged) {
         const st = reading.times === undefined ? null : reading.times.stMs / 1000;
