@@ -15,11 +15,15 @@
  *   sharebridge_last_reading_age_seconds            since the newest reading on the receiver was taken
  *   sharebridge_last_post_age_seconds               since Share last acknowledged a post
  *   sharebridge_backlog_readings                    readings inside the backfill window not yet on Share
+ *   sharebridge_held_readings                       readings Share called future in the last cycle (held back)
+ *   sharebridge_quarantined_readings                readings Share keeps refusing, set aside (share-api §18.7)
+ *   sharebridge_probes_total                        checks for the next reading around its due time
  *   sharebridge_clock_offset_seconds                true UTC − receiver system clock (the held offset)
  *   sharebridge_reading_interval_seconds            the receiver's reading cadence in use
  *   sharebridge_cycles_total{outcome}               cycles by outcome
  *   sharebridge_link_errors_total{kind}             receiver link events by kind (timeouts, badCrc, …)
  *   sharebridge_share_errors_total{code}            Share failures by error code (SHARE_UNAVAILABLE, …)
+ *   sharebridge_readings_skipped_total{reason}      readings never posted, by reason (special, …)
  *
  * Ages are computed from the snapshot's own `nowMs`, so one scrape is internally consistent. Label
  * values come from the daemon, but are escaped and bounded anyway: a receiver serial or an error
@@ -139,6 +143,18 @@ export function renderMetrics(snapshot: DaemonSnapshot): string {
       maybe(snapshot.backlog),
     ),
     family(
+      "sharebridge_held_readings",
+      "gauge",
+      "Readings Share called future in the last cycle, held back and posted again next cycle.",
+      maybe(snapshot.held),
+    ),
+    family(
+      "sharebridge_quarantined_readings",
+      "gauge",
+      "Readings Share keeps refusing for their content, set aside and tried again once a day.",
+      maybe(snapshot.quarantined),
+    ),
+    family(
       "sharebridge_clock_offset_seconds",
       "gauge",
       "True UTC minus the receiver's system clock, in seconds (the held offset).",
@@ -167,6 +183,18 @@ export function renderMetrics(snapshot: DaemonSnapshot): string {
       "counter",
       "Dexcom Share failures since the daemon started, by error code.",
       counterSamples("code", snapshot.shareErrors),
+    ),
+    family(
+      "sharebridge_probes_total",
+      "counter",
+      "Checks for the next reading around its due time since the daemon started (one receiver round trip each).",
+      maybe(snapshot.probes),
+    ),
+    family(
+      "sharebridge_readings_skipped_total",
+      "counter",
+      "Readings never posted since the daemon started, by reason.",
+      counterSamples("reason", snapshot.skipped),
     ),
   ].join("");
 }

@@ -59,6 +59,15 @@ export function formatStatus(report: StatusReport): string {
   );
   out += line("Last post", report.lastPost === null ? NONE : when(report.lastPost.at));
   out += line("Backlog", report.backlog === null ? NONE : countOf(report.backlog, "reading"));
+  if (report.held !== null) {
+    out += line("Held", `readings Share called future, ${countOf(report.held.cycles, "cycle")} in a row`);
+  }
+  if (report.quarantined.length > 0) {
+    out += line("Quarantined", `${countOf(report.quarantined.length, "reading")} Share keeps refusing`);
+    for (const q of report.quarantined.slice(0, 5)) {
+      out += line("", `${q.glucose} mg/dL at ${q.st ?? "?"}: ${q.fault}`);
+    }
+  }
   out += line("Clock offset", offsetLine(report));
   out += line(
     "Share login",

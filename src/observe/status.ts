@@ -17,6 +17,8 @@
  *   lastPost       { at, ageSeconds } | null            (Share's last acknowledgement)
  *   clockOffset    { seconds (true UTC − receiver system clock), since } | null
  *   backlog        readings not yet on Share after the last cycle | null
+ *   held           { firstIndex, cycles, since } | null: readings Share called future, cycles in a row
+ *   quarantined    [{ index, st, glucose, fault, since, lastTried }]: readings Share keeps refusing
  *   auth           { state: "not-configured"|"never-logged-in"|"ok"|"credentials-rejected"|"locked-out"|
  *                    "lockout-over", account, origin, since, until, reason }
  *   lastCycle      { at, ageSeconds, outcome, error: string|null, backlog: number|null } | null
@@ -29,6 +31,7 @@ import { join } from "node:path";
 import type { Config } from "../config/schema.js";
 import { type Logger, silentLogger } from "../log.js";
 import { trendName } from "../share/trend.js";
+import { HELD_AFTER_CYCLES, parseShareNotes } from "../sinks/share-notes.js";
 import { SHARE_SINK_NAME } from "../sinks/share-sink.js";
 import { parseState, type ReceiverState, type SyncState, serialKey } from "../sync/state.js";
 import { inspectStateFile, STATE_FILE_NAME } from "../sync/state-store.js";
@@ -67,6 +70,19 @@ export interface StatusReport {
   } | null;
   readonly lastPost: { readonly at: string; readonly ageSeconds: number } | null;
   readonly backlog: number | null;
+  readonly held: {
+    readonly firstIndex: number;
+    readonly cycles: number;
+    readonly since: string | null;
+  } | null;
+  readonly quarantined: readonly {
+    readonly index: number;
+    readonly st: string | null;
+    readonly glucose: number;
+    readonly fault: string;
+    readonly since: string | null;
+    readonly lastTried: string | null;
+  }[];
   readonly clockOffset: { readonly seconds: number; readonly since: string | null } | null;
   readonly auth: {
     readonly state: AuthState;
@@ -106,6 +122,29 @@ export function readStateForStatus(path: string): Promise<StateRead> {
 
 const ageSeconds = (thenMs: number, nowMs: number) => Math.round((nowMs - thenMs) / 1000);
 
+/** What the Share sink set aside or holds back (sinks/share-notes.ts). */
+function shareNotesFacts(receiver: ReceiverState | undefined) {
+  const notes = parseShareNotes(receiver?.sinks?.[SHARE_SINK_NAME]?.notes);
+  return {
+    held:
+      notes.held === undefined
+        ? null
+        : {
+            firstIndex: notes.held.firstIndex,
+            cycles: notes.held.cycles,
+            since: isoOrNull(notes.held.sinceMs),
+          },
+    quarantined: notes.quarantine.map((q) => ({
+      index: q.index,
+      st: isoOrNull(q.egv.stSeconds * 1000),
+      glucose: q.egv.glucose,
+      fault: q.fault,
+      since: isoOrNull(q.sinceMs),
+      lastTried: isoOrNull(q.lastTriedMs),
+    })),
+  };
+}
+
 function readingFacts(receiver: ReceiverState | undefined, nowMs: number) {
   const reading = receiver?.lastReading;
   const post = receiver?.sinks?.[SHARE_SINK_NAME]?.lastDeliveredUtcMs;
@@ -139,7 +178,8 @@ export async function collectStatus(options: StatusOptions): Promise<StatusRepor
   const nowMs = now();
   const state = stateRead.state === "ok" ? stateRead.document : undefined;
   const serial = probe.serial ?? state?.lastSerial ?? null;
-  const facts = readingFacts(serial === null ? undefined : state?.receivers[serialKey(serial)], nowMs);
+  const receiverState = serial === null ? undefined : state?.receivers[serialKey(serial)];
+  const facts = { ...readingFacts(receiverState, nowMs), ...shareNotesFacts(receiverState) };
   const auth = summarizeAuth(options.config, state, nowMs);
   const cycle = state?.lastCycle;
 
@@ -195,7 +235,7 @@ function findingsOf(
   nowMs: number,
 ): string[] {
   const findings: string[] = [];
-  const { stateFile, receiver, auth, lastCycle, lastPost, backlog } = report;
+  const { stateFile, receiver, auth, lastCycle, lastPost, backlog, held, quarantined } = report;
   const intervalMs = readingIntervalSeconds * 1000;
   const daemonActive = lastCycle !== null && lastCycle.ageSeconds * 1000 <= 2 * intervalMs;
   if (receiver.inUse) {
@@ -243,6 +283,16 @@ function findingsOf(
         `no sync cycle for ${durationInWords(lastCycle.ageSeconds)}: is the daemon (\`sharebridge run\`) running?`,
       );
     }
+  }
+  if (held !== null && held.cycles >= HELD_AFTER_CYCLES) {
+    findings.push(
+      `Share has called readings future for ${countOf(held.cycles, "cycle")} in a row: they are held, not lost; check the host's clock (timedatectl)`,
+    );
+  }
+  if (quarantined.length > 0) {
+    findings.push(
+      `${countOf(quarantined.length, "reading")} that Share keeps refusing (${[...new Set(quarantined.map((q) => q.fault))].join(", ")}): set aside, tried again once a day`,
+    );
   }
   if (backlog !== null && backlog > 0) {
     const since =

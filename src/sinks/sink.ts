@@ -32,6 +32,10 @@ export interface SinkContext {
    * acknowledged (a subset, for the sink's "last delivered" time and counts). Persists the cursor.
    */
   settle(through: Reading, delivered: readonly Reading[]): Promise<void>;
+  /** The sink's own notes in the state file, as last saved (plain JSON data, validated by the sink). */
+  readonly notes: unknown;
+  /** Saves new notes (awaited: on disk before the sink goes on). At most 64 KiB as JSON. */
+  saveNotes(notes: unknown): Promise<void>;
 }
 
 export interface SinkResult {
@@ -39,6 +43,12 @@ export interface SinkResult {
   readonly delivered: number;
   /** Requests it took (posts, publishes, appends). */
   readonly requests: number;
+  /** Readings the destination would not take yet (Share: called future), held back for later. */
+  readonly held?: number;
+  /** Readings set aside because the destination keeps refusing them (Share: quarantine), in all. */
+  readonly quarantined?: number;
+  /** The destination doubts our clock (Share called readings future): measure it afresh. */
+  readonly clockSuspect?: boolean;
 }
 
 export interface SinkWriter {

@@ -14,14 +14,14 @@
  *   a link that drops every few requests makes progress from cycle to cycle.
  */
 import type { Clock } from "../clock.js";
-import { isSharebridgeError } from "../errors.js";
+import { isSharebridgeError, SharebridgeError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { isPostable, type Reading } from "../readings/reading.js";
 import type { Sink, SinkResult } from "../sinks/sink.js";
 import { Channel } from "../util/channel.js";
 import type { CyclePlan } from "./cycle-plan.js";
 import type { EgvCursor, SyncState } from "./state.js";
-import { withReceiver, withSink } from "./state.js";
+import { MAX_SINK_NOTES_BYTES, withReceiver, withSink } from "./state.js";
 import type { StateStore } from "./state-store.js";
 
 /** Chunks queued per sink: enough to keep reading while a batch is posted, a few pages at most. */
@@ -44,6 +44,12 @@ export interface SinkOutcome {
   readonly backlog: number;
   readonly cursorBefore: EgvCursor | undefined;
   readonly cursorAfter: EgvCursor | undefined;
+  /** Readings the destination would not take yet (Share: called future). */
+  readonly held: number;
+  /** Readings set aside for good reasons of the destination (Share: quarantine), in all. */
+  readonly quarantined: number;
+  /** The destination doubts our clock: measure it afresh. */
+  readonly clockSuspect: boolean;
   readonly error: unknown;
 }
 
@@ -119,6 +125,9 @@ export async function deliver(input: DeliverInput): Promise<Delivery> {
     backlog: Math.max(0, lane.postable - lane.delivered),
     cursorBefore: lane.base,
     cursorAfter: store.current.receivers[serial.toUpperCase()]?.sinks?.[lane.sink.name]?.cursors.egv,
+    held: lane.result?.held ?? 0,
+    quarantined: lane.result?.quarantined ?? 0,
+    clockSuspect: lane.result?.clockSuspect ?? false,
     error: lane.error,
   }));
   return { sinks, readError };
@@ -133,6 +142,15 @@ async function consume(lane: Lane, input: DeliverInput): Promise<void> {
     signal,
     log: log.child({ sink: lane.sink.name }),
     nowUtcMs: () => clock.now() + plan.clock().clock.correctionMs,
+    notes: store.current.receivers[serial.toUpperCase()]?.sinks?.[lane.sink.name]?.notes,
+    async saveNotes(notes) {
+      if (JSON.stringify(notes).length > MAX_SINK_NOTES_BYTES) {
+        throw new SharebridgeError("INTERNAL", `the ${lane.sink.name} sink's notes outgrew their bound`, {
+          sink: lane.sink.name,
+        });
+      }
+      await store.update((state) => withSink(state, serial, lane.sink.name, (s) => ({ ...s, notes })));
+    },
     async settle(through, acknowledged) {
       for (const reading of acknowledged) {
         const st = reading.times === undefined ? null : reading.times.stMs / 1000;
@@ -146,6 +164,7 @@ async function consume(lane: Lane, input: DeliverInput): Promise<void> {
       const at = clock.now() + plan.clock().clock.correctionMs;
       await store.update((state) =>
         withSink(state, serial, lane.sink.name, (s) => ({
+          ...s,
           cursors: { ...s.cursors, egv: cursor },
           lastDeliveredUtcMs: acknowledged.length > 0 ? at : s.lastDeliveredUtcMs,
         })),

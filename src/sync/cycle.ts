@@ -76,6 +76,12 @@ export interface CycleReport {
   readonly pagesRead: number;
   /** Readings inside the window left to post after this cycle (0 after a complete post). */
   readonly backlog: number;
+  /** Readings Share called future this cycle, held back for the next (share-api §18.5). */
+  readonly held: number;
+  /** Readings in quarantine: Share keeps refusing them (share-api §18.7). */
+  readonly quarantined: number;
+  /** Share doubts our clock (it called readings future): measure it afresh. */
+  readonly clockSuspect: boolean;
   readonly lastReading: LastReading | undefined;
   /** The highest EGV index on the receiver as far as this cycle knows (for the probes, schedule.ts). */
   readonly newestIndex: number | undefined;
@@ -140,6 +146,9 @@ export async function runCycle(deps: CycleDeps, options: CycleOptions): Promise<
     problems: stats.problems,
     pagesRead: stats.pagesRead,
     backlog: share?.backlog ?? 0,
+    held: share?.held ?? 0,
+    quarantined: share?.quarantined ?? 0,
+    clockSuspect: share?.clockSuspect ?? false,
     lastReading: stats.lastReading,
     newestIndex: stats.newestIndex,
     clock: { offsetSeconds: clock.offsetSeconds, replaced: clock.heldReplaced, source: clock.clock.source },
@@ -174,6 +183,9 @@ export async function planOnly(deps: CycleDeps, options: CycleOptions): Promise<
     problems: stats.problems,
     pagesRead: stats.pagesRead,
     backlog: wouldPost.length,
+    held: 0,
+    quarantined: 0,
+    clockSuspect: false,
     lastReading: stats.lastReading,
     newestIndex: stats.newestIndex,
     clock: { offsetSeconds: clock.offsetSeconds, replaced: clock.heldReplaced, source: clock.clock.source },

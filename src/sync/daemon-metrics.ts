@@ -12,10 +12,22 @@ export class DaemonMetrics {
   readonly #cycles: Record<string, number> = {};
   readonly #shareErrors: Record<string, number> = {};
   readonly #closedLinks: Record<string, number> = {};
+  readonly #skipped: Record<string, number> = {};
   #probes = 0;
 
   countCycle(outcome: string): void {
     this.#cycles[outcome] = (this.#cycles[outcome] ?? 0) + 1;
+  }
+
+  /** Readings a cycle did not post, by reason. */
+  countSkipped(skipped: Readonly<Record<string, number>>): void {
+    for (const [reason, count] of Object.entries(skipped)) {
+      if (count > 0) this.#skipped[reason] = (this.#skipped[reason] ?? 0) + count;
+    }
+  }
+
+  skipped(): Record<string, number> {
+    return { ...this.#skipped };
   }
 
   /** A check for the next reading around its due time (one receiver round trip). */

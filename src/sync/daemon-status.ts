@@ -41,6 +41,12 @@ export interface DaemonSnapshot {
   readonly lastPostUtcMs: number | undefined;
   /** Readings on the receiver, inside the backfill window, not yet acknowledged by Share. */
   readonly backlog: number;
+  /** Readings Share called future in the last cycle, held back (share-api §18.5). */
+  readonly held: number;
+  /** Readings in quarantine: Share keeps refusing them (share-api §18.7). */
+  readonly quarantined: number;
+  /** Readings never posted, by reason (display-only, special, out-of-window, …), since the start. */
+  readonly skipped: Readonly<Record<string, number>>;
   /** True UTC − receiver system clock, seconds (the held offset). */
   readonly clockOffsetSeconds: number | undefined;
   /** Cycles by outcome (posted, nothing-new, waiting-for-clock, receiver-error, share-error, …). */

@@ -87,6 +87,8 @@ export class Daemon {
   #lastCycle: DaemonSnapshot["lastCycle"];
   #lastSuccessAtMs: number | undefined;
   #backlog = 0;
+  #held = 0;
+  #quarantined = 0;
   #nextWakeAtMs: number | undefined;
   #shareFailures = 0;
   #probing: Probing | undefined;
@@ -116,6 +118,9 @@ export class Daemon {
       lastReading: receiver?.lastReading,
       lastPostUtcMs: receiver?.sinks?.[SHARE_SINK_NAME]?.lastDeliveredUtcMs,
       backlog: this.#backlog,
+      held: this.#held,
+      quarantined: this.#quarantined,
+      skipped: this.#metrics.skipped(),
       clockOffsetSeconds: receiver?.heldOffset?.offsetSeconds,
       cycles: this.#metrics.cycles(),
       probes: this.#metrics.probes(),
@@ -182,6 +187,11 @@ export class Daemon {
       );
       this.#shareFailures = 0;
       this.#backlog = report.backlog;
+      this.#held = report.held;
+      this.#quarantined = report.quarantined;
+      this.#metrics.countSkipped(report.skipped);
+      // Share called readings future: our clock may be wrong; ask the host again next cycle (§18.5).
+      if (report.clockSuspect) this.#o.trueClock.invalidate();
       this.#lastSuccessAtMs = this.#clock.now();
       this.#finishCycle(started, report.outcome);
       if (report.posted > 0)

@@ -64,7 +64,12 @@ export interface SinkState {
   readonly cursors: Readonly<Partial<Record<CursorPartition, EgvCursor>>>;
   /** When the sink last acknowledged readings (true UTC, ms). */
   readonly lastDeliveredUtcMs?: number | undefined;
+  /** The sink's own notes (plain JSON; the sink validates them, e.g. sinks/share-notes.ts). */
+  readonly notes?: unknown;
 }
+
+/** A sink's notes are small: anything bigger is dropped on load (the sink starts without notes). */
+export const MAX_SINK_NOTES_BYTES = 64 * 1024;
 
 export interface ReceiverState {
   readonly heldOffset?: HeldOffset | undefined;
@@ -169,7 +174,13 @@ function parseSinkState(value: unknown): SinkState | undefined {
     if (cursor !== undefined) cursors[partition] = cursor;
   }
   const delivered = value["lastDeliveredUtcMs"];
-  return { cursors, lastDeliveredUtcMs: isNum(delivered) ? delivered : undefined };
+  const notes = value["notes"];
+  const small = isObject(notes) && JSON.stringify(notes).length <= MAX_SINK_NOTES_BYTES;
+  return {
+    cursors,
+    lastDeliveredUtcMs: isNum(delivered) ? delivered : undefined,
+    notes: small ? notes : undefined,
+  };
 }
 
 function parseReceiver(raw: Record<string, unknown>, version: number): ReceiverState {

@@ -96,6 +96,8 @@ Needs attention:
       "lastReading",
       "lastPost",
       "clockOffset",
+      "held",
+      "quarantined",
       "backlog",
       "auth",
       "lastCycle",

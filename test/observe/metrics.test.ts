@@ -77,6 +77,12 @@ sharebridge_last_post_age_seconds 59
 # HELP sharebridge_backlog_readings Readings inside the backfill window not yet acknowledged by Share.
 # TYPE sharebridge_backlog_readings gauge
 sharebridge_backlog_readings 0
+# HELP sharebridge_held_readings Readings Share called future in the last cycle, held back and posted again next cycle.
+# TYPE sharebridge_held_readings gauge
+sharebridge_held_readings 0
+# HELP sharebridge_quarantined_readings Readings Share keeps refusing for their content, set aside and tried again once a day.
+# TYPE sharebridge_quarantined_readings gauge
+sharebridge_quarantined_readings 1
 # HELP sharebridge_clock_offset_seconds True UTC minus the receiver's system clock, in seconds (the held offset).
 # TYPE sharebridge_clock_offset_seconds gauge
 sharebridge_clock_offset_seconds -1234
@@ -94,6 +100,13 @@ sharebridge_link_errors_total{kind="timeouts"} 2
 # HELP sharebridge_share_errors_total Dexcom Share failures since the daemon started, by error code.
 # TYPE sharebridge_share_errors_total counter
 sharebridge_share_errors_total{code="SHARE_UNAVAILABLE"} 4
+# HELP sharebridge_probes_total Checks for the next reading around its due time since the daemon started (one receiver round trip each).
+# TYPE sharebridge_probes_total counter
+sharebridge_probes_total 7
+# HELP sharebridge_readings_skipped_total Readings never posted since the daemon started, by reason.
+# TYPE sharebridge_readings_skipped_total counter
+sharebridge_readings_skipped_total{reason="special"} 3
+sharebridge_readings_skipped_total{reason="unrepresentable-time"} 1
 `);
   });
 
@@ -109,11 +122,15 @@ sharebridge_share_errors_total{code="SHARE_UNAVAILABLE"} 4
       "sharebridge_last_reading_age_seconds",
       "sharebridge_last_post_age_seconds",
       "sharebridge_backlog_readings",
+      "sharebridge_held_readings",
+      "sharebridge_quarantined_readings",
       "sharebridge_clock_offset_seconds",
       "sharebridge_reading_interval_seconds",
       "sharebridge_cycles_total",
       "sharebridge_link_errors_total",
       "sharebridge_share_errors_total",
+      "sharebridge_probes_total",
+      "sharebridge_readings_skipped_total",
     ]);
     expect(families.get("sharebridge_phase")?.samples.filter((s) => s.value === 1)).toEqual([
       { labels: '{phase="idle"}', value: 1 },

@@ -110,6 +110,8 @@ State file    ${dir}/state.json
       lastReading: { glucose: 123, trend: "Flat", at: "2026-05-02T11:55:50.000Z", ageSeconds: 250 },
       lastPost: { at: "2026-05-02T11:56:00.000Z", ageSeconds: 240 },
       backlog: 0,
+      held: null,
+      quarantined: [],
       clockOffset: { seconds: 1234, since: "2026-05-02T11:00:00.000Z" },
       auth: {
         state: "ok",
@@ -170,6 +172,89 @@ State file    ${dir}/state.json
     ]);
     expect(text).toContain(
       'Needs attention:\n  - no receiver answered: no Dexcom receiver (USB 22a3:0047) is connected [DEVICE_NOT_FOUND]\n  - the last cycle ended with "receiver-error": no receiver\n',
+    );
+  });
+
+  it("shows readings Share holds back as future and those it keeps refusing (quarantine)", async () => {
+    const egv = (stSeconds: number, glucose: number) => ({
+      stSeconds,
+      dtSeconds: stSeconds,
+      taSeconds: 0,
+      glucose,
+      trend: 4,
+    });
+    await write({
+      version: 2,
+      receivers: {
+        [SERIAL]: {
+          sinks: {
+            share: {
+              cursors: {},
+              notes: {
+                held: { firstIndex: 4712, cycles: 3, sinceMs: T - 900_000 },
+                quarantine: [
+                  {
+                    recordType: 4,
+                    index: 4700,
+                    egv: egv((T - 3_600_000) / 1000, 77),
+                    fault: "InvalidArgument",
+                    sinceMs: T - 3_000_000,
+                    lastTriedMs: T - 3_000_000,
+                  },
+                  {
+                    recordType: 4,
+                    index: 4705,
+                    egv: egv((T - 2_100_000) / 1000, 81),
+                    fault: "InvalidArgument",
+                    sinceMs: T - 2_000_000,
+                    lastTriedMs: T - 2_000_000,
+                  },
+                  {
+                    recordType: 4,
+                    index: "not a number",
+                    egv: egv(1, 2),
+                    fault: "x",
+                    sinceMs: 0,
+                    lastTriedMs: 0,
+                  },
+                ],
+              },
+            },
+          },
+        },
+      },
+      accounts: {},
+      lastSerial: SERIAL,
+      lastCycle: { atMs: T - 30_000, outcome: "posted", backlog: 0 },
+    });
+    const report = await collect();
+    expect(report.held).toEqual({ firstIndex: 4712, cycles: 3, since: "2026-05-02T11:45:00.000Z" });
+    expect(report.quarantined).toEqual([
+      {
+        index: 4700,
+        st: "2026-05-02T11:00:00.000Z",
+        glucose: 77,
+        fault: "InvalidArgument",
+        since: "2026-05-02T11:10:00.000Z",
+        lastTried: "2026-05-02T11:10:00.000Z",
+      },
+      {
+        index: 4705,
+        st: "2026-05-02T11:25:00.000Z",
+        glucose: 81,
+        fault: "InvalidArgument",
+        since: "2026-05-02T11:26:40.000Z",
+        lastTried: "2026-05-02T11:26:40.000Z",
+      },
+    ]);
+    expect(report.findings).toEqual([
+      "Share has called readings future for 3 cycles in a row: they are held, not lost; check the host's clock (timedatectl)",
+      "2 readings that Share keeps refusing (InvalidArgument): set aside, tried again once a day",
+    ]);
+    const text = formatStatus(report);
+    expect(text).toContain("Held          readings Share called future, 3 cycles in a row\n");
+    expect(text).toContain(
+      "Quarantined   2 readings Share keeps refusing\n              77 mg/dL at 2026-05-02T11:00:00.000Z: InvalidArgument\n              81 mg/dL at 2026-05-02T11:25:00.000Z: InvalidArgument\n",
     );
   });
 

@@ -24,9 +24,9 @@ describe("sync cycle", () => {
     const sizes: number[] = [];
     const client = b.client;
     const sink = new ShareSink(() => ({
-      postEgvs: (serial, readings, options) => {
-        sizes.push(readings.length);
-        return client.postEgvs(serial, readings, options);
+      postBatch: (serial, batch, signal) => {
+        sizes.push(batch.readings.length);
+        return client.postBatch(serial, batch, signal);
       },
     }));
     const report = await b.cycle({ sinks: [sink] });
@@ -92,8 +92,8 @@ describe("sync cycle", () => {
     // Share goes down after the second batch.
     let posts = 0;
     const sink = new ShareSink(() => ({
-      postEgvs: async (serial, readings, options) => {
-        const result = await current.client.postEgvs(serial, readings, options);
+      postBatch: async (serial, batch, signal) => {
+        const result = await current.client.postBatch(serial, batch, signal);
         if (++posts === 2) current.share.setOutage(true);
         return result;
       },
