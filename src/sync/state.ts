@@ -30,7 +30,7 @@
  * is migrated on load: its cursor becomes the Share sink's EGV cursor, so nothing is posted again.
  */
 import { SharebridgeError } from "../errors.js";
-import type { LoginBreakerState } from "../share/login-breaker.js";
+import { type LoginBreakerState, parseLoginBreakerState } from "../share/login-breaker.js";
 import { SHARE_SINK_NAME } from "../sinks/share-sink.js";
 import { type HeldOffset, parseHeldOffset } from "../time/held-offset.js";
 import { isUuid } from "../util/uuid.js";
@@ -139,27 +139,15 @@ function parseLastReading(value: unknown): LastReading | undefined {
   return { index, systemSeconds, utcMs, glucose, trend };
 }
 
+/** The breaker as the client wrote it (share/login-breaker.ts), with what the daemon adds to it. */
 function parseLogin(value: unknown): PersistedLogin | undefined {
-  if (!isObject(value)) return undefined;
-  const extra = {
+  const breaker = parseLoginBreakerState(value);
+  if (breaker === undefined || !isObject(value)) return undefined;
+  return {
+    ...breaker,
     fingerprint: typeof value["fingerprint"] === "string" ? value["fingerprint"] : undefined,
     confirmedAtMs: isNum(value["confirmedAtMs"]) ? value["confirmedAtMs"] : undefined,
   };
-  const reason = typeof value["reason"] === "string" ? value["reason"].slice(0, 200) : "unknown";
-  switch (value["state"]) {
-    case "closed":
-      return { state: "closed", ...extra };
-    case "credentials-rejected":
-      return isNum(value["sinceMs"])
-        ? { state: "credentials-rejected", sinceMs: value["sinceMs"], reason, ...extra }
-        : undefined;
-    case "locked-out":
-      return isNum(value["sinceMs"]) && isNum(value["untilMs"])
-        ? { state: "locked-out", sinceMs: value["sinceMs"], untilMs: value["untilMs"], reason, ...extra }
-        : undefined;
-    default:
-      return undefined;
-  }
 }
 
 /** Sink names are short identifiers chosen by the program, never free text. */
