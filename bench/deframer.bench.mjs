@@ -3,9 +3,9 @@
 // packet size, the worst realistic split), next to plain CRC-16 over the same bytes and
 // serialport's ByteLengthParser framing the same stream (fixed length, no CRC, no resync).
 import { ByteLengthParser } from "@serialport/parser-byte-length";
-import { crc16 } from "../dist/receiver/crc16.js";
 import { Deframer } from "../dist/receiver/deframer.js";
-import { encodePacket, MAX_RESPONSE_LENGTH } from "../dist/receiver/packet.js";
+import { crc16 } from "../dist/wire/crc16.js";
+import { encodePacket, MAX_RESPONSE_LENGTH } from "../dist/wire/packet.js";
 import { mbPerSecond, measure } from "./timing.mjs";
 
 const REPLIES = 64;

@@ -5,7 +5,8 @@
  */
 import { SharebridgeError } from "../errors.js";
 import { ReadDatabasePageRange } from "../receiver/commands.js";
-import { decodePageHeader } from "../records/page-header.js";
+import { toHex } from "../util/hex.js";
+import { decodePageHeader } from "../wire/page.js";
 import type { Command } from "./command.js";
 import { EXIT } from "./exit-codes.js";
 import { withReceiver } from "./receiver-connection.js";
@@ -27,13 +28,6 @@ const DUMP_TYPES: readonly RecordTypeOption[] = [
   "manufacturing",
   "backfill",
 ];
-
-export function pageHex(page: Uint8Array): string {
-  return Buffer.from(page.buffer, page.byteOffset, page.byteLength)
-    .toString("hex")
-    .toUpperCase()
-    .replace(/(..)(?!$)/g, "$1 ");
-}
 
 function headerOrError(page: Uint8Array): unknown {
   try {
@@ -82,8 +76,8 @@ const command: Command = {
         for (const [i, bytes] of pages.entries()) {
           context.stdout.write(
             format === "hex"
-              ? `${pageHex(bytes)}\n`
-              : `${JSON.stringify({ type: typeName, recordType, page: page + i, header: headerOrError(bytes), hex: pageHex(bytes) })}\n`,
+              ? `${toHex(bytes)}\n`
+              : `${JSON.stringify({ type: typeName, recordType, page: page + i, header: headerOrError(bytes), hex: toHex(bytes) })}\n`,
           );
         }
       }

@@ -20,8 +20,14 @@
  * - Payload views share memory with the chunks pushed in; callers that keep a payload beyond the
  *   current cycle copy it.
  */
-import { crc16 } from "./crc16.js";
-import { MIN_PACKET_LENGTH, PACKET_CRC_LENGTH, PACKET_HEADER_LENGTH, type Packet, SOF } from "./packet.js";
+import { crc16 } from "../wire/crc16.js";
+import {
+  MIN_PACKET_LENGTH,
+  PACKET_CRC_LENGTH,
+  PACKET_HEADER_LENGTH,
+  type Packet,
+  SOF,
+} from "../wire/packet.js";
 
 export type DiscardReason = "no-sof" | "bad-length" | "bad-crc" | "stalled" | "reset";
 

@@ -15,9 +15,10 @@
  */
 import { SharebridgeError } from "../errors.js";
 import { type Logger, silentLogger } from "../log.js";
-import { ACK, responseCodeName, SENDABLE_COMMAND_IDS } from "./commands.js";
+import { SENDABLE_COMMAND_IDS } from "../wire/command-ids.js";
+import { encodePacket, MAX_RESPONSE_LENGTH, type Packet } from "../wire/packet.js";
+import { ACK, RESPONSE_CODE, responseCodeName } from "../wire/response-codes.js";
 import { Deframer, type DeframerEvent } from "./deframer.js";
-import { encodePacket, MAX_RESPONSE_LENGTH, type Packet } from "./packet.js";
 import type { Transport, TransportOpener } from "./transport.js";
 
 export interface LinkOptions {
@@ -65,7 +66,11 @@ export interface LinkResponse {
 }
 
 /** Response codes worth a retry (spec §2.5): transient by their names; the rest are final. */
-const RETRYABLE_RESPONSE_CODES: ReadonlySet<number> = new Set([2, 5, 6]);
+const RETRYABLE_RESPONSE_CODES: ReadonlySet<number> = new Set([
+  RESPONSE_CODE.NAK,
+  RESPONSE_CODE.INCOMPLETE_PACKET_RECEIVED,
+  RESPONSE_CODE.RECEIVER_ERROR,
+]);
 
 type AttemptOutcome =
   | { kind: "ack"; payload: Uint8Array; receivedAtMs: number }

@@ -5,9 +5,10 @@
  */
 import { isSharebridgeError, SharebridgeError } from "../errors.js";
 import { type Logger, silentLogger } from "../log.js";
+import { MAX_PAGES_PER_REQUEST } from "../wire/packet.js";
+import { RESPONSE_CODE } from "../wire/response-codes.js";
 import { type CommandCodec, ReadDatabasePages } from "./commands.js";
 import { Link, type LinkOptions, type LinkStats, type RequestOptions } from "./link.js";
-import { MAX_PAGES_PER_REQUEST } from "./packet.js";
 import type { ReceiverApi, TimedResult } from "./receiver-api.js";
 import type { TransportOpener } from "./transport.js";
 
@@ -23,7 +24,11 @@ export interface ReceiverOptions extends LinkOptions {
 /** Re-asks after an ACK whose payload did not decode (RESPONSE_MALFORMED). */
 const MALFORMED_RETRIES = 2;
 
-const MULTI_PAGE_REFUSALS: ReadonlySet<number> = new Set([2, 3, 4]);
+const MULTI_PAGE_REFUSALS: ReadonlySet<number> = new Set([
+  RESPONSE_CODE.NAK,
+  RESPONSE_CODE.INVALID_COMMAND,
+  RESPONSE_CODE.INVALID_PARAM,
+]);
 
 export class Receiver implements ReceiverApi {
   readonly #link: Link;

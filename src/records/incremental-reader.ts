@@ -28,12 +28,13 @@ import {
   ReadDatabasePartitionInfo,
 } from "../receiver/commands.js";
 import type { ReceiverApi } from "../receiver/receiver-api.js";
+import { toHex } from "../util/hex.js";
+import { MIN_RECORD_LENGTH, PAGE_DATA_LENGTH, recordsPerPage } from "../wire/page.js";
 import { checkCursor, type Discontinuity, erasedReason, type RecordCursor } from "./cursor.js";
 import { readIdentity } from "./identity.js";
 import type { AdvertisedPartition } from "./layouts.js";
 import { type DecodedPage, decodePage } from "./page.js";
-import { MIN_RECORD_LENGTH, PAGE_DATA_LENGTH, recordsPerPage } from "./page-header.js";
-import { hexOf, type RecordProblem } from "./problems.js";
+import type { RecordProblem } from "./problems.js";
 import type { DecodableRecordType, DexcomRecord, RecordByType } from "./record-types.js";
 
 export interface ReadNewOptions {
@@ -349,7 +350,7 @@ function decodeOne(
         revision: null,
         index: perPage === undefined ? null : pageNumber * perPage,
         count: perPage ?? 1,
-        hex: bytes === undefined ? "" : hexOf(bytes),
+        hex: bytes === undefined ? "" : toHex(bytes),
       },
     ],
   });

@@ -14,17 +14,18 @@
  * the partition's geometry (PAGE_HEADER_INVALID).
  */
 import { RECORD_ERROR_CODES, type RecordErrorCode, SharebridgeError } from "../errors.js";
-import { crc16 } from "../receiver/crc16.js";
-import { type AdvertisedPartition, chooseLayout } from "./layouts.js";
+import { toHex } from "../util/hex.js";
+import { crc16 } from "../wire/crc16.js";
 import {
-  checkPageHeader,
+  decodePageHeader,
   PAGE_DATA_LENGTH,
   PAGE_HEADER_LENGTH,
   PAGE_LENGTH,
   type PageHeader,
-  readPageHeader,
-} from "./page-header.js";
-import { hexOf, type RecordProblem } from "./problems.js";
+} from "../wire/page.js";
+import { type AdvertisedPartition, chooseLayout } from "./layouts.js";
+import { checkPageHeader } from "./page-header.js";
+import type { RecordProblem } from "./problems.js";
 import type { DecodableRecordType, DexcomRecord, RecordByType } from "./record-types.js";
 
 export interface PageExpectation {
@@ -68,8 +69,8 @@ export function decodePage(page: Uint8Array, expect: PageExpectation = {}): Deco
       length: page.length,
     });
   }
+  const header = decodePageHeader(page);
   const view = new DataView(page.buffer, page.byteOffset, PAGE_LENGTH);
-  const header = readPageHeader(view, page);
   const choice = chooseLayout(header.recordType, header.revision, expect.partition);
   const recordLength = choice.ok ? choice.layout.length : choice.sliceLength;
   checkPageHeader(header, recordLength, expect);
@@ -174,7 +175,7 @@ function problem(
     revision: header.revision,
     index,
     count,
-    hex: hexOf(page, start, end),
+    hex: toHex(page.subarray(start, end)),
   };
 }
 

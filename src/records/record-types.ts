@@ -7,35 +7,9 @@
  * the name states (`system…`, `display…`, `transmitter…`, spec §6.2); glucose values are mg/dL
  * whatever the receiver displays (§5.1). Fields a layout does not carry are `null`, so every record of
  * a kind has the same shape (one hidden class on the hot path, stable JSON columns for export).
+ * Partition ids and names are the wire module's (src/wire/record-types.ts).
  */
 import type { XmlElement } from "../util/xml.js";
-
-/** Partition ids (spec §4.2). Types 13–17 exist on touchscreen receivers but have no known layout. */
-export const RECORD_TYPE = {
-  MANUFACTURING_DATA: 0,
-  FIRMWARE_PARAMETER_DATA: 1,
-  PC_SOFTWARE_PARAMETER: 2,
-  SENSOR_DATA: 3,
-  EGV_DATA: 4,
-  CAL_SET: 5,
-  DEVIATION: 6,
-  INSERTION_TIME: 7,
-  RECEIVER_LOG_DATA: 8,
-  RECEIVER_ERROR_DATA: 9,
-  METER_DATA: 10,
-  USER_EVENT_DATA: 11,
-  USER_SETTING_DATA: 12,
-  BACKFILLED_EGV_DATA: 18,
-} as const;
-
-export type RecordTypeName = keyof typeof RECORD_TYPE;
-export type RecordTypeId = (typeof RECORD_TYPE)[RecordTypeName];
-
-/** The name of a partition id, or `TYPE_<n>` for an id the spec does not name. */
-export function recordTypeName(recordType: number): string {
-  for (const [name, id] of Object.entries(RECORD_TYPE)) if (id === recordType) return name;
-  return `TYPE_${recordType}`;
-}
 
 /** What every record carries (spec §5.0). */
 export interface RecordBase {

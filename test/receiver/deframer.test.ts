@@ -1,7 +1,7 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { Deframer, type DeframerEvent } from "../../src/receiver/deframer.js";
-import { encodePacket, MAX_RESPONSE_LENGTH } from "../../src/receiver/packet.js";
+import { encodePacket, MAX_RESPONSE_LENGTH } from "../../src/wire/packet.js";
 import { hex, toHex } from "../support/hex.js";
 
 interface Outcome {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isSharebridgeError, type SharebridgeError } from "../../src/errors.js";
 import { Link } from "../../src/receiver/link.js";
-import { encodePacket } from "../../src/receiver/packet.js";
+import { encodePacket } from "../../src/wire/packet.js";
 import { hex } from "../support/hex.js";
 import { ackWith, replyCode, scriptedDevice } from "../support/scripted-device.js";
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ReadDatabasePages, ReadSystemTime } from "../../src/receiver/commands.js";
-import { writeTrailingCrc } from "../../src/receiver/crc16.js";
-import { encodePacket, PAGE_LENGTH } from "../../src/receiver/packet.js";
 import { Receiver } from "../../src/receiver/receiver.js";
+import { writeTrailingCrc } from "../../src/wire/crc16.js";
+import { encodePacket } from "../../src/wire/packet.js";
+import { PAGE_LENGTH } from "../../src/wire/page.js";
 import { replyCode, type Step, scriptedDevice } from "../support/scripted-device.js";
 
 const fast = { timeoutMs: 150, quietMs: 20 };

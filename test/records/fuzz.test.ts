@@ -6,10 +6,10 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
 import { isSharebridgeError, RECORD_ERROR_CODES } from "../../src/errors.js";
-import { crc16 } from "../../src/receiver/crc16.js";
 import { layoutForRevision } from "../../src/records/layouts.js";
 import { type DecodedPage, decodePage, type PageExpectation } from "../../src/records/page.js";
 import { decodeManufacturingPage, decodeXmlRecordPage } from "../../src/records/xml-record.js";
+import { crc16 } from "../../src/wire/crc16.js";
 import { FIXTURE_PAGES, fixturePage } from "./support/fixtures.js";
 
 const PAGE = 528;

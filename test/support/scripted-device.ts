@@ -5,9 +5,9 @@
  * realistic behaviour; this covers precise sequences.
  */
 import { Deframer } from "../../src/receiver/deframer.js";
-import { encodePacket, MAX_REQUEST_LENGTH } from "../../src/receiver/packet.js";
 import type { TransportOpener } from "../../src/receiver/transport.js";
 import { createMemoryPair, type MemoryEnd } from "../../src/receiver/transports/memory.js";
+import { encodePacket, MAX_REQUEST_LENGTH } from "../../src/wire/packet.js";
 
 export type Step =
   | { reply: Uint8Array; delayMs?: number }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { crc16, hasTrailingCrc, writeTrailingCrc } from "../../src/receiver/crc16.js";
+import { crc16, hasTrailingCrc, writeTrailingCrc } from "../../src/wire/crc16.js";
 import { ascii, hex } from "../support/hex.js";
 
 // Spec receiver-protocol §2.3, "CRC test vectors (all verified)".

@@ -7,6 +7,8 @@
  * Every record carries the system time at which it is written and the display offset in force then
  * (§5.0), which is how the DST change becomes visible in DisplayTime − SystemTime.
  */
+
+import { RECORD_TYPE } from "../../wire/record-types.js";
 import type { ReceiverClock } from "./clock.js";
 import type { Database } from "./database.js";
 import type { GlucoseModel } from "./glucose-model.js";
@@ -22,7 +24,7 @@ import {
   toStoredGlucose,
 } from "./model.js";
 import { deriveSeed, Prng } from "./prng.js";
-import { type Profile, RecordType } from "./profiles.js";
+import type { Profile } from "./profiles.js";
 import type { ReadingGrid } from "./reading-grid.js";
 import {
   inWindow,
@@ -159,7 +161,7 @@ export class ReceiverSimulation {
         const stamp = this.#stamp(event.atMs);
         // The wearer enters a wall-clock time in whole minutes, on the display clock (§5.6, §6.2).
         const entered = this.#s.clock.systemAt(event.eventAtMs) + this.#s.clock.displayOffset;
-        this.#s.db.append(RecordType.UserEventData, {
+        this.#s.db.append(RECORD_TYPE.USER_EVENT_DATA, {
           kind: "event",
           ...stamp,
           eventType: event.eventType,
@@ -175,8 +177,8 @@ export class ReceiverSimulation {
   /** Insertion record (§5.4): STARTED carries the insertion time (= its SystemTime), the others none. */
   #insertion(ms: number, session: SensorSession, state: number): void {
     const stamp = this.#stamp(ms);
-    const rev2 = (this.#s.db.partition(RecordType.InsertionTime)?.spec.revision ?? 1) >= 2;
-    this.#s.db.append(RecordType.InsertionTime, {
+    const rev2 = (this.#s.db.partition(RECORD_TYPE.INSERTION_TIME)?.spec.revision ?? 1) >= 2;
+    this.#s.db.append(RECORD_TYPE.INSERTION_TIME, {
       kind: "insertion",
       ...stamp,
       insertionSeconds: state === SessionState.STARTED ? stamp.systemSeconds : null,
@@ -195,8 +197,8 @@ export class ReceiverSimulation {
     const r = this.#random("calibration", ms);
     const meterGlucose = this.#meterGlucoseAt(ms);
     const meterLagMs = r.int(20, 45) * 1000;
-    const meterRev3 = (this.#s.db.partition(RecordType.MeterData)?.spec.revision ?? 1) >= 3;
-    this.#s.db.append(RecordType.MeterData, {
+    const meterRev3 = (this.#s.db.partition(RECORD_TYPE.METER_DATA)?.spec.revision ?? 1) >= 3;
+    this.#s.db.append(RECORD_TYPE.METER_DATA, {
       kind: "meter",
       ...this.#stamp(ms),
       meterGlucose,
@@ -206,7 +208,7 @@ export class ReceiverSimulation {
         ? { entryType: 0, meterTransmitterSeconds: this.#transmitterSeconds(ms - meterLagMs) }
         : {}),
     });
-    const calSpec = this.#s.db.partition(RecordType.CalSet)?.spec;
+    const calSpec = this.#s.db.partition(RECORD_TYPE.CAL_SET)?.spec;
     const rev3 = (calSpec?.revision ?? 2) >= 3;
     const capacity = rev3 ? 11 : 6;
     const subrecords: CalSubrecord[] = session.calibrationsMs
@@ -222,7 +224,7 @@ export class ReceiverSimulation {
           unknown: 0,
         };
       });
-    this.#s.db.append(RecordType.CalSet, {
+    this.#s.db.append(RECORD_TYPE.CAL_SET, {
       kind: "cal",
       ...this.#stamp(ms + 2000),
       slope: session.sensor.slope * (1 + r.normal(0, 0.02)),
@@ -237,9 +239,9 @@ export class ReceiverSimulation {
   }
 
   #writeSettings(ms: number): void {
-    const rev = this.#s.db.partition(RecordType.UserSettingData)?.spec.revision ?? 3;
+    const rev = this.#s.db.partition(RECORD_TYPE.USER_SETTING_DATA)?.spec.revision ?? 3;
     const { urgentLowSoonSnooze, brightness, graphHeight, ...common } = this.#settings;
-    this.#s.db.append(RecordType.UserSettingData, {
+    this.#s.db.append(RECORD_TYPE.USER_SETTING_DATA, {
       kind: "settings",
       ...this.#stamp(ms),
       systemTimeOffset: this.#s.clock.systemTimeOffset,
@@ -261,7 +263,7 @@ export class ReceiverSimulation {
       return;
     }
     const stamp = this.#stamp(ms);
-    const egvPartition = this.#s.db.partition(RecordType.EgvData);
+    const egvPartition = this.#s.db.partition(RECORD_TYPE.EGV_DATA);
     const earlier = (egvPartition?.records ?? []) as readonly EgvRecord[];
     const sg = sensorGlucoseAt(session, this.#s.glucose, ms);
     const r = this.#random("reading", ms);
@@ -293,7 +295,7 @@ export class ReceiverSimulation {
     } else {
       this.#egv(stamp, ms, lagMs, special, false, Noise.NOT_COMPUTED, earlier, algorithmState);
     }
-    this.#s.db.append(RecordType.SensorData, {
+    this.#s.db.append(RECORD_TYPE.SENSOR_DATA, {
       kind: "sensor",
       ...stamp,
       unfiltered: Math.max(0, Math.round(rawCountsAt(session, this.#s.glucose, ms) + r.normal(0, 400))),
@@ -332,9 +334,9 @@ export class ReceiverSimulation {
       displayOnly,
       trend,
       noise,
-      ...this.#extendedEgvFields(RecordType.EgvData, ms - lagMs, rate, glucose, algorithmState, false),
+      ...this.#extendedEgvFields(RECORD_TYPE.EGV_DATA, ms - lagMs, rate, glucose, algorithmState, false),
     };
-    this.#s.db.append(RecordType.EgvData, record);
+    this.#s.db.append(RECORD_TYPE.EGV_DATA, record);
   }
 
   /** The rev ≥ 4 / rev 5 fields of an EGV (§5.1), present only when the partition's layout has them. */
@@ -372,13 +374,13 @@ export class ReceiverSimulation {
   #backfill(stamp: { systemSeconds: number; displaySeconds: number }, session: SensorSession): void {
     const missed = this.#missedReadings;
     this.#missedReadings = [];
-    if (!this.#s.db.has(RecordType.BackfilledEgvData)) return;
+    if (!this.#s.db.has(RECORD_TYPE.BACKFILLED_EGV_DATA)) return;
     for (const ms of missed) {
       const sg = sensorGlucoseAt(session, this.#s.glucose, ms);
       const glucose = toStoredGlucose(sg);
       const previous = sensorGlucoseAt(session, this.#s.glucose, ms - 15 * MINUTE_MS);
       const rate = isNumericReading(glucose) ? (sg - previous) / 15 : undefined;
-      this.#s.db.append(RecordType.BackfilledEgvData, {
+      this.#s.db.append(RECORD_TYPE.BACKFILLED_EGV_DATA, {
         kind: "egv",
         ...stamp,
         glucose,
@@ -386,7 +388,14 @@ export class ReceiverSimulation {
         displayOnly: false,
         trend: rate === undefined ? Trend.NOT_COMPUTABLE : trendFromRate(rate),
         noise: Noise.CLEAN,
-        ...this.#extendedEgvFields(RecordType.BackfilledEgvData, ms, rate, glucose, AlgorithmState.OK, true),
+        ...this.#extendedEgvFields(
+          RECORD_TYPE.BACKFILLED_EGV_DATA,
+          ms,
+          rate,
+          glucose,
+          AlgorithmState.OK,
+          true,
+        ),
       });
     }
   }

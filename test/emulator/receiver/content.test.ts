@@ -4,7 +4,6 @@
  * display clock, and clocks related as spec receiver-protocol §5.0, §5.8 and §6 require.
  */
 import { describe, expect, test } from "vitest";
-import { RECEIVER_EPOCH_MS } from "../../../src/emulator/receiver/clock.js";
 import {
   createReceiverEmulator,
   type EgvRecord,
@@ -18,6 +17,7 @@ import {
   type XmlRecord,
 } from "../../../src/emulator/receiver/index.js";
 import { rateOfChange, trendFromRate } from "../../../src/emulator/receiver/trend.js";
+import { RECEIVER_EPOCH_MS } from "../../../src/wire/epoch.js";
 import { NOW } from "./helpers.js";
 
 function records<R extends ModelRecord>(

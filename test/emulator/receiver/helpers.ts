@@ -1,7 +1,7 @@
 /** Test helpers for the receiver emulator: hex, and a minimal host that talks to an opener. */
 import { Deframer, type DeframerEvent } from "../../../src/receiver/deframer.js";
-import { encodePacket, MAX_RESPONSE_LENGTH, type Packet } from "../../../src/receiver/packet.js";
 import type { Transport, TransportOpener } from "../../../src/receiver/transport.js";
+import { encodePacket, MAX_RESPONSE_LENGTH, type Packet } from "../../../src/wire/packet.js";
 
 export { ascii, hex, toHex } from "../../support/hex.js";
 

@@ -10,7 +10,7 @@ import {
   type EgvRecord,
   type ReceiverEmulator,
 } from "../../../src/emulator/receiver/index.js";
-import { decodePageHeader } from "../../../src/records/page-header.js";
+import { decodePageHeader } from "../../../src/wire/page.js";
 import { headerRequest, NOW, TestHost } from "./helpers.js";
 
 let emulator: ReceiverEmulator | undefined;

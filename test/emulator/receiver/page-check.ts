@@ -3,7 +3,7 @@
  * decoder of the record layouts of §5, written from the spec for these tests only: the emulator's
  * encoders are checked against it, and it is itself checked against the real fixture pages.
  */
-import { crc16 } from "../../../src/receiver/crc16.js";
+import { crc16 } from "../../../src/wire/crc16.js";
 
 export interface PageFacts {
   readonly firstRecordIndex: number;

@@ -3,7 +3,7 @@
  * a 28-byte header with its CRC, records packed from offset 28 each with its own CRC, FF fill.
  * Independent of the decoder under test (it writes with Buffer, not with the decoder's tables).
  */
-import { crc16 } from "../../../src/receiver/crc16.js";
+import { crc16 } from "../../../src/wire/crc16.js";
 
 export const PAGE = 528;
 
