@@ -9,7 +9,7 @@ import { isSharebridgeError, RECORD_ERROR_CODES } from "../../src/errors.js";
 import { layoutForRevision } from "../../src/records/layouts.js";
 import { type DecodedPage, decodePage, type PageExpectation } from "../../src/records/page.js";
 import { decodeManufacturingPage, decodeXmlRecordPage } from "../../src/records/xml-record.js";
-import { crc16 } from "../../src/wire/crc16.js";
+import { writeTrailingCrc } from "../../src/wire/crc16.js";
 import { FIXTURE_PAGES, fixturePage } from "./support/fixtures.js";
 
 const PAGE = 528;
@@ -35,9 +35,7 @@ function decodeOrTypedError(page: Uint8Array, expect_: PageExpectation = {}): De
 }
 
 function withHeaderCrc(page: Uint8Array): Uint8Array {
-  const crc = crc16(page, 0, 26);
-  page[26] = crc & 0xff;
-  page[27] = crc >>> 8;
+  writeTrailingCrc(page, 0, 26);
   return page;
 }
 
@@ -89,8 +87,7 @@ const validRandomPage = fc
     view.setUint32(10, pageNumber, true);
     for (let k = 0; k < records; k++) {
       const start = 28 + k * length;
-      const crc = crc16(page, start, start + length - 2);
-      view.setUint16(start + length - 2, crc, true);
+      writeTrailingCrc(page, start, start + length - 2);
     }
     return { page: withHeaderCrc(page), records };
   });
