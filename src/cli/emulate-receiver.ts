@@ -10,6 +10,7 @@ import { createReceiverEmulator, type ProfileId } from "../emulator/receiver/ind
 import { MAX_PAGES_PER_REPLY } from "../emulator/receiver/options.js";
 import { PROFILE_IDS } from "../emulator/receiver/profiles.js";
 import { SharebridgeError } from "../errors.js";
+import { isReceiverSerial } from "../records/serial.js";
 import type { Command, CommandContext, OptionValues } from "./command.js";
 import { EXIT } from "./exit-codes.js";
 
@@ -107,8 +108,8 @@ const command: Command = {
     const faultsText = stringOption(values, "faults");
     const policyText = stringOption(values, "policy");
     const serial = stringOption(values, "serial");
-    if (serial !== undefined && !/^[A-Za-z]{2}[0-9]{8}$/.test(serial)) {
-      usage(`--serial must be two letters and eight digits, got "${serial}"`, "serial");
+    if (serial !== undefined && !isReceiverSerial(serial)) {
+      usage(`--serial must be 1 to 32 letters, digits or hyphens, got "${serial}"`, "serial");
     }
     const log = ctx.log.child({ component: "emulator" });
     const emulator = createReceiverEmulator({

@@ -37,7 +37,7 @@ export interface EgvRecord extends RecordBase {
   readonly displayOnly: boolean;
   /**
    * The glucose field's value when it is not a glucose measurement (below `SPECIAL_GLUCOSE_LIMIT` in records/glucose.ts,
-   * i.e. < 20), otherwise null. Codes 0–12 are named in `SPECIAL_GLUCOSE_NAMES`.
+   * i.e. < 20), otherwise null. Codes 0–12 are named in `SPECIAL_GLUCOSE` (records/glucose.ts).
    */
   readonly special: number | null;
   /** Trend arrow 0–9 (§5.1 table; 4 = Flat). */
@@ -86,7 +86,7 @@ export interface InsertionRecord extends RecordBase {
   readonly kind: "insertion";
   /** Sensor insertion time on the system clock; null when stored as FFFFFFFF (none). */
   readonly insertionSeconds: number | null;
-  /** Session state (`SESSION_STATE_NAMES`; 1 removed, 7 started). */
+  /** Session state (`SESSION_STATE`; 1 removed, 7 started). */
   readonly sessionState: number;
   /** Rev ≥ 2: the u32 at offset 13 (meaning unknown, DT calls it "number"). */
   readonly sessionNumber: number | null;
@@ -123,7 +123,7 @@ export interface CalSetRecord extends RecordBase {
 /** USER_EVENT_DATA (11), rev 1 (spec §5.6). */
 export interface UserEventRecord extends RecordBase {
   readonly kind: "event";
-  /** 1 carbs, 2 insulin, 3 health, 4 exercise (`EVENT_TYPE_NAMES`). */
+  /** 1 carbs, 2 insulin, 3 health, 4 exercise (`EVENT_TYPE`). */
   readonly eventType: number;
   readonly eventSubType: number;
   /** The time the user entered, on the display clock (§6.2). */

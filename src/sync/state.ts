@@ -22,6 +22,7 @@
  * that does not validate is dropped (and its consequence is safe — a dropped cursor means a bounded
  * backfill whose duplicates Share acknowledges, a dropped offset means a fresh measurement).
  */
+import { isReceiverSerial } from "../records/serial.js";
 import type { LoginBreakerState } from "../share/login-breaker.js";
 import { type HeldOffset, parseHeldOffset } from "../time/held-offset.js";
 
@@ -142,7 +143,7 @@ export function parseState(document: unknown): SyncState {
   const receivers: Record<string, ReceiverState> = {};
   if (isObject(document["receivers"])) {
     for (const [serial, raw] of Object.entries(document["receivers"])) {
-      if (!/^[A-Za-z0-9-]{1,32}$/.test(serial) || !isObject(raw)) continue;
+      if (!isReceiverSerial(serial) || !isObject(raw)) continue;
       receivers[serialKey(serial)] = {
         egvCursor: parseCursor(raw["egvCursor"]),
         heldOffset: parseHeldOffset(raw["heldOffset"]),
@@ -168,8 +169,7 @@ export function parseState(document: unknown): SyncState {
     version: STATE_VERSION,
     receivers,
     accounts,
-    lastSerial:
-      typeof lastSerial === "string" && /^[A-Za-z0-9-]{1,32}$/.test(lastSerial) ? lastSerial : undefined,
+    lastSerial: isReceiverSerial(lastSerial) ? lastSerial : undefined,
     lastCycle:
       isObject(lastCycle) && isNum(lastCycle["atMs"]) && typeof lastCycle["outcome"] === "string"
         ? {

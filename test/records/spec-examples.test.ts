@@ -4,8 +4,8 @@
  * page built per §4.3/§4.5 so that they go through the real page decoder.
  */
 import { describe, expect, it } from "vitest";
-import { SPECIAL_GLUCOSE_NAMES } from "../../src/records/decoders/egv.js";
 import { decodeG4TransmitterId } from "../../src/records/decoders/user-setting.js";
+import { SPECIAL_GLUCOSE } from "../../src/records/glucose.js";
 import { decodePage } from "../../src/records/page.js";
 import { checkPageHeader } from "../../src/records/page-header.js";
 import { fromHex as hexBytes } from "../../src/util/hex.js";
@@ -84,7 +84,7 @@ describe("§5.1 AU test vector", () => {
       trend: 8,
       noise: 5,
     });
-    expect(SPECIAL_GLUCOSE_NAMES[5]).toBe("SENSOR_NOT_CALIBRATED");
+    expect(SPECIAL_GLUCOSE.SENSOR_NOT_CALIBRATED).toBe(5);
   });
 });
 

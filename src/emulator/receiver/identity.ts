@@ -4,6 +4,7 @@
  * (spec receiver-protocol §3.4, §4.8, §5.8).
  */
 import { SharebridgeError } from "../../errors.js";
+import { isReceiverSerial } from "../../records/serial.js";
 import { toHex } from "../../util/hex.js";
 import { formatDateTimeCreated } from "./clock.js";
 import type { Prng } from "./prng.js";
@@ -11,7 +12,7 @@ import type { Profile } from "./profiles.js";
 import { G4_TRANSMITTER_ID_ALPHABET, XML_TEXT_LENGTH } from "./record-encoders.js";
 
 export interface ReceiverIdentity {
-  /** Two letters and eight digits (§3.4). */
+  /** "SM" and eight digits when generated (§3.4); any usable serial when configured. */
   readonly serial: string;
   /** 5 characters (G4) or 6 (G5/G6). */
   readonly transmitterId: string;
@@ -24,17 +25,12 @@ export interface ReceiverIdentity {
   readonly sensorCode: string;
 }
 
-export const SERIAL_PATTERN = /^[A-Za-z]{2}[0-9]{8}$/;
-
+/** Checks a configured serial with the one receiver-serial rule (records/serial.ts). */
 export function checkSerial(serial: string): string {
-  if (!SERIAL_PATTERN.test(serial)) {
-    throw new SharebridgeError(
-      "CONFIG_INVALID",
-      "serial must be two letters and eight digits, e.g. SM12345678",
-      {
-        serial,
-      },
-    );
+  if (!isReceiverSerial(serial)) {
+    throw new SharebridgeError("CONFIG_INVALID", "serial must be 1 to 32 letters, digits or hyphens", {
+      serial: String(serial).slice(0, 40),
+    });
   }
   return serial;
 }

@@ -8,21 +8,22 @@
  * (§5.0), which is how the DST change becomes visible in DisplayTime − SystemTime.
  */
 
+import { NOISE } from "../../records/decoders/egv.js";
+import { SESSION_STATE } from "../../records/decoders/insertion.js";
+import {
+  GLUCOSE_HIGH_MG_DL,
+  GLUCOSE_LOW_MG_DL,
+  isMeasuredGlucose,
+  SPECIAL_GLUCOSE,
+  SPECIAL_GLUCOSE_LIMIT,
+} from "../../records/glucose.js";
+import { TREND } from "../../records/trend.js";
 import { RECORD_TYPE } from "../../wire/record-types.js";
 import type { ReceiverClock } from "./clock.js";
 import type { Database } from "./database.js";
 import type { GlucoseModel } from "./glucose-model.js";
 import type { ReceiverIdentity } from "./identity.js";
-import {
-  type CalSubrecord,
-  type EgvRecord,
-  type NewRecord,
-  Noise,
-  SessionState,
-  SpecialGlucose,
-  Trend,
-  toStoredGlucose,
-} from "./model.js";
+import { type CalSubrecord, type EgvRecord, type NewRecord, toStoredGlucose } from "./model.js";
 import { deriveSeed, Prng } from "./prng.js";
 import type { Profile } from "./profiles.js";
 import type { ReadingGrid } from "./reading-grid.js";
@@ -34,7 +35,7 @@ import {
   sensorGlucoseAt,
 } from "./sensor-sessions.js";
 import { EVENT_PRIORITY, READING_PRIORITY, type Timeline, type TimelineEvent } from "./timeline.js";
-import { isNumericReading, rateOfChange, trendFromRate } from "./trend.js";
+import { rateOfChange, trendFromRate } from "./trend.js";
 
 const MINUTE_MS = 60_000;
 
@@ -140,7 +141,7 @@ export class ReceiverSimulation {
     switch (event.kind) {
       case "session-start":
         this.#missedReadings = [];
-        this.#insertion(event.atMs, event.session, SessionState.STARTED);
+        this.#insertion(event.atMs, event.session, SESSION_STATE.STARTED);
         return;
       case "session-end":
         this.#missedReadings = [];
@@ -181,7 +182,7 @@ export class ReceiverSimulation {
     this.#s.db.append(RECORD_TYPE.INSERTION_TIME, {
       kind: "insertion",
       ...stamp,
-      insertionSeconds: state === SessionState.STARTED ? stamp.systemSeconds : null,
+      insertionSeconds: state === SESSION_STATE.STARTED ? stamp.systemSeconds : null,
       state,
       ...(rev2 ? { number: session.ordinal, transmitterId: this.#s.identity.transmitterId } : {}),
     });
@@ -271,10 +272,10 @@ export class ReceiverSimulation {
     let special: number | undefined;
     let algorithmState: number = AlgorithmState.OK;
     if (ms < session.warmupEndMs) {
-      special = SpecialGlucose.SENSOR_NOT_ACTIVE;
+      special = SPECIAL_GLUCOSE.SENSOR_NOT_ACTIVE;
       algorithmState = AlgorithmState.WARMUP;
     } else if (ms < session.calibratedFromMs) {
-      special = SpecialGlucose.SENSOR_NOT_CALIBRATED;
+      special = SPECIAL_GLUCOSE.SENSOR_NOT_CALIBRATED;
       algorithmState = AlgorithmState.NEEDS_CALIBRATION;
     } else if (deviation !== undefined) {
       special = deviation.code;
@@ -293,7 +294,7 @@ export class ReceiverSimulation {
       }
       this.#egv(stamp, ms, lagMs, toStoredGlucose(sg), false, noise, earlier, algorithmState);
     } else {
-      this.#egv(stamp, ms, lagMs, special, false, Noise.NOT_COMPUTED, earlier, algorithmState);
+      this.#egv(stamp, ms, lagMs, special, false, NOISE.NOT_COMPUTED, earlier, algorithmState);
     }
     this.#s.db.append(RECORD_TYPE.SENSOR_DATA, {
       kind: "sensor",
@@ -308,10 +309,10 @@ export class ReceiverSimulation {
   #noise(r: Prng, sinceWarmupMs: number): number {
     const scale = sinceWarmupMs < 12 * 60 * MINUTE_MS ? 3 : 1;
     const x = r.next();
-    if (x < 0.005 * scale) return Noise.HEAVY;
-    if (x < 0.025 * scale) return Noise.MEDIUM;
-    if (x < 0.1 * scale) return Noise.LIGHT;
-    return Noise.CLEAN;
+    if (x < 0.005 * scale) return NOISE.HEAVY;
+    if (x < 0.025 * scale) return NOISE.MEDIUM;
+    if (x < 0.1 * scale) return NOISE.LIGHT;
+    return NOISE.CLEAN;
   }
 
   #egv(
@@ -325,12 +326,12 @@ export class ReceiverSimulation {
     algorithmState: number,
   ): void {
     const rate = rateOfChange(earlier, stamp.systemSeconds, glucose);
-    const trend = rate === undefined ? Trend.NOT_COMPUTABLE : trendFromRate(rate);
+    const trend = rate === undefined ? TREND.NotComputable : trendFromRate(rate);
     const record: NewRecord<EgvRecord> = {
       kind: "egv",
       ...stamp,
       glucose,
-      special: glucose <= 12 ? glucose : null,
+      special: glucose < SPECIAL_GLUCOSE_LIMIT ? glucose : null,
       displayOnly,
       trend,
       noise,
@@ -358,9 +359,9 @@ export class ReceiverSimulation {
     };
     if (revision < 5) return fields;
     const predicted =
-      rate === undefined || backfilled || !isNumericReading(glucose)
+      rate === undefined || backfilled || !isMeasuredGlucose(glucose)
         ? 13
-        : Math.min(400, Math.max(40, Math.round(glucose + 20 * rate)));
+        : Math.min(GLUCOSE_HIGH_MG_DL - 1, Math.max(GLUCOSE_LOW_MG_DL + 1, Math.round(glucose + 20 * rate)));
     return {
       ...fields,
       computedOnTransmitter: this.#s.profile.computedOnTransmitter,
@@ -379,15 +380,15 @@ export class ReceiverSimulation {
       const sg = sensorGlucoseAt(session, this.#s.glucose, ms);
       const glucose = toStoredGlucose(sg);
       const previous = sensorGlucoseAt(session, this.#s.glucose, ms - 15 * MINUTE_MS);
-      const rate = isNumericReading(glucose) ? (sg - previous) / 15 : undefined;
+      const rate = isMeasuredGlucose(glucose) ? (sg - previous) / 15 : undefined;
       this.#s.db.append(RECORD_TYPE.BACKFILLED_EGV_DATA, {
         kind: "egv",
         ...stamp,
         glucose,
         special: null,
         displayOnly: false,
-        trend: rate === undefined ? Trend.NOT_COMPUTABLE : trendFromRate(rate),
-        noise: Noise.CLEAN,
+        trend: rate === undefined ? TREND.NotComputable : trendFromRate(rate),
+        noise: NOISE.CLEAN,
         ...this.#extendedEgvFields(
           RECORD_TYPE.BACKFILLED_EGV_DATA,
           ms,

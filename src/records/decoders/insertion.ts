@@ -15,18 +15,18 @@ export const INSERTION_REV2_LENGTH = 25;
 const NO_TIME = 0xffffffff;
 
 /** Session states (§5.4); 10–17 are unnamed states of later firmware. */
-export const SESSION_STATE_NAMES: Readonly<Record<number, string>> = {
-  0: "NONE",
-  1: "REMOVED",
-  2: "EXPIRED",
-  3: "RESIDUAL_DEVIATION",
-  4: "COUNTS_DEVIATION",
-  5: "SECOND_SESSION",
-  6: "OFF_TIME_LOSS",
-  7: "STARTED",
-  8: "BAD_TRANSMITTER",
-  9: "MANUFACTURING_MODE",
-};
+export const SESSION_STATE = {
+  NONE: 0,
+  REMOVED: 1,
+  EXPIRED: 2,
+  RESIDUAL_DEVIATION: 3,
+  COUNTS_DEVIATION: 4,
+  SECOND_SESSION: 5,
+  OFF_TIME_LOSS: 6,
+  STARTED: 7,
+  BAD_TRANSMITTER: 8,
+  MANUFACTURING_MODE: 9,
+} as const;
 
 function insertionSeconds(view: DataView, offset: number): number | null {
   const value = view.getUint32(offset + 8, true);
