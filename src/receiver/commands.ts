@@ -101,19 +101,22 @@ export const CHARGER_CURRENT_LEVELS = {
   4: "power-suspended",
 } as const;
 
-function decodeXmlAttributes(name: string, element: string, payload: Uint8Array): XmlAttributes {
+/** Runs an XML parse of a reply; its XML_INVALID becomes RESPONSE_MALFORMED naming the command. */
+function parseReplyXml<T>(name: string, parse: () => T): T {
   try {
-    return parseSingleElement(asciiText(payload), element).attributes;
+    return parse();
   } catch (error) {
     throw new SharebridgeError(
       "RESPONSE_MALFORMED",
-      `${name}: ${(error as Error).message}`,
+      `${name}: ${error instanceof Error ? error.message : String(error)}`,
       { command: name },
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
+}
+
+function decodeXmlAttributes(name: string, element: string, payload: Uint8Array): XmlAttributes {
+  return parseReplyXml(name, () => parseSingleElement(asciiText(payload), element).attributes);
 }
 
 function integerAttribute(name: string, attributes: XmlAttributes, key: string, payload: Uint8Array): number {
@@ -125,20 +128,7 @@ function integerAttribute(name: string, attributes: XmlAttributes, key: string, 
 
 function decodePartitionInfo(payload: Uint8Array): PartitionInfo {
   const name = "ReadDatabasePartitionInfo";
-  let elements: ReturnType<typeof parseXmlElements>;
-  try {
-    elements = parseXmlElements(asciiText(payload));
-  } catch (error) {
-    throw new SharebridgeError(
-      "RESPONSE_MALFORMED",
-      `${name}: ${(error as Error).message}`,
-      { command: name },
-      {
-        cause: error,
-      },
-    );
-  }
-  const [root, ...children] = elements;
+  const [root, ...children] = parseReplyXml(name, () => parseXmlElements(asciiText(payload)));
   if (root === undefined || root.name !== "PartitionInfo")
     malformed(name, "root is not <PartitionInfo>", payload);
   const partitions = children.map((child): PartitionEntry => {

@@ -20,6 +20,7 @@
  * - Payload views share memory with the chunks pushed in; callers that keep a payload beyond the
  *   current cycle copy it.
  */
+import { SharebridgeError } from "../errors.js";
 import { crc16 } from "../wire/crc16.js";
 import {
   MIN_PACKET_LENGTH,
@@ -67,7 +68,11 @@ export class Deframer {
    */
   constructor(maxLength: number, onEvent: (event: DeframerEvent) => void) {
     if (!Number.isInteger(maxLength) || maxLength < MIN_PACKET_LENGTH || maxLength > 0xffff) {
-      throw new RangeError(`maxLength must be an integer in [6, 65535], got ${maxLength}`);
+      throw new SharebridgeError(
+        "CONFIG_INVALID",
+        `maxLength must be an integer in [6, 65535], got ${maxLength}`,
+        { option: "maxLength", value: maxLength },
+      );
     }
     this.#maxLength = maxLength;
     this.#onEvent = onEvent;

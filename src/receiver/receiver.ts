@@ -9,7 +9,7 @@ import { MAX_PAGES_PER_REQUEST } from "../wire/packet.js";
 import { RESPONSE_CODE } from "../wire/response-codes.js";
 import { type CommandCodec, ReadDatabasePages } from "./commands.js";
 import { Link, type LinkOptions, type LinkStats, type RequestOptions } from "./link.js";
-import type { ReceiverApi, TimedResult } from "./receiver-api.js";
+import type { ReadPagesOptions, ReceiverApi, TimedResult } from "./receiver-api.js";
 import type { TransportOpener } from "./transport.js";
 
 export interface ReceiverOptions extends LinkOptions {
@@ -42,8 +42,10 @@ export class Receiver implements ReceiverApi {
     this.#log = (options.log ?? silentLogger).child({ component: "receiver" });
     const pages = options.pagesPerRequest ?? MAX_PAGES_PER_REQUEST;
     if (!Number.isInteger(pages) || pages < 1 || pages > MAX_PAGES_PER_REQUEST) {
-      throw new RangeError(
+      throw new SharebridgeError(
+        "CONFIG_INVALID",
         `pagesPerRequest must be an integer in [1, ${MAX_PAGES_PER_REQUEST}], got ${pages}`,
+        { option: "pagesPerRequest", value: pages },
       );
     }
     this.#pagesPerRequest = pages;
@@ -84,7 +86,7 @@ export class Receiver implements ReceiverApi {
     recordType: number,
     firstPage: number,
     count: number,
-    onProgress?: (pagesRead: number) => void,
+    { onProgress, signal }: ReadPagesOptions = {},
   ): Promise<Uint8Array[]> {
     if (!Number.isInteger(count) || count < 0) {
       throw new SharebridgeError("REQUEST_INVALID", "page count must be a non-negative integer", { count });
@@ -95,7 +97,7 @@ export class Receiver implements ReceiverApi {
       const want = Math.min(this.#pagesPerRequest, count - pages.length);
       try {
         const options: RequestOptions =
-          want > 1 && !this.#multiPageConfirmed ? { retries: 1, reopens: 0 } : {};
+          want > 1 && !this.#multiPageConfirmed ? { retries: 1, reopens: 0, signal } : { signal };
         const { value } = await this.#callWith(options, ReadDatabasePages, [recordType, page, want]);
         if (want > 1) this.#multiPageConfirmed = true;
         pages.push(...value);

@@ -285,12 +285,9 @@ export class IncrementalReader {
     const results: DecodedOrFailed[] = [];
     if (count > 0) {
       const progress = state.options.onProgress;
-      const pages = await this.#api.readPages(
-        state.recordType,
-        start,
-        count,
-        progress === undefined ? undefined : (n) => progress(n, count),
-      );
+      const pages = await this.#api.readPages(state.recordType, start, count, {
+        onProgress: progress === undefined ? undefined : (n) => progress(n, count),
+      });
       state.pagesRead += pages.length;
       const fromIndex = state.cursor === undefined ? 0 : state.cursor.lastIndex;
       for (let i = 0; i < count; i++) results.push(decodeOne(state, start + i, pages[i], fromIndex));

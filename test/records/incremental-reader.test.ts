@@ -197,8 +197,7 @@ describe("bad pages and records", () => {
   it("a bad record is reported and the rest returned", async () => {
     const fake = new FakeReceiver();
     const pages = egvG4Pages(0, 75, START);
-    const bad = pages[1];
-    if (bad === undefined) throw new Error("page");
+    const bad = pages[1] as Uint8Array;
     bad[28 + 5 * 13 + 8] = (bad[28 + 5 * 13 + 8] ?? 0) ^ 0x40;
     fake.addPartition(EGV, { revision: 2, recordLength: 13, pages: pageMap(0, pages) });
     const result = await new IncrementalReader(fake).readNew(EGV);
@@ -209,8 +208,7 @@ describe("bad pages and records", () => {
   it("a page with a bad header CRC becomes one problem covering its indexes", async () => {
     const fake = new FakeReceiver();
     const pages = egvG4Pages(0, 3 * 38 - 1, START);
-    const bad = pages[1];
-    if (bad === undefined) throw new Error("page");
+    const bad = pages[1] as Uint8Array;
     bad[26] = (bad[26] ?? 0) ^ 0xff; // header CRC byte: the codec's type/page check still passes
     fake.addPartition(EGV, { revision: 2, recordLength: 13, pages: pageMap(0, pages) });
     const result = await new IncrementalReader(fake).readNew(EGV);
@@ -229,8 +227,7 @@ describe("bad pages and records", () => {
   it("problems at or before the cursor are not reported again", async () => {
     const fake = new FakeReceiver();
     const pages = egvG4Pages(0, 75, START);
-    const bad = pages[1];
-    if (bad === undefined) throw new Error("page");
+    const bad = pages[1] as Uint8Array;
     bad[28 + 8] = (bad[28 + 8] ?? 0) ^ 0x40; // index 38
     fake.addPartition(EGV, { revision: 2, recordLength: 13, pages: pageMap(0, pages) });
     const result = await new IncrementalReader(fake).readNew(EGV, { cursor: { lastIndex: 40 } });

@@ -16,11 +16,11 @@ function capture(): { stream: PassThrough; text: () => string } {
 }
 
 async function until<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out");
+    if (performance.now() > deadline) throw new Error("timed out");
     await sleep(10);
   }
 }

@@ -50,8 +50,8 @@ export class TestHost {
 
   /** Waits until `count` packets have arrived (or `timeoutMs`), returns them all. */
   async waitPackets(count: number, timeoutMs = 2000): Promise<Packet[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.packets.length < count && Date.now() < deadline && !this.closed) await sleep(2);
+    const deadline = performance.now() + timeoutMs;
+    while (this.packets.length < count && performance.now() < deadline && !this.closed) await sleep(2);
     return this.packets;
   }
 

@@ -33,9 +33,9 @@ function handles(): Record<string, number> {
 }
 
 async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error("timed out");
+    if (performance.now() > deadline) throw new Error("timed out");
     await sleep(10);
   }
 }

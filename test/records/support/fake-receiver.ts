@@ -4,9 +4,11 @@
  * codecs, so the reader sees exactly what the link would hand it. Every command is counted;
  * readPages is split into requests of up to 4 pages, each counted as one ReadDatabasePages.
  */
+import type { Clock } from "../../../src/clock.js";
 import { SharebridgeError } from "../../../src/errors.js";
 import { type CommandCodec, ReadDatabasePages } from "../../../src/receiver/commands.js";
-import type { ReceiverApi, TimedResult } from "../../../src/receiver/receiver-api.js";
+import type { ReadPagesOptions, ReceiverApi, TimedResult } from "../../../src/receiver/receiver-api.js";
+import { FAKE_EPOCH_MS } from "../../support/manual-time.js";
 import { page, record } from "./page-builder.js";
 
 export interface FakePartition {
@@ -36,6 +38,8 @@ export class FakeReceiver implements ReceiverApi {
   /** Page counts of each ReadDatabasePages request. */
   readonly pageRequests: number[] = [];
   systemSeconds = 300_000_000;
+  /** The host clock the round-trip times are read from (a fixed epoch unless a test moves it). */
+  clock: Clock = { now: () => FAKE_EPOCH_MS };
   partitionInfoAvailable = true;
 
   constructor(serial = "SM12345678") {
@@ -77,7 +81,7 @@ export class FakeReceiver implements ReceiverApi {
     codec.encode(...args);
     this.calls.push(codec.name);
     const payload = this.#respond(codec.id, args);
-    const sentAtMs = Date.now();
+    const sentAtMs = this.clock.now();
     return { value: codec.decode(payload, ...args), sentAtMs, receivedAtMs: sentAtMs + 12 };
   }
 
@@ -85,10 +89,11 @@ export class FakeReceiver implements ReceiverApi {
     recordType: number,
     firstPage: number,
     count: number,
-    onProgress?: (pagesRead: number) => void,
+    { onProgress, signal }: ReadPagesOptions = {},
   ): Promise<Uint8Array[]> {
     const pages: Uint8Array[] = [];
     while (pages.length < count) {
+      if (signal?.aborted === true) throw new SharebridgeError("ABORTED", "read cancelled");
       const want = Math.min(4, count - pages.length);
       this.pageRequests.push(want);
       pages.push(...(await this.call(ReadDatabasePages, recordType, firstPage + pages.length, want)));
