@@ -3,39 +3,20 @@
  * ACK with the command's payload, or an error code chosen by the §7.2 policy. Pure with respect to
  * the transport: faults and latency are applied by the session afterwards.
  */
-import { COMMAND_ID, DESTRUCTIVE_COMMAND_IDS, KNOWN_COMMAND_IDS } from "../../wire/command-ids.js";
+import {
+  COMMAND_ID,
+  DESTRUCTIVE_COMMAND_IDS,
+  KNOWN_COMMAND_IDS,
+  SENDABLE_COMMAND_IDS,
+} from "../../wire/command-ids.js";
 import type { Packet } from "../../wire/packet.js";
 import { PAGE_HEADER_LENGTH, PAGE_LENGTH } from "../../wire/page.js";
 import { RESPONSE_CODE } from "../../wire/response-codes.js";
 import type { ErrorPolicy } from "./error-policy.js";
 import type { EmulatedReceiver } from "./receiver.js";
 
-/** The commands the emulator carries out (§3.1): the driver's reads and writes, and ReadFlashPage. */
-const IMPLEMENTED: ReadonlySet<number> = new Set([
-  COMMAND_ID.Ping,
-  COMMAND_ID.ReadFirmwareHeader,
-  COMMAND_ID.ReadDatabasePartitionInfo,
-  COMMAND_ID.ReadDatabasePageRange,
-  COMMAND_ID.ReadDatabasePages,
-  COMMAND_ID.ReadDatabasePageHeader,
-  COMMAND_ID.ReadTransmitterID,
-  COMMAND_ID.ReadLanguage,
-  COMMAND_ID.ReadDisplayTimeOffset,
-  COMMAND_ID.WriteDisplayTimeOffset,
-  COMMAND_ID.ReadRTC,
-  COMMAND_ID.ReadBatteryLevel,
-  COMMAND_ID.ReadSystemTime,
-  COMMAND_ID.ReadSystemTimeOffset,
-  COMMAND_ID.ReadGlucoseUnit,
-  COMMAND_ID.ReadBlindedMode,
-  COMMAND_ID.ReadClockMode,
-  COMMAND_ID.ReadDeviceMode,
-  COMMAND_ID.ReadBatteryState,
-  COMMAND_ID.ReadFlashPage,
-  COMMAND_ID.ReadFirmwareSettings,
-  COMMAND_ID.ReadChargerCurrentSetting,
-  COMMAND_ID.WriteChargerCurrentSetting,
-]);
+/** The commands the emulator carries out (§3.1): every one the driver may send, and ReadFlashPage. */
+const IMPLEMENTED: ReadonlySet<number> = new Set([...SENDABLE_COMMAND_IDS, COMMAND_ID.ReadFlashPage]);
 
 /**
  * Ids that exist but the emulator does not carry out (§7.2): the writes and destructive commands the

@@ -121,6 +121,13 @@ const G4: Profile = {
   hardwareRevision: "23",
 };
 
+/** Layouts every G5/G6 receiver has (§5.9, §7.3): cal rev 3, insertion rev 2, meter rev 3. */
+const G5_CLASS_CHANGES = {
+  5: { revision: 3, recordLength: 249 },
+  7: { revision: 2, recordLength: 25 },
+  10: { revision: 3, recordLength: 21 },
+} as const;
+
 /** G4-class hardware with BLE: what G4 Share and G5 Mobile receivers add to the firmware header. */
 const ble = (software: string, hardware: string): readonly (readonly [string, string])[] => [
   ["BLESoftwareVersion", software],
@@ -168,10 +175,8 @@ export const PROFILES: Readonly<Record<ProfileId, Profile>> = {
       ...ble("1.0.0.10", "2"), // SYNTHETIC
     ],
     partitions: withChanges(G4_PARTITIONS, {
+      ...G5_CLASS_CHANGES,
       4: { revision: 4, recordLength: 23 },
-      5: { revision: 3, recordLength: 249 },
-      7: { revision: 2, recordLength: 25 },
-      10: { revision: 3, recordLength: 21 },
       12: { revision: 5, recordLength: 50 },
     }),
     transmitterIdLength: 6,
@@ -203,10 +208,8 @@ export const PROFILES: Readonly<Record<ProfileId, Profile>> = {
     partitions: withChanges(
       G4_PARTITIONS,
       {
+        ...G5_CLASS_CHANGES,
         4: { revision: 5, recordLength: 25 },
-        5: { revision: 3, recordLength: 249 },
-        7: { revision: 2, recordLength: 25 },
-        10: { revision: 3, recordLength: 21 },
         12: { revision: 6, recordLength: 60 },
       },
       [partition(18, 5, 25)],

@@ -33,26 +33,19 @@ function insertionSeconds(view: DataView, offset: number): number | null {
   return value === NO_TIME ? null : value;
 }
 
-export const decodeInsertionG4: RecordDecoder<InsertionRecord> = (view, offset, recordType, index) => ({
-  kind: "insertion",
-  recordType,
-  index,
-  systemSeconds: view.getUint32(offset, true),
-  displaySeconds: view.getUint32(offset + 4, true),
-  insertionSeconds: insertionSeconds(view, offset),
-  sessionState: view.getUint8(offset + 12),
-  sessionNumber: null,
-  transmitterId: null,
-});
+function insertion(rev2: boolean): RecordDecoder<InsertionRecord> {
+  return (view, offset, recordType, index) => ({
+    kind: "insertion",
+    recordType,
+    index,
+    systemSeconds: view.getUint32(offset, true),
+    displaySeconds: view.getUint32(offset + 4, true),
+    insertionSeconds: insertionSeconds(view, offset),
+    sessionState: view.getUint8(offset + 12),
+    sessionNumber: rev2 ? view.getUint32(offset + 13, true) : null,
+    transmitterId: rev2 ? readAscii(view, offset + 17, 6) : null,
+  });
+}
 
-export const decodeInsertionRev2: RecordDecoder<InsertionRecord> = (view, offset, recordType, index) => ({
-  kind: "insertion",
-  recordType,
-  index,
-  systemSeconds: view.getUint32(offset, true),
-  displaySeconds: view.getUint32(offset + 4, true),
-  insertionSeconds: insertionSeconds(view, offset),
-  sessionState: view.getUint8(offset + 12),
-  sessionNumber: view.getUint32(offset + 13, true),
-  transmitterId: readAscii(view, offset + 17, 6),
-});
+export const decodeInsertionG4 = insertion(false);
+export const decodeInsertionRev2 = insertion(true);
