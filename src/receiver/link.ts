@@ -26,6 +26,7 @@ import { encodePacket, MAX_RESPONSE_LENGTH, type Packet } from "../wire/packet.j
 import { ACK, RESPONSE_CODE, responseCodeName } from "../wire/response-codes.js";
 import { Deframer, type DeframerEvent } from "./deframer.js";
 import type { Transport, TransportOpener } from "./transport.js";
+import { WireLog, type WireLogOptions } from "./wire-log.js";
 
 export interface LinkOptions {
   /** Time allowed for a complete response, ms. Default 1500: receivers answer in 12–220 ms (spec §1.5). */
@@ -48,6 +49,8 @@ export interface LinkOptions {
   timers?: Timers | undefined;
   /** When it aborts, the request in flight and every later one end with ABORTED. */
   signal?: AbortSignal | undefined;
+  /** Rate limits of the discarded-bytes (debug) and frame (trace) logs. */
+  wireLog?: WireLogOptions | undefined;
 }
 
 export interface RequestOptions {
@@ -113,6 +116,7 @@ export class Link {
   readonly #timers: Timers;
   readonly #signal: AbortSignal | undefined;
   readonly #deframer: Deframer;
+  readonly #wireLog: WireLog;
   #transport: Transport | undefined;
   #closed = false;
   /** An attempt was abandoned before its answer came: wait for quiet before the next one. */
@@ -132,12 +136,13 @@ export class Link {
     this.#clock = options.clock ?? systemClock;
     this.#timers = options.timers ?? systemTimers;
     this.#signal = options.signal;
+    this.#wireLog = new WireLog(this.#log, this.#clock, options.wireLog);
     this.#deframer = new Deframer(options.maxResponseLength ?? MAX_RESPONSE_LENGTH, (event) => {
       if (event.kind === "discarded") {
         this.stats.discardedBytes += event.count;
-        if (event.reason !== "reset") {
-          this.#log.debug({ reason: event.reason, count: event.count }, "discarded bytes");
-        }
+        this.#wireLog.discarded(event);
+      } else {
+        this.#wireLog.frame("rx", event.packet);
       }
       this.#waiter?.(event);
     });
@@ -182,6 +187,7 @@ export class Link {
     const transport = this.#transport;
     this.#transport = undefined;
     this.#waiter?.({ kind: "closed", error: closedError() });
+    this.#wireLog.flush();
     await transport?.close();
   }
 
@@ -350,6 +356,7 @@ export class Link {
         }
       };
 
+      this.#wireLog.frame("tx", packet);
       transport.write(packet).catch((error: unknown) => {
         if (this.#waiter === undefined) return;
         finish({

@@ -1,5 +1,14 @@
+import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import { crc16, hasTrailingCrc, writeTrailingCrc } from "../../src/wire/crc16.js";
+import {
+  crc16,
+  crc16Step,
+  crcMultiply,
+  crcOfStretch,
+  hasTrailingCrc,
+  stretchFactors,
+  writeTrailingCrc,
+} from "../../src/wire/crc16.js";
 import { ascii, hex } from "../support/hex.js";
 
 // Spec receiver-protocol §2.3, "CRC test vectors (all verified)".
@@ -39,4 +48,48 @@ describe("CRC-16/XMODEM", () => {
   it("is 0 for no bytes", () => {
     expect(crc16(new Uint8Array(0))).toBe(0);
   });
+});
+
+describe("CRC of a stretch from running CRCs", () => {
+  test.prop([fc.uint8Array({ maxLength: 600 }), fc.nat(), fc.nat()])(
+    "equals the CRC computed over the stretch itself",
+    (bytes, a, b) => {
+      const start = bytes.length === 0 ? 0 : a % (bytes.length + 1);
+      const end = start + (bytes.length === 0 ? 0 : b % (bytes.length - start + 1));
+      const factors = stretchFactors(bytes.length + 1);
+      const running = (n: number) => crc16(bytes, 0, n);
+      expect(crcOfStretch(running(start), running(end), factors[end - start] as number)).toBe(
+        crc16(bytes, start, end),
+      );
+    },
+  );
+
+  it("steps byte by byte like crc16, and x^8 is one zero byte", () => {
+    const body = hex("01 06 00 0A");
+    let register = 0;
+    for (const byte of body) register = crc16Step(register, byte);
+    expect(register).toBe(0x655e);
+    expect(stretchFactors(3)).toEqual(Uint16Array.of(1, 0x100, crc16Step(0x100, 0)));
+    expect(crcMultiply(0x1234, 1)).toBe(0x1234);
+  });
+});
+
+describe("crcMultiply", () => {
+  /** Bit by bit, the definition: Horner over b's bits, reducing by P = x^16 + x^12 + x^5 + 1. */
+  function reference(a: number, b: number): number {
+    let product = 0;
+    for (let bit = 15; bit >= 0; bit--) {
+      product = product & 0x8000 ? ((product << 1) ^ 0x1021) & 0xffff : (product << 1) & 0xffff;
+      if ((b >>> bit) & 1) product ^= a;
+    }
+    return product;
+  }
+
+  test.prop([fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffff })])(
+    "equals the bitwise product mod P",
+    (a, b) => {
+      expect(crcMultiply(a, b)).toBe(reference(a, b));
+      expect(crcMultiply(a, b)).toBe(crcMultiply(b, a));
+    },
+  );
 });

@@ -129,26 +129,24 @@ export class EmulatorSession implements TransportSink {
     const { stats } = this.#deps;
     if (event.kind === "packet") {
       this.#packetInPush = true;
-      // The payload is a view of the transport's chunk: copy it before going asynchronous.
+      // The payload is a view into the deframer's window: copy it before going asynchronous.
       this.#enqueue({ kind: "request", code: event.packet.code, payload: event.packet.payload.slice() });
       return;
     }
+    if (event.reason === "reset") return;
     const policy = this.#deps.policy();
+    // One event per run of discarded bytes: the false starts in it were damaged requests.
+    stats.framing.garbageBytes += event.count - event.falseStarts;
     switch (event.reason) {
-      case "no-sof":
-        stats.framing.garbageBytes += event.count;
-        return;
       case "bad-crc":
         stats.framing.badCrc++;
-        if (policy.badCrc === "nak") this.#framingError ??= RESPONSE_CODE.NAK;
-        else this.#framingError ??= -1;
+        this.#framingError ??= policy.badCrc === "nak" ? RESPONSE_CODE.NAK : -1;
         return;
       case "bad-length":
         stats.framing.badLength++;
-        if (policy.badLength === "nak") this.#framingError ??= RESPONSE_CODE.NAK;
-        else this.#framingError ??= -1;
+        this.#framingError ??= policy.badLength === "nak" ? RESPONSE_CODE.NAK : -1;
         return;
-      case "reset":
+      default:
         return;
     }
   }
