@@ -9,7 +9,7 @@
  * EnterSambaAccessMode, WriteTransmitterID, WritePCParameters, …) have no codec, and the link refuses
  * any id outside `SENDABLE_COMMAND_IDS` (src/wire/command-ids.ts) even if a codec were forged.
  */
-import { SharebridgeError } from "../errors.js";
+import { type ErrorContext, SharebridgeError } from "../errors.js";
 import { asciiText, parseSingleElement, parseXmlElements } from "../util/xml.js";
 import { COMMAND_ID, type CommandName } from "../wire/command-ids.js";
 import { decodePageHeader, PAGE_HEADER_LENGTH, PAGE_LENGTH, pageHeaderIntact } from "../wire/page.js";
@@ -25,15 +25,19 @@ export interface CommandCodec<Args extends unknown[], Result> {
 
 const EMPTY = new Uint8Array(0);
 
-function malformed(name: string, why: string, payload: Uint8Array): never {
+function malformed(name: string, why: string, payload: Uint8Array, context: ErrorContext = {}): never {
   throw new SharebridgeError("RESPONSE_MALFORMED", `${name}: ${why}`, {
     command: name,
     payloadLength: payload.length,
+    ...context,
   });
 }
 
+/** The payload as a view, when it has exactly `length` bytes (RESPONSE_MALFORMED with `expectedLength`). */
 function expectLength(name: string, payload: Uint8Array, length: number): DataView {
-  if (payload.length !== length) malformed(name, `expected ${length} payload bytes`, payload);
+  if (payload.length !== length) {
+    malformed(name, `expected ${length} payload bytes`, payload, { expectedLength: length });
+  }
   return new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
 }
 

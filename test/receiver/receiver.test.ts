@@ -1,4 +1,6 @@
+import { Writable } from "node:stream";
 import { beforeEach, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/log.js";
 import { ReadDatabasePages, ReadSystemTime } from "../../src/receiver/commands.js";
 import { Receiver, type ReceiverOptions } from "../../src/receiver/receiver.js";
 import { writeTrailingCrc } from "../../src/wire/crc16.js";
@@ -81,6 +83,41 @@ describe("Receiver", () => {
     // Two silent attempts (one retry, no reopen), then single pages.
     expect(device.requests.map((r) => pagesRequest(Uint8Array.from(r.payload)).count)).toEqual([2, 2, 1, 1]);
     expect(device.opens).toBe(1);
+    await receiver.close();
+  });
+
+  it("falls back on a multi-page ACK of the wrong length, remembers it and logs it once", async () => {
+    const device = scriptedDevice((request) => {
+      const { type, first } = pagesRequest(request.payload);
+      // A receiver that ignores the count and always answers one page.
+      return pagesReply(type, first, 1);
+    }, time);
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString("utf8"));
+        done();
+      },
+    });
+    const log = createLogger({ level: "debug", destination, pretty: false });
+    const receiver = await open(device, { log });
+    const pages = await time.run(receiver.readPages(4, 0, 6));
+    expect(pages.map((p) => new DataView(p.buffer, p.byteOffset).getUint32(10, true))).toEqual([
+      0, 1, 2, 3, 4, 5,
+    ]);
+    expect(receiver.pagesPerRequest).toBe(1);
+    // One 4-page request answered with 528 bytes, not asked again; then single pages only.
+    expect(device.requests.map((r) => pagesRequest(Uint8Array.from(r.payload)).count)).toEqual([
+      4, 1, 1, 1, 1, 1, 1,
+    ]);
+    await time.run(receiver.readPages(4, 10, 3));
+    const warnings = lines.filter((line) => line.includes("one page per request"));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0] as string)).toMatchObject({
+      level: 40,
+      code: "RESPONSE_MALFORMED",
+      pages: 4,
+    });
     await receiver.close();
   });
 
