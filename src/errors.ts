@@ -45,6 +45,12 @@ export const RECORD_ERROR_CODES = [
   "RECORD_BAD_CRC",
   "RECORD_TRUNCATED",
   "RECORD_UNSUPPORTED_REVISION",
+  /**
+   * A page whose header and record CRCs hold breaks FirstRecordIndex = PageNumber × records per
+   * page (spec §4.5). Reported as a problem, never thrown: its records are used as the header
+   * numbers them (spec §10 #2).
+   */
+  "PAGE_INDEX_MISMATCH",
   "XML_INVALID",
   "CLOCK_UNSYNCHRONISED",
   "HISTORY_DISCONTINUITY",

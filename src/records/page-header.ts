@@ -9,11 +9,9 @@ import { MIN_RECORD_LENGTH, type PageHeader, recordsPerPage } from "../wire/page
 /**
  * Structural checks of a CRC-valid header (PAGE_HEADER_INVALID on failure):
  * - the record type and page number are those requested, when the caller knows them;
- * - NumberOfRecords ≤ records per page (so every record lies inside the data area);
- * - FirstRecordIndex = PageNumber × records per page (§4.5), without which record identity — the
- *   global index — could not be trusted.
- * `recordLength` undefined (no layout known) checks the count against the smallest possible record
- * and skips the index invariant.
+ * - NumberOfRecords ≤ records per page (so every record lies inside the data area).
+ * `recordLength` undefined (no layout known) checks the count against the smallest possible record.
+ * The §4.5 index invariant is not a reason to refuse a page (`indexInvariantHolds`).
  */
 export function checkPageHeader(
   header: PageHeader,
@@ -43,11 +41,13 @@ export function checkPageHeader(
       context,
     );
   }
-  if (recordLength !== undefined && header.firstRecordIndex !== header.pageNumber * perPage) {
-    throw new SharebridgeError(
-      "PAGE_HEADER_INVALID",
-      `first record index ${header.firstRecordIndex} is not page ${header.pageNumber} × ${perPage} (§4.5)`,
-      context,
-    );
-  }
+}
+
+/**
+ * FirstRecordIndex = PageNumber × records per page (§4.5): verified on every public G4 page, not
+ * proven for other receivers. A page that breaks it while its CRCs hold is reported, and its records
+ * are used as numbered (spec §10 #2).
+ */
+export function indexInvariantHolds(header: PageHeader, recordLength: number): boolean {
+  return header.firstRecordIndex === header.pageNumber * recordsPerPage(recordLength);
 }
