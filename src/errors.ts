@@ -35,6 +35,11 @@ export const RECEIVER_ERROR_CODES = [
   "LINK_CLOSED",
   /** Retries and one port reopen were exhausted; context.lastError carries the final cause's code. */
   "LINK_FAILED",
+  /**
+   * The receiver's manufacturing record (partition 0) is missing, unreadable or holds no usable
+   * SerialNumber (spec §3.4, §10 #3): the receiver cannot be told apart from another one.
+   */
+  "SERIAL_NOT_FOUND",
 ] as const;
 
 /** Codes raised while decoding pages and records (src/records/, src/time/). */

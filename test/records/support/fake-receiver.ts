@@ -20,14 +20,23 @@ export interface FakePartition {
   unlisted?: boolean;
 }
 
-export function manufacturingPage(serial: string, pageNumber = 0): Uint8Array {
-  const xml = `<ManufacturingParameters SerialNumber="${serial}" HardwarePartNumber="MT20649" HardwareRevision="23" DateTimeCreated="2014-12-09 18:25:59.246 -08:00" HardwareId="{0858EEF9-FF2F-4AE1-BA5F-E4FF90F6960B}" />`;
+/** The ManufacturingParameters document of §4.8 (the EC fixture's values) with `serial`. */
+export function manufacturingXml(serial: string, partNumber = "MT20649"): string {
+  return `<ManufacturingParameters SerialNumber="${serial}" HardwarePartNumber="${partNumber}" HardwareRevision="23" DateTimeCreated="2014-12-09 18:25:59.246 -08:00" HardwareId="{0858EEF9-FF2F-4AE1-BA5F-E4FF90F6960B}" />`;
+}
+
+/** A manufacturing page (§5.8): one 500-byte record holding `xml` as Latin-1, NUL-padded. */
+export function manufacturingPage(
+  serial: string,
+  pageNumber = 0,
+  { revision = 1, xml = manufacturingXml(serial) }: { revision?: number; xml?: string } = {},
+): Uint8Array {
   const r = record(500, (b) => {
     b.writeUInt32LE(187_410_360, 0);
     b.writeUInt32LE(187_381_559, 4);
     b.write(xml, 8, "latin1");
   });
-  return page({ recordType: 0, revision: 1, pageNumber, perPage: 1, records: [r] });
+  return page({ recordType: 0, revision, pageNumber, perPage: 1, records: [r] });
 }
 
 export class FakeReceiver implements ReceiverApi {
