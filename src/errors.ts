@@ -40,6 +40,11 @@ export const RECEIVER_ERROR_CODES = [
    * SerialNumber (spec §3.4, §10 #3): the receiver cannot be told apart from another one.
    */
   "SERIAL_NOT_FOUND",
+  /**
+   * The receiver refuses a partition that its PartitionInfo does not list (e.g. BACKFILLED_EGV_DATA
+   * on a receiver without a touchscreen, spec §4.2): the receiver has no such partition.
+   */
+  "PARTITION_NOT_FOUND",
 ] as const;
 
 /** Codes raised while decoding pages and records (src/records/, src/time/). */

@@ -44,6 +44,7 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   LINK_CLOSED: EXIT.RECEIVER,
   LINK_FAILED: EXIT.RECEIVER,
   SERIAL_NOT_FOUND: EXIT.RECEIVER,
+  PARTITION_NOT_FOUND: EXIT.RECEIVER,
   SHARE_CREDENTIALS: EXIT.SHARE_CREDENTIALS,
   SHARE_LOCKED_OUT: EXIT.SHARE_CREDENTIALS,
   // The account cannot take this receiver's readings: the operator must act, as for credentials.

@@ -60,7 +60,7 @@ export async function withReceiver<T>(
 ): Promise<T> {
   const device = await deviceFromOptions(context);
   try {
-    const receiver = await Receiver.open(device.opener, { log: context.log });
+    const receiver = await Receiver.open(device.opener, { log: context.log, signal: context.signal });
     const onAbort = () => void receiver.close();
     context.signal.addEventListener("abort", onAbort, { once: true });
     try {

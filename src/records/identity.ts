@@ -11,7 +11,6 @@ import type { ReceiverApi } from "../receiver/receiver-api.js";
 import { RECORD_TYPE } from "../wire/record-types.js";
 import { decodeManufacturingPage, type ManufacturingParameters } from "./xml-record.js";
 
-
 /** Receiver generations by FirmwareHeader ProductId (§1.1). Never used to choose record layouts (§5.9). */
 const GENERATIONS: Readonly<Record<string, string>> = {
   G4Receiver: "G4",

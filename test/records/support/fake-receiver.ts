@@ -47,6 +47,10 @@ export class FakeReceiver implements ReceiverApi {
   /** Page counts of each ReadDatabasePages request. */
   readonly pageRequests: number[] = [];
   systemSeconds = 300_000_000;
+  /** Page ranges to report instead of the pages held (a receiver whose range is not to be trusted). */
+  readonly ranges = new Map<number, [number, number]>();
+  /** Record types the fake refuses with INVALID_PARAM, as a G4 refuses type 18 (§7.2). */
+  readonly refusedTypes = new Set<number>();
   /** The host clock the round-trip times are read from (a fixed epoch unless a test moves it). */
   clock: Clock = { now: () => FAKE_EPOCH_MS };
   partitionInfoAvailable = true;
@@ -114,6 +118,8 @@ export class FakeReceiver implements ReceiverApi {
   async close(): Promise<void> {}
 
   #range(recordType: number): [number, number] | undefined {
+    const override = this.ranges.get(recordType);
+    if (override !== undefined) return override;
     const keys = [...(this.partitions.get(recordType)?.pages.keys() ?? [])];
     if (keys.length === 0) return undefined;
     return [Math.min(...keys), Math.max(...keys)];
@@ -143,6 +149,8 @@ export class FakeReceiver implements ReceiverApi {
         );
       }
       case 0x10: {
+        if (this.refusedTypes.has(args[0] as number))
+          throw new SharebridgeError("RECEIVER_NAK", "refused", { responseCode: 4 });
         const out = b(8);
         const range = this.#range(args[0] as number);
         out.writeUInt32LE(range?.[0] ?? 0xffffffff, 0);

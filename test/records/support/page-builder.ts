@@ -58,6 +58,8 @@ export interface EgvFields {
   filteredRate?: number;
   algorithmState?: number;
   predicted?: number;
+  /** Rev ≥ 5: bit 13 of the glucose word (TP's BACKFILLED flag, §5.1). */
+  backfilled?: boolean;
 }
 
 function trendByte(f: EgvFields): number {
@@ -65,7 +67,7 @@ function trendByte(f: EgvFields): number {
 }
 
 function glucoseWord(f: EgvFields): number {
-  return (f.glucose & 0x3ff) | (f.displayOnly === true ? 0x8000 : 0);
+  return (f.glucose & 0x3ff) | (f.displayOnly === true ? 0x8000 : 0) | (f.backfilled === true ? 0x2000 : 0);
 }
 
 /** G4 EGV, 13 bytes (§5.1). */
