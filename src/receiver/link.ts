@@ -232,7 +232,7 @@ export class Link {
     options: RequestOptions,
     signal: AbortSignal | undefined,
   ): Promise<LinkResponse> {
-    if (this.#closed) throw closedError();
+    if (this.#closed) throw closedOrAborted(signal);
     throwIfAborted(signal);
     const packet = encodePacket(commandId, payload);
     const retries = options.retries ?? this.#retries;
@@ -242,7 +242,7 @@ export class Link {
 
     for (;;) {
       for (let attempt = 0; attempt <= retries; attempt++) {
-        if (this.#closed) throw closedError();
+        if (this.#closed) throw closedOrAborted(signal);
         if (this.#transport === undefined) {
           lastError ??= new SharebridgeError("DEVICE_DISCONNECTED", "the receiver port is not open", {});
           break;
@@ -259,7 +259,7 @@ export class Link {
         this.#log.debug({ commandId, attempt, code: outcome.error.code }, "attempt failed");
         if (outcome.kind === "disconnected") break;
       }
-      if (this.#closed) throw closedError();
+      if (this.#closed) throw closedOrAborted(signal);
       if (reopensLeft <= 0) break;
       reopensLeft--;
       this.stats.reopens++;
@@ -341,6 +341,8 @@ export class Link {
             armQuiet();
             return;
           case "closed":
+            // Closed because the command is being cancelled: that is the cancellation, not a fault.
+            if (signal?.aborted === true) return finish({ kind: "final", error: abortedError() });
             this.stats.disconnects++;
             return finish({ kind: "disconnected", error: event.error });
           case "discarded":
@@ -424,6 +426,11 @@ export class Link {
 
 function closedError(): SharebridgeError {
   return new SharebridgeError("LINK_CLOSED", "the receiver link is closed");
+}
+
+/** LINK_CLOSED, or ABORTED when the close is part of a cancellation. */
+function closedOrAborted(signal: AbortSignal | undefined): SharebridgeError {
+  return signal?.aborted === true ? abortedError() : closedError();
 }
 
 function abortedError(): SharebridgeError {

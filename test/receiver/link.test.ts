@@ -248,6 +248,18 @@ describe("link cancellation", () => {
     await link.close();
   });
 
+  it("a close that is part of a cancellation ends the request with ABORTED, not LINK_CLOSED", async () => {
+    const controller = new AbortController();
+    const { time, open } = setup(() => ({ silence: true }), { timeoutMs: 5000, signal: controller.signal });
+    const link = await open();
+    // As a command does on SIGTERM: close the port when the signal aborts (this listener runs first).
+    controller.signal.addEventListener("abort", () => void link.close(), { once: true });
+    const pending = failure(link.request(0x0a, new Uint8Array(0)));
+    await time.advance(30);
+    controller.abort();
+    expect((await pending).code).toBe("ABORTED");
+  });
+
   it("refuses settings outside their range with CONFIG_INVALID", async () => {
     const { open } = setup([], { timeoutMs: 0 });
     await expect(open()).rejects.toMatchObject({ code: "CONFIG_INVALID" });
