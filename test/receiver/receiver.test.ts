@@ -1,11 +1,10 @@
-import { Writable } from "node:stream";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/log.js";
 import { ReadDatabasePages, ReadSystemTime } from "../../src/receiver/commands.js";
 import { Receiver, type ReceiverOptions } from "../../src/receiver/receiver.js";
 import { writeTrailingCrc } from "../../src/wire/crc16.js";
 import { encodePacket } from "../../src/wire/packet.js";
 import { PAGE_LENGTH } from "../../src/wire/page.js";
+import { logSink } from "../share/support/log-sink.js";
 import { ManualTime } from "../support/manual-time.js";
 import { replyCode, type ScriptedDevice, type Step, scriptedDevice } from "../support/scripted-device.js";
 
@@ -92,15 +91,8 @@ describe("Receiver", () => {
       // A receiver that ignores the count and always answers one page.
       return pagesReply(type, first, 1);
     }, time);
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(chunk.toString("utf8"));
-        done();
-      },
-    });
-    const log = createLogger({ level: "debug", destination, pretty: false });
-    const receiver = await open(device, { log });
+    const sink = logSink();
+    const receiver = await open(device, { log: sink.log });
     const pages = await time.run(receiver.readPages(4, 0, 6));
     expect(pages.map((p) => new DataView(p.buffer, p.byteOffset).getUint32(10, true))).toEqual([
       0, 1, 2, 3, 4, 5,
@@ -111,9 +103,9 @@ describe("Receiver", () => {
       4, 1, 1, 1, 1, 1, 1,
     ]);
     await time.run(receiver.readPages(4, 10, 3));
-    const warnings = lines.filter((line) => line.includes("one page per request"));
+    const warnings = sink.lines().filter((line) => String(line["msg"]).includes("one page per request"));
     expect(warnings).toHaveLength(1);
-    expect(JSON.parse(warnings[0] as string)).toMatchObject({
+    expect(warnings[0]).toMatchObject({
       level: 40,
       code: "RESPONSE_MALFORMED",
       pages: 4,

@@ -2,27 +2,20 @@
  * The link's wire log under attack, into a log sink: discarded-byte reports are rate-limited at
  * debug level, and frames at trace level are hex (tx/rx) and rate-limited too (issue 11).
  */
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../src/log.js";
 import { Deframer } from "../../src/receiver/deframer.js";
 import { Link } from "../../src/receiver/link.js";
 import { WireLog } from "../../src/receiver/wire-log.js";
 import { encodePacket, MAX_RESPONSE_LENGTH } from "../../src/wire/packet.js";
+import { logSink } from "../share/support/log-sink.js";
 import { ManualTime } from "../support/manual-time.js";
 import { scriptedDevice } from "../support/scripted-device.js";
 
-type Line = Record<string, unknown>;
-
-function sink(level: "debug" | "trace") {
-  const lines: Line[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const text of chunk.toString("utf8").split("\n")) if (text !== "") lines.push(JSON.parse(text));
-      done();
-    },
-  });
-  return { lines, log: createLogger({ level, destination, pretty: false }) };
+/** A log sink at `level` (JSON lines the test reads back). */
+function sink(level: "info" | "debug" | "trace") {
+  const logs = logSink();
+  logs.log.level = level;
+  return { log: logs.log, lines: () => logs.lines() };
 }
 
 const FLOOD_UNIT = [0x01, 0x46, 0x08];
@@ -42,7 +35,7 @@ describe("wire log", () => {
       time.tick(1);
     }
     wireLog.flush();
-    const reports = lines.filter((line) => line["msg"] === "discarded bytes");
+    const reports = lines().filter((line) => line["msg"] === "discarded bytes");
     expect(reports.length).toBeGreaterThanOrEqual(6);
     expect(reports.length).toBeLessThanOrEqual(8);
     const reported = reports.reduce((sum, line) => sum + (line["bytes"] as number), 0);
@@ -56,15 +49,14 @@ describe("wire log", () => {
 
   it("writes nothing for discards above debug level", () => {
     const time = new ManualTime();
-    const { lines, log } = sink("debug");
-    log.level = "info";
+    const { lines, log } = sink("info");
     const wireLog = new WireLog(log, time);
     const deframer = new Deframer(MAX_RESPONSE_LENGTH, (event) => {
       if (event.kind === "discarded") wireLog.discarded(event);
     });
     deframer.push(Uint8Array.of(0, 1, 2, 3));
     wireLog.flush();
-    expect(lines).toEqual([]);
+    expect(lines()).toEqual([]);
   });
 
   it("logs requests and replies as hex at trace level, at most 100 frames per 10 s", async () => {
@@ -77,7 +69,7 @@ describe("wire log", () => {
     await time.advance(10_000);
     await time.run(link.request(0x22, new Uint8Array(0)));
     await link.close();
-    const frames = lines.filter((line) => line["msg"] === "frame");
+    const frames = lines().filter((line) => line["msg"] === "frame");
     // 160 frames in the first interval, 100 logged; the next one says how many were left out.
     expect(frames).toHaveLength(102);
     expect(frames[0]).toMatchObject({ level: 10, direction: "tx", length: 6, hex: "01 06 00 22 34 C0" });
@@ -103,7 +95,7 @@ describe("wire log", () => {
     await link.close();
     // The reply behind 60 kB of false starts arrives after 1 s of flood: taken once the line is quiet.
     expect([...response.payload]).toEqual([7]);
-    const reports = lines.filter((line) => line["msg"] === "discarded bytes");
+    const reports = lines().filter((line) => line["msg"] === "discarded bytes");
     expect(reports.length).toBeLessThanOrEqual(3);
     expect(reports.reduce((sum, line) => sum + (line["bytes"] as number), 0)).toBe(flood.length);
   });
