@@ -2,8 +2,9 @@
 // full touchscreen EGV pages (20 × 25-byte records, rev 5), decoded by the real page decoder with
 // PartitionInfo's lengths, next to plain CRC-16 over the same bytes in the same run. The decoder
 // CRC-checks the header and every record, so CRC speed is its ceiling; the ratio shows the rest.
-import { crc16 } from "../dist/receiver/crc16.js";
+
 import { decodePage } from "../dist/records/page.js";
+import { crc16 } from "../dist/wire/crc16.js";
 import { mbPerSecond, measure } from "./timing.mjs";
 
 const PAGE = 528;

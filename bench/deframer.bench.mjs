@@ -1,16 +1,18 @@
 // Deframer throughput (DESIGN.md §3, §10): a stream of 2118-byte four-page replies, fed whole
 // (one USB transfer per reply, as real receivers send them) and in 64-byte pieces (the USB
-// packet size, the worst realistic split), next to plain CRC-16 over the same bytes and
-// serialport's ByteLengthParser framing the same stream (fixed length, no CRC, no resync).
+// packet size, the worst realistic split); a flood of false starts announcing the longest reply
+// (`01 46 08` repeated, issue 11's hostile line) fed the same two ways; next to plain CRC-16 over
+// the same bytes and serialport's ByteLengthParser framing the reply stream (fixed length, no CRC,
+// no resync). Every row is measured in this run; ratios are to plain CRC-16 speed.
 import { ByteLengthParser } from "@serialport/parser-byte-length";
-import { crc16 } from "../dist/receiver/crc16.js";
 import { Deframer } from "../dist/receiver/deframer.js";
-import { encodePacket, MAX_RESPONSE_LENGTH } from "../dist/receiver/packet.js";
+import { crc16 } from "../dist/wire/crc16.js";
+import { encodePacket, MAX_RESPONSE_LENGTH } from "../dist/wire/packet.js";
 import { mbPerSecond, measure } from "./timing.mjs";
 
 const REPLIES = 64;
 
-function stream() {
+function replies() {
   const parts = [];
   let seed = 1;
   for (let i = 0; i < REPLIES; i++) {
@@ -24,6 +26,13 @@ function stream() {
   return Buffer.concat(parts);
 }
 
+/** `01 46 08` repeated: every third byte a SOF announcing a 2118-byte packet that never checks out. */
+function falseStartFlood(length) {
+  const bytes = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) bytes[i] = [0x01, 0x46, 0x08][i % 3];
+  return bytes;
+}
+
 function pieces(bytes, size) {
   const out = [];
   for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
@@ -31,19 +40,20 @@ function pieces(bytes, size) {
 }
 
 export async function run(print) {
-  const bytes = stream();
-  const whole = pieces(bytes, 2118);
-  const small = pieces(bytes, 64);
+  const stream = replies();
+  const flood = falseStartFlood(stream.length);
   let packets = 0;
+  let discarded = 0;
   const deframer = new Deframer(MAX_RESPONSE_LENGTH, (event) => {
     if (event.kind === "packet") packets++;
+    else discarded += event.count;
   });
-
   const feed = (chunks) => () => {
     for (const chunk of chunks) deframer.push(chunk);
+    deframer.reset();
   };
-  const crcOnly = () => {
-    for (const chunk of whole) crc16(chunk, 0, chunk.length - 2);
+  const crcOnly = (chunks) => () => {
+    for (const chunk of chunks) crc16(chunk, 0, chunk.length);
   };
   const parser = new ByteLengthParser({ length: 2118 });
   parser.on("data", () => packets++);
@@ -51,26 +61,21 @@ export async function run(print) {
     for (const chunk of chunks) parser.write(chunk);
   };
 
-  const crcMs = measure(crcOnly);
-  const wholeMs = measure(feed(whole));
-  const smallMs = measure(feed(small));
-  const parserWholeMs = measure(byteLength(whole));
-  const parserSmallMs = measure(byteLength(small));
-  if (packets === 0) throw new Error("nothing was framed");
+  const crcMs = measure(crcOnly(pieces(stream, 2118)));
+  const rows = [
+    ["deframer, replies in whole transfers", measure(feed(pieces(stream, 2118)))],
+    ["deframer, replies in 64-byte pieces", measure(feed(pieces(stream, 64)))],
+    ["deframer, false-start flood (01 46 08), 2118-byte chunks", measure(feed(pieces(flood, 2118)))],
+    ["deframer, false-start flood (01 46 08), 64-byte pieces", measure(feed(pieces(flood, 64)))],
+    ["ByteLengthParser, replies whole (no CRC, no resync)", measure(byteLength(pieces(stream, 2118)))],
+    ["ByteLengthParser, replies in 64-byte pieces", measure(byteLength(pieces(stream, 64)))],
+  ];
+  if (packets === 0 || discarded === 0) throw new Error("nothing was framed or discarded");
 
-  const mb = (ms) => mbPerSecond(bytes.length, ms).toFixed(1);
-  print(`stream: ${REPLIES} replies × 2118 bytes = ${bytes.length} bytes`);
-  print(`plain CRC-16 over the same bytes:        ${mb(crcMs)} MB/s`);
-  print(
-    `deframer, whole replies (with CRC):      ${mb(wholeMs)} MB/s  (${(crcMs / wholeMs).toFixed(2)} × CRC speed)`,
-  );
-  print(
-    `deframer, 64-byte pieces (with CRC):     ${mb(smallMs)} MB/s  (${(crcMs / smallMs).toFixed(2)} × CRC speed)`,
-  );
-  print(
-    `ByteLengthParser, whole replies (no CRC): ${mb(parserWholeMs)} MB/s  (deframer / parser speed: ${(parserWholeMs / wholeMs).toFixed(2)})`,
-  );
-  print(
-    `ByteLengthParser, 64-byte pieces:        ${mb(parserSmallMs)} MB/s  (deframer / parser speed: ${(parserSmallMs / smallMs).toFixed(2)})`,
-  );
+  const mb = (ms) => mbPerSecond(stream.length, ms).toFixed(1).padStart(7);
+  print(`stream: ${REPLIES} replies × 2118 bytes = ${stream.length} bytes; the flood is as long`);
+  print(`${"plain CRC-16 over the same bytes".padEnd(58)} ${mb(crcMs)} MB/s  1.00 × CRC speed`);
+  for (const [name, ms] of rows) {
+    print(`${name.padEnd(58)} ${mb(ms)} MB/s  ${(crcMs / ms).toFixed(2)} × CRC speed`);
+  }
 }

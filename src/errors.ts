@@ -40,6 +40,16 @@ export const RECEIVER_ERROR_CODES = [
   "LINK_CLOSED",
   /** Retries and one port reopen were exhausted; context.lastError carries the final cause's code. */
   "LINK_FAILED",
+  /**
+   * The receiver's manufacturing record (partition 0) is missing, unreadable or holds no usable
+   * SerialNumber (spec §3.4, §10 #3): the receiver cannot be told apart from another one.
+   */
+  "SERIAL_NOT_FOUND",
+  /**
+   * The receiver refuses a partition that its PartitionInfo does not list (e.g. BACKFILLED_EGV_DATA
+   * on a receiver without a touchscreen, spec §4.2): the receiver has no such partition.
+   */
+  "PARTITION_NOT_FOUND",
 ] as const;
 
 /**
@@ -54,6 +64,12 @@ export const RECORD_ERROR_CODES = [
   "RECORD_BAD_CRC",
   "RECORD_TRUNCATED",
   "RECORD_UNSUPPORTED_REVISION",
+  /**
+   * A page whose header and record CRCs hold breaks FirstRecordIndex = PageNumber × records per
+   * page (spec §4.5). Reported as a problem, never thrown: its records are used as the header
+   * numbers them (spec §10 #2).
+   */
+  "PAGE_INDEX_MISMATCH",
   /** The receiver's XML documents (firmware header, manufacturing record) are not what spec §5.9 shows. */
   "XML_INVALID",
   "HISTORY_DISCONTINUITY",

@@ -6,10 +6,10 @@
 
 import { parseErrorPolicySpec } from "../emulator/receiver/error-policy.js";
 import { parseFaultSpec } from "../emulator/receiver/faults.js";
-import { SERIAL_PATTERN } from "../emulator/receiver/identity.js";
 import { createReceiverEmulator, type ProfileId } from "../emulator/receiver/index.js";
 import { MAX_PAGES_PER_REPLY } from "../emulator/receiver/options.js";
 import { PROFILE_IDS } from "../emulator/receiver/profiles.js";
+import { isReceiverSerial } from "../records/serial.js";
 import { parseHostPort } from "../util/host-port.js";
 import type { Command, CommandContext } from "./command.js";
 import { EXIT } from "./exit-codes.js";
@@ -75,8 +75,8 @@ const command: Command = {
     const faultsText = stringOption(values, "faults");
     const policyText = stringOption(values, "policy");
     const serial = stringOption(values, "serial");
-    if (serial !== undefined && !SERIAL_PATTERN.test(serial)) {
-      usage(`--serial must be two letters and eight digits, got "${serial}"`, "serial");
+    if (serial !== undefined && !isReceiverSerial(serial)) {
+      usage(`--serial must be 1 to 32 letters, digits or hyphens, got "${serial}"`, "serial");
     }
     const log = ctx.log.child({ component: "emulator" });
     const emulator = createReceiverEmulator({

@@ -58,6 +58,8 @@ export const EXIT_CODE_BY_ERROR: Readonly<Record<ErrorCode, ExitCode>> = {
   XML_INVALID: EXIT.RECEIVER,
   HISTORY_DISCONTINUITY: EXIT.RECEIVER,
   CLOCK_UNSYNCHRONISED: EXIT.CLOCK,
+  SERIAL_NOT_FOUND: EXIT.RECEIVER,
+  PARTITION_NOT_FOUND: EXIT.RECEIVER,
   SHARE_CREDENTIALS: EXIT.SHARE_CREDENTIALS,
   SHARE_LOCKED_OUT: EXIT.SHARE_CREDENTIALS,
   // The account cannot take this receiver's readings: the operator must act, as for credentials.
@@ -81,6 +83,7 @@ export const EXIT_CODE_BY_ERROR: Readonly<Record<ErrorCode, ExitCode>> = {
   STATE_READ_FAILED: EXIT.STATE,
   STATE_PERMISSION: EXIT.STATE,
   STATE_LOCKED: EXIT.LOCKED,
+  PAGE_INDEX_MISMATCH: EXIT.RECEIVER,
 };
 
 export function exitCodeFor(error: unknown): ExitCode {

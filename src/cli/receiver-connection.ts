@@ -18,7 +18,7 @@ export async function withReceiver<T>(
 ): Promise<T> {
   const device = await deviceFromSpec(context.config.device, context.log);
   try {
-    const receiver = await Receiver.open(device.opener, { log: context.log });
+    const receiver = await Receiver.open(device.opener, { log: context.log, signal: context.signal });
     const onAbort = () => void receiver.close();
     context.signal.addEventListener("abort", onAbort, { once: true });
     try {

@@ -5,7 +5,8 @@
  */
 import { SharebridgeError } from "../errors.js";
 import { ReadDatabasePageRange } from "../receiver/commands.js";
-import { decodePageHeader } from "../records/page-header.js";
+import { toHex } from "../util/hex.js";
+import { decodePageHeader } from "../wire/page.js";
 import type { Command } from "./command.js";
 import { EXIT } from "./exit-codes.js";
 import { integerOption } from "./option-values.js";
@@ -26,13 +27,6 @@ const DUMP_TYPES: readonly RecordTypeOption[] = [
 
 /** Page numbers are 32-bit (spec §3.1, ReadDatabasePageRange). */
 const MAX_PAGE_NUMBER = 0xfffffffe;
-
-export function pageHex(page: Uint8Array): string {
-  return Buffer.from(page.buffer, page.byteOffset, page.byteLength)
-    .toString("hex")
-    .toUpperCase()
-    .replace(/(..)(?!$)/g, "$1 ");
-}
 
 function headerOrError(page: Uint8Array): unknown {
   try {
@@ -80,8 +74,8 @@ const command: Command = {
         for (const [i, bytes] of pages.entries()) {
           context.stdout.write(
             format === "hex"
-              ? `${pageHex(bytes)}\n`
-              : `${JSON.stringify({ type: typeName, recordType, page: page + i, header: headerOrError(bytes), hex: pageHex(bytes) })}\n`,
+              ? `${toHex(bytes)}\n`
+              : `${JSON.stringify({ type: typeName, recordType, page: page + i, header: headerOrError(bytes), hex: toHex(bytes) })}\n`,
           );
         }
       }

@@ -7,12 +7,12 @@
  * commands use. The commands the spec marks "never send" or "do not use" (EraseDatabase,
  * ShutdownReceiver, ResetReceiver, WriteSystemTime, EnterFirmwareUpgradeMode, WriteFlashPage,
  * EnterSambaAccessMode, WriteTransmitterID, WritePCParameters, …) have no codec, and the link refuses
- * any id outside `SENDABLE_COMMAND_IDS` even if a codec were forged.
+ * any id outside `SENDABLE_COMMAND_IDS` (src/wire/command-ids.ts) even if a codec were forged.
  */
-import { describeError, SharebridgeError } from "../errors.js";
+import { describeError, type ErrorContext, SharebridgeError } from "../errors.js";
 import { asciiText, parseSingleElement, parseXmlElements } from "../util/xml.js";
-import { crc16 } from "./crc16.js";
-import { PAGE_LENGTH } from "./packet.js";
+import { COMMAND_ID, type CommandName } from "../wire/command-ids.js";
+import { decodePageHeader, PAGE_HEADER_LENGTH, PAGE_LENGTH, pageHeaderIntact } from "../wire/page.js";
 
 export interface CommandCodec<Args extends unknown[], Result> {
   readonly id: number;
@@ -25,31 +25,32 @@ export interface CommandCodec<Args extends unknown[], Result> {
 
 const EMPTY = new Uint8Array(0);
 
-function malformed(name: string, why: string, payload: Uint8Array): never {
+function malformed(name: string, why: string, payload: Uint8Array, context: ErrorContext = {}): never {
   throw new SharebridgeError("RESPONSE_MALFORMED", `${name}: ${why}`, {
     command: name,
     payloadLength: payload.length,
+    ...context,
   });
 }
 
+/** The payload as a view, when it has exactly `length` bytes (RESPONSE_MALFORMED with `expectedLength`). */
 function expectLength(name: string, payload: Uint8Array, length: number): DataView {
-  if (payload.length !== length) malformed(name, `expected ${length} payload bytes`, payload);
+  if (payload.length !== length) {
+    malformed(name, `expected ${length} payload bytes`, payload, { expectedLength: length });
+  }
   return new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
 }
 
 function noArgs<Result>(
-  id: number,
-  name: string,
+  name: CommandName,
   decode: (payload: Uint8Array) => Result,
 ): CommandCodec<[], Result> {
-  return { id, name, encode: () => EMPTY, decode };
+  return { id: COMMAND_ID[name], name, encode: () => EMPTY, decode };
 }
 
-const u8Reply = (id: number, name: string) => noArgs(id, name, (p) => expectLength(name, p, 1).getUint8(0));
-const u32Reply = (id: number, name: string) =>
-  noArgs(id, name, (p) => expectLength(name, p, 4).getUint32(0, true));
-const i32Reply = (id: number, name: string) =>
-  noArgs(id, name, (p) => expectLength(name, p, 4).getInt32(0, true));
+const u8Reply = (name: CommandName) => noArgs(name, (p) => expectLength(name, p, 1).getUint8(0));
+const u32Reply = (name: CommandName) => noArgs(name, (p) => expectLength(name, p, 4).getUint32(0, true));
+const i32Reply = (name: CommandName) => noArgs(name, (p) => expectLength(name, p, 4).getInt32(0, true));
 
 function checkRecordType(recordType: number): void {
   if (!Number.isInteger(recordType) || recordType < 0 || recordType > 0xff) {
@@ -104,19 +105,22 @@ export const CHARGER_CURRENT_LEVELS = {
   4: "power-suspended",
 } as const;
 
-function decodeXmlAttributes(name: string, element: string, payload: Uint8Array): XmlAttributes {
+/** Runs an XML parse of a reply; its XML_INVALID becomes RESPONSE_MALFORMED naming the command. */
+function parseReplyXml<T>(name: string, parse: () => T): T {
   try {
-    return parseSingleElement(asciiText(payload), element).attributes;
+    return parse();
   } catch (error) {
     throw new SharebridgeError(
       "RESPONSE_MALFORMED",
       `${name}: ${describeError(error)}`,
       { command: name },
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
+}
+
+function decodeXmlAttributes(name: string, element: string, payload: Uint8Array): XmlAttributes {
+  return parseReplyXml(name, () => parseSingleElement(asciiText(payload), element).attributes);
 }
 
 function integerAttribute(name: string, attributes: XmlAttributes, key: string, payload: Uint8Array): number {
@@ -128,20 +132,7 @@ function integerAttribute(name: string, attributes: XmlAttributes, key: string, 
 
 function decodePartitionInfo(payload: Uint8Array): PartitionInfo {
   const name = "ReadDatabasePartitionInfo";
-  let elements: ReturnType<typeof parseXmlElements>;
-  try {
-    elements = parseXmlElements(asciiText(payload));
-  } catch (error) {
-    throw new SharebridgeError(
-      "RESPONSE_MALFORMED",
-      `${name}: ${describeError(error)}`,
-      { command: name },
-      {
-        cause: error,
-      },
-    );
-  }
-  const [root, ...children] = elements;
+  const [root, ...children] = parseReplyXml(name, () => parseXmlElements(asciiText(payload)));
   if (root === undefined || root.name !== "PartitionInfo")
     malformed(name, "root is not <PartitionInfo>", payload);
   const partitions = children.map((child): PartitionEntry => {
@@ -164,18 +155,18 @@ function decodePartitionInfo(payload: Uint8Array): PartitionInfo {
 // ---------------------------------------------------------------------------------------------
 // The codecs, in command-id order (spec §3.1)
 
-export const Ping = noArgs(0x0a, "Ping", (p) => {
+export const Ping = noArgs("Ping", (p) => {
   expectLength("Ping", p, 0);
 });
 
-export const ReadFirmwareHeader = noArgs(0x0b, "ReadFirmwareHeader", (p) =>
+export const ReadFirmwareHeader = noArgs("ReadFirmwareHeader", (p) =>
   decodeXmlAttributes("ReadFirmwareHeader", "FirmwareHeader", p),
 );
 
-export const ReadDatabasePartitionInfo = noArgs(0x0f, "ReadDatabasePartitionInfo", decodePartitionInfo);
+export const ReadDatabasePartitionInfo = noArgs("ReadDatabasePartitionInfo", decodePartitionInfo);
 
 export const ReadDatabasePageRange: CommandCodec<[recordType: number], PageRange> = {
-  id: 0x10,
+  id: COMMAND_ID.ReadDatabasePageRange,
   name: "ReadDatabasePageRange",
   encode(recordType) {
     checkRecordType(recordType);
@@ -204,7 +195,7 @@ export const ReadDatabasePages: CommandCodec<
   [recordType: number, firstPage: number, count: number],
   Uint8Array[]
 > = {
-  id: 0x11,
+  id: COMMAND_ID.ReadDatabasePages,
   name: "ReadDatabasePages",
   encode(recordType, firstPage, count) {
     checkRecordType(recordType);
@@ -220,22 +211,22 @@ export const ReadDatabasePages: CommandCodec<
     return payload;
   },
   decode(payload, recordType, firstPage, count) {
-    const view = expectLength(this.name, payload, count * PAGE_LENGTH);
+    expectLength(this.name, payload, count * PAGE_LENGTH);
     const pages: Uint8Array[] = [];
     for (let i = 0; i < count; i++) {
       const offset = i * PAGE_LENGTH;
-      const type = view.getUint8(offset + 8);
-      const page = view.getUint32(offset + 10, true);
       // Only a header that passes its own CRC can prove the reply is for other pages. One that fails
       // it arrived intact (the packet CRC held), so the flash itself is damaged: hand the page on and
       // let the page decoder report it, instead of failing the whole read on every attempt.
-      const headerIntact = view.getUint16(offset + 26, true) === crc16(payload, offset, offset + 26);
-      if (headerIntact && (type !== recordType || page !== firstPage + i)) {
-        malformed(
-          this.name,
-          `page ${i} is type ${type} page ${page}, asked type ${recordType} page ${firstPage + i}`,
-          payload,
-        );
+      if (pageHeaderIntact(payload, offset)) {
+        const header = decodePageHeader(payload, offset);
+        if (header.recordType !== recordType || header.pageNumber !== firstPage + i) {
+          malformed(
+            this.name,
+            `page ${i} is type ${header.recordType} page ${header.pageNumber}, asked type ${recordType} page ${firstPage + i}`,
+            payload,
+          );
+        }
       }
       pages.push(payload.subarray(offset, offset + PAGE_LENGTH));
     }
@@ -245,7 +236,7 @@ export const ReadDatabasePages: CommandCodec<
 
 /** ReadDatabasePageHeader (§3.1): the 28-byte page header (decoded by `page-header.ts`). */
 export const ReadDatabasePageHeader: CommandCodec<[recordType: number, page: number], Uint8Array> = {
-  id: 0x12,
+  id: COMMAND_ID.ReadDatabasePageHeader,
   name: "ReadDatabasePageHeader",
   encode(recordType, page) {
     checkRecordType(recordType);
@@ -257,13 +248,13 @@ export const ReadDatabasePageHeader: CommandCodec<[recordType: number, page: num
     return payload;
   },
   decode(payload) {
-    expectLength(this.name, payload, 28);
+    expectLength(this.name, payload, PAGE_HEADER_LENGTH);
     return payload;
   },
 };
 
 /** ReadTransmitterID (§3.1): ASCII, no NUL; 5 characters on G4, 6 expected on G5/G6 (§9.2). */
-export const ReadTransmitterID = noArgs(0x19, "ReadTransmitterID", (p) => {
+export const ReadTransmitterID = noArgs("ReadTransmitterID", (p) => {
   if (p.length > 16) malformed("ReadTransmitterID", "longer than 16 bytes", p);
   for (const byte of p) {
     if (byte < 0x20 || byte > 0x7e) malformed("ReadTransmitterID", "not printable ASCII", p);
@@ -272,19 +263,19 @@ export const ReadTransmitterID = noArgs(0x19, "ReadTransmitterID", (p) => {
 });
 
 /** ReadLanguage (§3.3): a Windows LCID. */
-export const ReadLanguage = noArgs(0x1b, "ReadLanguage", (p) =>
+export const ReadLanguage = noArgs("ReadLanguage", (p) =>
   expectLength("ReadLanguage", p, 2).getUint16(0, true),
 );
 
 /** ReadDisplayTimeOffset (§6.1): display time − system time, seconds. */
-export const ReadDisplayTimeOffset = i32Reply(0x1d, "ReadDisplayTimeOffset");
+export const ReadDisplayTimeOffset = i32Reply("ReadDisplayTimeOffset");
 
 /**
  * WriteDisplayTimeOffset (§3.1, §6.1): sets the wearer's clock. Only the explicit `receiver
  * set-display-offset` command uses it; the sync never writes the receiver's clock (DESIGN.md §5).
  */
 export const WriteDisplayTimeOffset: CommandCodec<[offsetSeconds: number], void> = {
-  id: 0x1e,
+  id: COMMAND_ID.WriteDisplayTimeOffset,
   name: "WriteDisplayTimeOffset",
   encode(offsetSeconds) {
     if (!Number.isInteger(offsetSeconds) || offsetSeconds < -0x80000000 || offsetSeconds > 0x7fffffff) {
@@ -299,24 +290,23 @@ export const WriteDisplayTimeOffset: CommandCodec<[offsetSeconds: number], void>
   decode: ignorePayload,
 };
 
-export const ReadRTC = u32Reply(0x1f, "ReadRTC");
+export const ReadRTC = u32Reply("ReadRTC");
 /** ReadBatteryLevel (§3.1): u32 percent (AU found it unreliable over USB). */
-export const ReadBatteryLevel = u32Reply(0x21, "ReadBatteryLevel");
-export const ReadSystemTime = u32Reply(0x22, "ReadSystemTime");
+export const ReadBatteryLevel = u32Reply("ReadBatteryLevel");
+export const ReadSystemTime = u32Reply("ReadSystemTime");
 /** ReadSystemTimeOffset (§3.1): signed, as DR decodes it. */
-export const ReadSystemTimeOffset = i32Reply(0x23, "ReadSystemTimeOffset");
-export const ReadGlucoseUnit = u8Reply(0x25, "ReadGlucoseUnit");
+export const ReadSystemTimeOffset = i32Reply("ReadSystemTimeOffset");
+export const ReadGlucoseUnit = u8Reply("ReadGlucoseUnit");
 export const ReadBlindedMode = noArgs(
-  0x27,
   "ReadBlindedMode",
   (p) => expectLength("ReadBlindedMode", p, 1).getUint8(0) !== 0,
 );
-export const ReadClockMode = u8Reply(0x29, "ReadClockMode");
+export const ReadClockMode = u8Reply("ReadClockMode");
 /** ReadDeviceMode (§3.1): meaning unknown; 0 observed. */
-export const ReadDeviceMode = u8Reply(0x2b, "ReadDeviceMode");
-export const ReadBatteryState = u8Reply(0x30, "ReadBatteryState");
+export const ReadDeviceMode = u8Reply("ReadDeviceMode");
+export const ReadBatteryState = u8Reply("ReadBatteryState");
 
-export const ReadFirmwareSettings = noArgs(0x36, "ReadFirmwareSettings", (p) =>
+export const ReadFirmwareSettings = noArgs("ReadFirmwareSettings", (p) =>
   decodeXmlAttributes("ReadFirmwareSettings", "FirmwareSettings", p),
 );
 
@@ -324,7 +314,7 @@ export const ReadFirmwareSettings = noArgs(0x36, "ReadFirmwareSettings", (p) =>
  * ReadChargerCurrentSetting (§3.1): the payload width is disputed (§9.1: DR reads 1 byte, AU-dev a
  * 4-byte int). Both are accepted; the level is the low byte either way.
  */
-export const ReadChargerCurrentSetting = noArgs(0x3b, "ReadChargerCurrentSetting", (p) => {
+export const ReadChargerCurrentSetting = noArgs("ReadChargerCurrentSetting", (p) => {
   if (p.length === 1) return p[0] as number;
   if (p.length === 4) return new DataView(p.buffer, p.byteOffset, 4).getUint32(0, true);
   return malformed("ReadChargerCurrentSetting", "expected 1 or 4 payload bytes", p);
@@ -332,7 +322,7 @@ export const ReadChargerCurrentSetting = noArgs(0x3b, "ReadChargerCurrentSetting
 
 /** WriteChargerCurrentSetting (§3.1): only the explicit `receiver set-charger-current` command uses it. */
 export const WriteChargerCurrentSetting: CommandCodec<[level: number], void> = {
-  id: 0x3c,
+  id: COMMAND_ID.WriteChargerCurrentSetting,
   name: "WriteChargerCurrentSetting",
   encode(level) {
     if (!Number.isInteger(level) || !(level in CHARGER_CURRENT_LEVELS)) {
@@ -368,23 +358,3 @@ export const COMMANDS = {
   ReadChargerCurrentSetting,
   WriteChargerCurrentSetting,
 } as const;
-
-/** The only command ids the link will put on the wire. */
-export const SENDABLE_COMMAND_IDS: ReadonlySet<number> = new Set(Object.values(COMMANDS).map((c) => c.id));
-
-/** Response codes (spec §2.5). */
-export const RESPONSE_CODES = {
-  0: "NULL",
-  1: "ACK",
-  2: "NAK",
-  3: "INVALID_COMMAND",
-  4: "INVALID_PARAM",
-  5: "INCOMPLETE_PACKET_RECEIVED",
-  6: "RECEIVER_ERROR",
-  7: "INVALID_MODE",
-} as const;
-export const ACK = 1;
-
-export function responseCodeName(code: number): string {
-  return RESPONSE_CODES[code as keyof typeof RESPONSE_CODES] ?? `UNKNOWN_${code}`;
-}

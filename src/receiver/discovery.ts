@@ -27,8 +27,13 @@ export interface DiscoveryRoots {
   sys?: string;
   /** Default "/dev". */
   dev?: string;
-  /** Override the udev listing (default: serialport's list when udevadm exists). */
-  listUdev?: () => Promise<{ path: string; vendorId?: string | undefined; productId?: string | undefined }[]>;
+  /**
+   * The udev listing. Default: serialport's list when udevadm is on the PATH, else none; `null`
+   * means none (as on a host without udevadm), so sysfs is read.
+   */
+  listUdev?:
+    | (() => Promise<{ path: string; vendorId?: string | undefined; productId?: string | undefined }[]>)
+    | null;
 }
 
 async function udevadmAvailable(): Promise<boolean> {
@@ -108,8 +113,9 @@ export async function findReceiverPorts(roots: DiscoveryRoots = {}): Promise<Fou
   const links = await byIdLinks(dev);
   let nodes: string[];
   let source: FoundReceiverPort["source"];
-  const listUdev = roots.listUdev ?? ((await udevadmAvailable()) ? serialportList : undefined);
-  if (listUdev !== undefined) {
+  const listUdev =
+    roots.listUdev === undefined ? ((await udevadmAvailable()) ? serialportList : null) : roots.listUdev;
+  if (listUdev !== null) {
     source = "udev";
     nodes = (await listUdev())
       .filter(

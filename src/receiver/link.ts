@@ -2,48 +2,64 @@
  * The link: one request in flight over a transport, with timeouts, retries and one reopen
  * (DESIGN.md §3; spec receiver-protocol §2.1 "responses are matched to requests purely by order").
  *
- *   request ─► [reset deframer] ─► write ─► wait for: packet │ bad CRC + quiet │ timeout │ closed
+ *   request ─► [reset deframer] ─► write ─► wait for: packet │ bad CRC + quiet │ timeout │ closed │ abort
  *                                                  │ ACK → payload
  *                                                  │ NAK / INCOMPLETE_PACKET / RECEIVER_ERROR / bad CRC / timeout → retry
  *                                                  │ INVALID_COMMAND / INVALID_PARAM / INVALID_MODE → RECEIVER_NAK (no retry)
- *                                                  └ closed → reopen
+ *                                                  │ closed → reopen
+ *                                                  └ abort → ABORTED, at once
  *   retries exhausted ─► reopen the transport ─► retries again ─► LINK_FAILED
  *
  * Stale bytes: a response is never attributed to a later request. Before each attempt the deframer
  * is reset, and after a corrupted reply the link waits until the line is quiet before resending, so
- * the rest of a damaged reply cannot be taken as the answer to the retry.
+ * the rest of a damaged reply cannot be taken as the answer to the retry. After a timeout or an abort
+ * the answer may still be on its way: the next attempt first waits briefly for the line to go quiet.
+ *
+ * Time comes from the injected `Clock` and `Timers` (src/clock.ts): tests drive the link with fake
+ * time and no real sleeps.
  */
+import { type Clock, systemClock, systemTimers, type TimerHandle, type Timers } from "../clock.js";
 import { SharebridgeError } from "../errors.js";
 import { type Logger, silentLogger } from "../log.js";
-import { ACK, responseCodeName, SENDABLE_COMMAND_IDS } from "./commands.js";
+import { SENDABLE_COMMAND_IDS } from "../wire/command-ids.js";
+import { encodePacket, MAX_RESPONSE_LENGTH, type Packet } from "../wire/packet.js";
+import { ACK, RESPONSE_CODE, responseCodeName } from "../wire/response-codes.js";
 import { Deframer, type DeframerEvent } from "./deframer.js";
-import { encodePacket, MAX_RESPONSE_LENGTH, type Packet } from "./packet.js";
 import type { Transport, TransportOpener } from "./transport.js";
+import { WireLog, type WireLogOptions } from "./wire-log.js";
 
 export interface LinkOptions {
   /** Time allowed for a complete response, ms. Default 1500: receivers answer in 12–220 ms (spec §1.5). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Retries of one request before the transport is reopened. Default 2. */
-  retries?: number;
+  retries?: number | undefined;
   /** Reopens of the transport when retries are exhausted or it disconnected. Default 1. */
-  reopens?: number;
+  reopens?: number | undefined;
   /**
    * Quiet time, ms: after a corrupted reply, how long the line must be silent before the retry; with
    * a partial packet buffered, how long before looking past a false SOF. Default 60.
    */
-  quietMs?: number;
+  quietMs?: number | undefined;
   /** Largest packet accepted; default 2118 (a four-page reply, spec §1.6). */
-  maxResponseLength?: number;
-  log?: Logger;
-  /** Host clock in ms, for `sentAtMs`/`receivedAtMs`. */
-  now?: () => number;
+  maxResponseLength?: number | undefined;
+  log?: Logger | undefined;
+  /** Host clock, for `sentAtMs`/`receivedAtMs`. Default: the system clock. */
+  clock?: Clock | undefined;
+  /** Timers for timeouts and quiet periods. Default: Node's. */
+  timers?: Timers | undefined;
+  /** When it aborts, the request in flight and every later one end with ABORTED. */
+  signal?: AbortSignal | undefined;
+  /** Rate limits of the discarded-bytes (debug) and frame (trace) logs. */
+  wireLog?: WireLogOptions | undefined;
 }
 
 export interface RequestOptions {
   /** Overrides `LinkOptions.retries` for this request. */
-  retries?: number;
+  retries?: number | undefined;
   /** Overrides `LinkOptions.reopens` for this request. */
-  reopens?: number;
+  reopens?: number | undefined;
+  /** Ends this request with ABORTED when it aborts (besides the link's own signal). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface LinkStats {
@@ -65,13 +81,19 @@ export interface LinkResponse {
 }
 
 /** Response codes worth a retry (spec §2.5): transient by their names; the rest are final. */
-const RETRYABLE_RESPONSE_CODES: ReadonlySet<number> = new Set([2, 5, 6]);
+const RETRYABLE_RESPONSE_CODES: ReadonlySet<number> = new Set([
+  RESPONSE_CODE.NAK,
+  RESPONSE_CODE.INCOMPLETE_PACKET_RECEIVED,
+  RESPONSE_CODE.RECEIVER_ERROR,
+]);
 
 type AttemptOutcome =
   | { kind: "ack"; payload: Uint8Array; receivedAtMs: number }
   | { kind: "retry"; error: SharebridgeError }
   | { kind: "final"; error: SharebridgeError }
   | { kind: "disconnected"; error: SharebridgeError };
+
+type WaiterEvent = DeframerEvent | { kind: "closed"; error: SharebridgeError } | { kind: "data" };
 
 export class Link {
   readonly stats: LinkStats = {
@@ -90,16 +112,19 @@ export class Link {
   readonly #reopens: number;
   readonly #quietMs: number;
   readonly #log: Logger;
-  readonly #now: () => number;
+  readonly #clock: Clock;
+  readonly #timers: Timers;
+  readonly #signal: AbortSignal | undefined;
   readonly #deframer: Deframer;
+  readonly #wireLog: WireLog;
   #transport: Transport | undefined;
   #closed = false;
+  /** An attempt was abandoned before its answer came: wait for quiet before the next one. */
+  #answerMayFollow = false;
   /** Serialises requests: one in flight (spec §2.1). */
   #queue: Promise<unknown> = Promise.resolve();
   /** The waiter of the attempt in progress, fed by the deframer and the transport. */
-  #waiter:
-    | ((event: DeframerEvent | { kind: "closed"; error: SharebridgeError } | { kind: "data" }) => void)
-    | undefined;
+  #waiter: ((event: WaiterEvent) => void) | undefined;
 
   private constructor(opener: TransportOpener, options: LinkOptions) {
     this.#opener = opener;
@@ -108,13 +133,16 @@ export class Link {
     this.#reopens = nonNegative("reopens", options.reopens ?? 1);
     this.#quietMs = positive("quietMs", options.quietMs ?? 60);
     this.#log = (options.log ?? silentLogger).child({ component: "link" });
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
+    this.#timers = options.timers ?? systemTimers;
+    this.#signal = options.signal;
+    this.#wireLog = new WireLog(this.#log, this.#clock, options.wireLog);
     this.#deframer = new Deframer(options.maxResponseLength ?? MAX_RESPONSE_LENGTH, (event) => {
       if (event.kind === "discarded") {
         this.stats.discardedBytes += event.count;
-        if (event.reason !== "reset") {
-          this.#log.debug({ reason: event.reason, count: event.count }, "discarded bytes");
-        }
+        this.#wireLog.discarded(event);
+      } else {
+        this.#wireLog.frame("rx", event.packet);
       }
       this.#waiter?.(event);
     });
@@ -123,7 +151,7 @@ export class Link {
   /** Opens the transport and returns the link; DEVICE_* errors from the opener pass through. */
   static async open(opener: TransportOpener, options: LinkOptions = {}): Promise<Link> {
     const link = new Link(opener, options);
-    await link.#openTransport();
+    await link.#openTransport(options.signal);
     return link;
   }
 
@@ -138,7 +166,7 @@ export class Link {
   /**
    * Sends one command and resolves with its ACK payload. Requests are queued, never interleaved.
    * Throws RECEIVER_NAK (final response codes), DEVICE_DISCONNECTED (the device went away and could not
-   * be reopened), LINK_FAILED (retries and reopens exhausted), LINK_CLOSED, REQUEST_INVALID.
+   * be reopened), LINK_FAILED (retries and reopens exhausted), LINK_CLOSED, REQUEST_INVALID, ABORTED.
    */
   request(commandId: number, payload: Uint8Array, options: RequestOptions = {}): Promise<LinkResponse> {
     // The second guard behind the codec table (commands.ts): nothing else reaches the wire.
@@ -147,7 +175,8 @@ export class Link {
         new SharebridgeError("REQUEST_INVALID", "command id is not one the driver may send", { commandId }),
       );
     }
-    const run = this.#queue.then(() => this.#requestNow(commandId, payload, options));
+    const signal = combine(this.#signal, options.signal);
+    const run = this.#queue.then(() => this.#requestNow(commandId, payload, options, signal));
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -158,12 +187,15 @@ export class Link {
     const transport = this.#transport;
     this.#transport = undefined;
     this.#waiter?.({ kind: "closed", error: closedError() });
+    this.#wireLog.flush();
     await transport?.close();
   }
 
-  async #openTransport(): Promise<void> {
+  /** Opens the transport; with `signal`, an abort ends the wait with ABORTED (and closes what opens late). */
+  async #openTransport(signal: AbortSignal | undefined): Promise<void> {
     this.#deframer.reset();
-    const transport = await this.#opener({
+    let transport: Transport | undefined;
+    const opening = this.#opener({
       data: (chunk) => {
         if (this.#transport !== transport && this.#transport !== undefined) return;
         this.#deframer.push(chunk);
@@ -176,11 +208,17 @@ export class Link {
           error:
             error ??
             new SharebridgeError("DEVICE_DISCONNECTED", "transport closed", {
-              device: transport.description,
+              device: transport?.description,
             }),
         });
       },
     });
+    try {
+      transport = await untilAborted(opening, signal);
+    } catch (error) {
+      if (isAbort(error)) void opening.then((late) => late.close()).catch(() => undefined);
+      throw error;
+    }
     if (this.#closed) {
       await transport.close();
       throw closedError();
@@ -188,8 +226,14 @@ export class Link {
     this.#transport = transport;
   }
 
-  async #requestNow(commandId: number, payload: Uint8Array, options: RequestOptions): Promise<LinkResponse> {
-    if (this.#closed) throw closedError();
+  async #requestNow(
+    commandId: number,
+    payload: Uint8Array,
+    options: RequestOptions,
+    signal: AbortSignal | undefined,
+  ): Promise<LinkResponse> {
+    if (this.#closed) throw closedOrAborted(signal);
+    throwIfAborted(signal);
     const packet = encodePacket(commandId, payload);
     const retries = options.retries ?? this.#retries;
     let reopensLeft = options.reopens ?? this.#reopens;
@@ -198,14 +242,16 @@ export class Link {
 
     for (;;) {
       for (let attempt = 0; attempt <= retries; attempt++) {
-        if (this.#closed) throw closedError();
+        if (this.#closed) throw closedOrAborted(signal);
         if (this.#transport === undefined) {
           lastError ??= new SharebridgeError("DEVICE_DISCONNECTED", "the receiver port is not open", {});
           break;
         }
         if (attempt > 0) this.stats.retries++;
-        const sentAtMs = this.#now();
-        const outcome = await this.#attempt(this.#transport, packet);
+        if (this.#answerMayFollow) await this.#waitForQuiet(signal);
+        throwIfAborted(signal);
+        const sentAtMs = this.#clock.now();
+        const outcome = await this.#attempt(this.#transport, packet, signal);
         if (outcome.kind === "ack")
           return { payload: outcome.payload, sentAtMs, receivedAtMs: outcome.receivedAtMs };
         if (outcome.kind === "final") throw outcome.error;
@@ -213,7 +259,7 @@ export class Link {
         this.#log.debug({ commandId, attempt, code: outcome.error.code }, "attempt failed");
         if (outcome.kind === "disconnected") break;
       }
-      if (this.#closed) throw closedError();
+      if (this.#closed) throw closedOrAborted(signal);
       if (reopensLeft <= 0) break;
       reopensLeft--;
       this.stats.reopens++;
@@ -221,7 +267,9 @@ export class Link {
       try {
         await this.#transport?.close();
         this.#transport = undefined;
-        await this.#openTransport();
+        // A late answer cannot come over the new connection.
+        this.#answerMayFollow = false;
+        await this.#openTransport(signal);
       } catch (error) {
         throw error instanceof SharebridgeError
           ? error
@@ -243,28 +291,40 @@ export class Link {
   }
 
   /** One write and the wait for its outcome. Never rejects. */
-  async #attempt(transport: Transport, packet: Uint8Array): Promise<AttemptOutcome> {
+  async #attempt(
+    transport: Transport,
+    packet: Uint8Array,
+    signal: AbortSignal | undefined,
+  ): Promise<AttemptOutcome> {
     this.#deframer.reset();
+    const timers = this.#timers;
     return new Promise<AttemptOutcome>((resolve) => {
       let corrupted: SharebridgeError | undefined;
-      let quietTimer: NodeJS.Timeout | undefined;
+      let quietTimer: TimerHandle | undefined;
       const finish = (outcome: AttemptOutcome) => {
-        clearTimeout(deadline);
-        clearTimeout(quietTimer);
+        timers.clearTimeout(deadline);
+        if (quietTimer !== undefined) timers.clearTimeout(quietTimer);
+        signal?.removeEventListener("abort", onAbort);
         this.#waiter = undefined;
         resolve(outcome);
       };
+      const onAbort = () => {
+        this.#answerMayFollow = true;
+        finish({ kind: "final", error: abortedError() });
+      };
       // Re-armed on every arrival: fires once the line has been silent for quietMs.
       const armQuiet = () => {
-        clearTimeout(quietTimer);
-        quietTimer = setTimeout(() => {
+        if (quietTimer !== undefined) timers.clearTimeout(quietTimer);
+        quietTimer = timers.setTimeout(() => {
+          quietTimer = undefined;
           if (this.#deframer.buffered > 0 && this.#deframer.idle()) return;
           if (corrupted !== undefined) finish({ kind: "retry", error: corrupted });
         }, this.#quietMs);
       };
-      const deadline = setTimeout(() => {
+      const deadline = timers.setTimeout(() => {
         if (corrupted !== undefined) return finish({ kind: "retry", error: corrupted });
         this.stats.timeouts++;
+        this.#answerMayFollow = true;
         finish({
           kind: "retry",
           error: new SharebridgeError("RESPONSE_TIMEOUT", "no complete response in time", {
@@ -273,6 +333,7 @@ export class Link {
           }),
         });
       }, this.#timeoutMs);
+      signal?.addEventListener("abort", onAbort, { once: true });
 
       this.#waiter = (event) => {
         switch (event.kind) {
@@ -280,6 +341,8 @@ export class Link {
             armQuiet();
             return;
           case "closed":
+            // Closed because the command is being cancelled: that is the cancellation, not a fault.
+            if (signal?.aborted === true) return finish({ kind: "final", error: abortedError() });
             this.stats.disconnects++;
             return finish({ kind: "disconnected", error: event.error });
           case "discarded":
@@ -295,6 +358,7 @@ export class Link {
         }
       };
 
+      this.#wireLog.frame("tx", packet);
       transport.write(packet).catch((error: unknown) => {
         if (this.#waiter === undefined) return;
         finish({
@@ -306,18 +370,46 @@ export class Link {
                   "DEVICE_DISCONNECTED",
                   "write failed",
                   { device: transport.description },
-                  {
-                    cause: error,
-                  },
+                  { cause: error },
                 ),
         });
       });
     });
   }
 
+  /**
+   * After an abandoned attempt: resolves once the line has been quiet for quietMs (a late answer has
+   * arrived and is dropped), after 4 × quietMs (at most timeoutMs) of a line that never goes quiet,
+   * or at once on abort.
+   */
+  #waitForQuiet(signal: AbortSignal | undefined): Promise<void> {
+    this.#answerMayFollow = false;
+    const timers = this.#timers;
+    return new Promise<void>((resolve) => {
+      let quiet: TimerHandle = timers.setTimeout(done, this.#quietMs);
+      const limit = timers.setTimeout(done, Math.min(this.#timeoutMs, 4 * this.#quietMs));
+      this.#waiter = (event) => {
+        if (event.kind === "data") {
+          timers.clearTimeout(quiet);
+          quiet = timers.setTimeout(done, this.#quietMs);
+        } else if (event.kind === "closed") done();
+      };
+      signal?.addEventListener("abort", done, { once: true });
+      function done() {
+        timers.clearTimeout(quiet);
+        timers.clearTimeout(limit);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      }
+    }).finally(() => {
+      this.#waiter = undefined;
+      this.#deframer.reset();
+    });
+  }
+
   #classify(packet: Packet, commandId: number): AttemptOutcome {
     if (packet.code === ACK) {
-      return { kind: "ack", payload: packet.payload.slice(), receivedAtMs: this.#now() };
+      return { kind: "ack", payload: packet.payload.slice(), receivedAtMs: this.#clock.now() };
     }
     const error = new SharebridgeError("RECEIVER_NAK", `receiver answered ${responseCodeName(packet.code)}`, {
       commandId,
@@ -336,14 +428,65 @@ function closedError(): SharebridgeError {
   return new SharebridgeError("LINK_CLOSED", "the receiver link is closed");
 }
 
+/** LINK_CLOSED, or ABORTED when the close is part of a cancellation. */
+function closedOrAborted(signal: AbortSignal | undefined): SharebridgeError {
+  return signal?.aborted === true ? abortedError() : closedError();
+}
+
+function abortedError(): SharebridgeError {
+  return new SharebridgeError("ABORTED", "the receiver request was cancelled");
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof SharebridgeError && error.code === "ABORTED";
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw abortedError();
+}
+
+/** `promise`, or ABORTED as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  throwIfAborted(signal);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortedError());
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function combine(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return AbortSignal.any([a, b]);
+}
+
 function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0)
-    throw new RangeError(`${name} must be a positive number, got ${value}`);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new SharebridgeError("CONFIG_INVALID", `${name} must be a positive number, got ${value}`, {
+      option: name,
+      value,
+    });
+  }
   return value;
 }
 
 function nonNegative(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0)
-    throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new SharebridgeError("CONFIG_INVALID", `${name} must be a non-negative integer, got ${value}`, {
+      option: name,
+      value,
+    });
+  }
   return value;
 }

@@ -12,6 +12,13 @@ export interface TimedResult<T> {
   readonly receivedAtMs: number;
 }
 
+export interface ReadPagesOptions {
+  /** Called after each request with the pages read so far. */
+  readonly onProgress?: ((pagesRead: number) => void) | undefined;
+  /** Ends the read with ABORTED: checked between requests, and ends the request in flight. */
+  readonly signal?: AbortSignal | undefined;
+}
+
 export interface ReceiverApi {
   /** The transport's description (device path or tcp:// URL). */
   readonly description: string;
@@ -25,13 +32,12 @@ export interface ReceiverApi {
   /**
    * Pages `firstPage … firstPage + count − 1` of a partition, in order, as 528-byte views, read up to
    * 4 per request (1 per request once the receiver refused a multi-page read on this connection).
-   * `onProgress` is called after each request with the pages read so far.
    */
   readPages(
     recordType: number,
     firstPage: number,
     count: number,
-    onProgress?: (pagesRead: number) => void,
+    options?: ReadPagesOptions,
   ): Promise<Uint8Array[]>;
   close(): Promise<void>;
 }

@@ -11,6 +11,19 @@
  * A missed low is worse than a LOW marker, so everything from 20 up to 1022 is a reading.
  */
 
+/** Documented special codes (receiver-protocol §5.1; names as DR/EC give them). */
+export const SPECIAL_GLUCOSE = {
+  NONE: 0,
+  SENSOR_NOT_ACTIVE: 1,
+  MINIMAL_DEVIATION: 2,
+  NO_ANTENNA: 3,
+  SENSOR_NOT_CALIBRATED: 5,
+  COUNTS_DEVIATION: 6,
+  ABSOLUTE_DEVIATION: 9,
+  POWER_DEVIATION: 10,
+  BAD_RF: 12,
+} as const;
+
 /** The receiver's LOW marker, mg/dL: the smallest value a reading stands for. */
 export const GLUCOSE_LOW_MG_DL = 39;
 /** The receiver's HIGH marker, mg/dL: the largest value a reading stands for. */
@@ -29,6 +42,14 @@ export function glucoseKind(value: number): GlucoseKind {
   if (value <= GLUCOSE_HIGH_MG_DL) return "reading";
   if (value < ERASED_GLUCOSE) return "high";
   return "erased";
+}
+
+/**
+ * A reading strictly between the LOW and HIGH markers: a measured value, the only kind a rate of
+ * change (and so a trend arrow) can be computed from.
+ */
+export function isMeasuredGlucose(value: number): boolean {
+  return value > GLUCOSE_LOW_MG_DL && value < GLUCOSE_HIGH_MG_DL;
 }
 
 /**

@@ -1,50 +1,119 @@
 /**
- * Reading only what is new (spec receiver-protocol §4.5, §4.9; DESIGN.md §7).
+ * Reading only what is new (spec receiver-protocol §4.5, §4.9, §10; DESIGN.md §7), as a stream.
  *
  * A cursor is the last global record index already handled for a partition. Global indexes are
  * stable for the life of the receiver (`FirstRecordIndex = PageNumber × recordsPerPage`, §4.5), so
- * the page holding the next record is `floor((last + 1) / recordsPerPage)`. Each read:
+ * the page holding the next record is `floor((last + 1) / recordsPerPage)`. A read:
  *
- *   ReadDatabasePageRange ──► start = max(firstPage, floor((last + 1) / perPage))
- *        ──► readPages(start … lastPage), 4 per request ──► decode records with index > last
+ *   ReadDatabasePageRange ──► record length (PartitionInfo, or the last page's revision)
+ *        ──► plan: discontinuities, start page, bounded by the record budget (read-plan.ts)
+ *        ──► first page request, decoded at once (record-changed, erased-at-the-last-page)
+ *        ──► stream: one chunk per page request, in index order ──► summary
  *
  * In steady state (one new reading since the last cycle) that is one page-range request and one
  * one-page read. Once per connection the reader also asks for PartitionInfo (record lengths, §5.9)
  * and, when the caller names the serial the cursor belongs to, the receiver's identity.
  *
- * Discontinuities are detected and reported, not thrown, so the sync engine decides what to do:
- * - `lost-to-wrap`: the cursor points before the oldest page still stored (storage wrapped, §4.1);
- *   reading resumes at the oldest record;
- * - `erased`: the partition's indexes went backwards (it is empty, ends before the cursor, or the
- *   record at the cursor has a different time), i.e. the database was erased; read as without cursor;
- * - `receiver-changed`: the serial differs from the one the cursor belongs to; read as without cursor.
+ * Bounded whatever the receiver says: the range never sizes the work (read-plan.ts); memory holds
+ * one page request at a time (up to 4 pages) besides what the caller keeps; the caller's AbortSignal
+ * is checked before every request and ends the request in flight (ABORTED).
  */
-import { isSharebridgeError, RECORD_ERROR_CODES, type RecordErrorCode } from "../errors.js";
+import { isSharebridgeError, SharebridgeError } from "../errors.js";
 import { type Logger, silentLogger } from "../log.js";
 import {
   type PageRange,
+  type PartitionEntry,
   type PartitionInfo,
   ReadDatabasePageRange,
   ReadDatabasePartitionInfo,
 } from "../receiver/commands.js";
 import type { ReceiverApi } from "../receiver/receiver-api.js";
-import { checkCursor, type Discontinuity, erasedReason, type RecordCursor } from "./cursor.js";
+import { MAX_PAGES_PER_REQUEST } from "../wire/packet.js";
+import { MIN_RECORD_LENGTH, PAGE_DATA_LENGTH, recordsPerPage } from "../wire/page.js";
+import { RECORD_TYPE, recordTypeName } from "../wire/record-types.js";
+import { RESPONSE_CODE } from "../wire/response-codes.js";
+import { checkCursor, type Discontinuity, type RecordCursor, recordChanged } from "./cursor.js";
 import { readIdentity } from "./identity.js";
 import type { AdvertisedPartition } from "./layouts.js";
-import { type DecodedPage, decodePage } from "./page.js";
-import { MIN_RECORD_LENGTH, PAGE_DATA_LENGTH, recordsPerPage } from "./page-header.js";
-import { hexOf, type RecordProblem } from "./problems.js";
+import {
+  type DecodeContext,
+  decodePageOutcome,
+  newerThan,
+  newestIndexOf,
+  type PageOutcome,
+} from "./page-chunk.js";
+import type { RecordProblem } from "./problems.js";
+import { DEFAULT_RECORD_BUDGET, planRead } from "./read-plan.js";
 import type { DecodableRecordType, DexcomRecord, RecordByType } from "./record-types.js";
 
-export interface ReadNewOptions {
-  /** Where the last read stopped; undefined reads the whole partition (or `backfillLimit` records). */
+export interface ReadStreamOptions {
+  /** Where the last read stopped; undefined reads without a cursor (a first read). */
   readonly cursor?: RecordCursor | undefined;
   /** The serial the cursor belongs to. A different receiver is reported and read as without cursor. */
   readonly expectedSerial?: string | undefined;
-  /** Without a usable cursor, return at most this many of the newest records. Default: no limit. */
+  /**
+   * Records the caller can use at most: its backfill window. The read requests at most the newest
+   * ⌈budget / recordsPerPage⌉ + 1 pages, with or without a cursor. Default 28 800 (100 days of
+   * 5-minute records); pages are capped at 2048 whatever the budget.
+   */
+  readonly recordBudget?: number | undefined;
+  /** Checked before every page request; ends the request in flight. The read then throws ABORTED. */
+  readonly signal?: AbortSignal | undefined;
+  /** Called after each page request with (pages read, pages planned). */
+  readonly onProgress?: ((pagesRead: number, pagesPlanned: number) => void) | undefined;
+}
+
+/** One page request's worth of a read. */
+export interface RecordChunk<R extends DexcomRecord = DexcomRecord> {
+  /** The first page of the request and how many pages it covered. */
+  readonly firstPage: number;
+  readonly pageCount: number;
+  /** Records of these pages with an index above the cursor, in index order. */
+  readonly records: R[];
+  /** Bad records and unreadable pages among them (those wholly at or before the cursor left out). */
+  readonly problems: RecordProblem[];
+}
+
+export interface ReadSummary {
+  readonly recordType: number;
+  /** The partition's page range as the receiver reported it (undefined: empty). */
+  readonly range: PageRange;
+  /**
+   * Newest index the partition holds, from the last page's header (null when the partition is
+   * empty or its last page could not be decoded). A cursor should not be advanced beyond it.
+   */
+  readonly newestIndex: number | null;
+  /** False when the partition has pages but its last one could not be decoded. */
+  readonly lastPageReadable: boolean;
+  readonly pagesPlanned: number;
+  readonly pagesRead: number;
+  readonly recordsDelivered: number;
+  readonly problems: number;
+}
+
+/**
+ * An incremental read in progress. Everything a caller must know before using records —
+ * discontinuities, the range, the pages it will request at most — is known when the stream is
+ * returned; the records come chunk by chunk from iterating it (once), and `summary` is set when the
+ * iteration has ended.
+ */
+export interface RecordStream<R extends DexcomRecord = DexcomRecord> extends AsyncIterable<RecordChunk<R>> {
+  readonly recordType: number;
+  readonly range: PageRange;
+  readonly discontinuities: readonly Discontinuity[];
+  /** Records with an index at or below this are not delivered (−1: no cursor in force). */
+  readonly after: number;
+  readonly pagesPlanned: number;
+  /** Undefined until the iteration has ended. */
+  readonly summary: ReadSummary | undefined;
+}
+
+export interface ReadNewOptions extends Omit<ReadStreamOptions, "recordBudget"> {
+  /**
+   * The record budget (`ReadStreamOptions.recordBudget`); without a usable cursor `readNew` also
+   * keeps only this many of the newest records.
+   */
   readonly backfillLimit?: number | undefined;
-  /** Called after each page request with (pages read, pages to read). */
-  readonly onProgress?: ((pagesRead: number, pagesTotal: number) => void) | undefined;
 }
 
 export interface NewRecords<R extends DexcomRecord = DexcomRecord> {
@@ -56,10 +125,7 @@ export interface NewRecords<R extends DexcomRecord = DexcomRecord> {
   /** Bad records and unreadable pages among the pages read. */
   readonly problems: RecordProblem[];
   readonly discontinuities: Discontinuity[];
-  /**
-   * Newest index the partition holds, from the last page's header (null when empty or unreadable).
-   * A cursor advanced past reported problems should not go beyond it.
-   */
+  /** As `ReadSummary.newestIndex`. */
   readonly newestIndex: number | null;
   readonly pagesRead: number;
 }
@@ -72,14 +138,18 @@ export interface IncrementalReaderOptions {
   readonly log?: Logger;
 }
 
+/** Page-range refusals that mean "no such partition" on a receiver whose PartitionInfo does not list it. */
+const NO_SUCH_PARTITION: ReadonlySet<number> = new Set([
+  RESPONSE_CODE.INVALID_PARAM,
+  RESPONSE_CODE.INVALID_COMMAND,
+]);
+
 /** One reader per connection: caches PartitionInfo, learned record lengths and the serial. */
 export class IncrementalReader {
   readonly #api: ReceiverApi;
   readonly #log: Logger;
   #partitionInfo: PartitionInfo | null | undefined;
   #serial: string | undefined;
-  /** Record lengths learned from page revisions when PartitionInfo does not list a partition. */
-  readonly #learned = new Map<number, AdvertisedPartition>();
 
   constructor(api: ReceiverApi, options: IncrementalReaderOptions = {}) {
     this.#api = api;
@@ -113,12 +183,31 @@ export class IncrementalReader {
     return this.#partitionInfo;
   }
 
-  async readNew<T extends DecodableRecordType>(
+  /** Whether PartitionInfo lists the partition; undefined when there is no usable PartitionInfo. */
+  async listsPartition(recordType: number): Promise<boolean | undefined> {
+    const info = await this.partitionInfo();
+    return info === null ? undefined : info.partitions.some((p) => p.id === recordType);
+  }
+
+  /**
+   * Starts an incremental read of one partition. Resolves once the discontinuities are known and
+   * the first page request is decoded; iterate the stream for the records.
+   * Throws PARTITION_NOT_FOUND for a partition the receiver refuses and its PartitionInfo does not
+   * list, ABORTED, and the link's errors.
+   */
+  openStream<T extends DecodableRecordType>(
     recordType: T,
-    options?: ReadNewOptions,
-  ): Promise<NewRecords<RecordByType[T]>>;
-  async readNew(recordType: number, options?: ReadNewOptions): Promise<NewRecords>;
-  async readNew(recordType: number, options: ReadNewOptions = {}): Promise<NewRecords> {
+    options?: ReadStreamOptions,
+  ): Promise<RecordStream<RecordByType[T]>>;
+  openStream(recordType: number, options?: ReadStreamOptions): Promise<RecordStream>;
+  async openStream(recordType: number, options: ReadStreamOptions = {}): Promise<RecordStream> {
+    const budget = options.recordBudget ?? DEFAULT_RECORD_BUDGET;
+    if (!Number.isSafeInteger(budget) || budget < 1) {
+      throw new SharebridgeError("REQUEST_INVALID", "the record budget must be a positive integer", {
+        budget,
+      });
+    }
+    throwIfAborted(options.signal);
     const discontinuities: Discontinuity[] = [];
     let cursor = options.cursor;
     if (cursor !== undefined) checkCursor(cursor);
@@ -134,30 +223,9 @@ export class IncrementalReader {
         cursor = undefined;
       }
     }
-    const first = await this.#read(recordType, cursor, options, discontinuities);
-    if (first.erasedAfterRead) {
-      // The cursor was beyond the database's new end: read again as a first read.
-      return this.#read(recordType, undefined, options, discontinuities);
-    }
-    return first;
-  }
-
-  async #read(
-    recordType: number,
-    cursor: RecordCursor | undefined,
-    options: ReadNewOptions,
-    discontinuities: Discontinuity[],
-  ): Promise<NewRecords & { erasedAfterRead?: boolean }> {
-    const range = await this.#api.call(ReadDatabasePageRange, recordType);
-    const empty = {
-      recordType,
-      range,
-      records: [],
-      problems: [],
-      discontinuities,
-      newestIndex: null,
-      pagesRead: 0,
-    };
+    throwIfAborted(options.signal);
+    const range = await this.#pageRange(recordType);
+    const read = new PartitionRead(this.#api, recordType, range, options, discontinuities);
     if (range === undefined) {
       if (cursor !== undefined) {
         discontinuities.push({
@@ -167,206 +235,276 @@ export class IncrementalReader {
           reason: "partition is empty",
         });
       }
-      return empty;
+      return read.empty();
     }
-    const partition = await this.#partitionFor(recordType);
-    const state: ReadState = { recordType, range, partition, cursor, options, discontinuities, pagesRead: 0 };
+    const info = await this.partitionInfo();
+    return read.start(
+      info?.partitions.find((p) => p.id === recordType),
+      cursor,
+      budget,
+    );
+  }
 
-    let lastPage: DecodedOrFailed | undefined;
-    if (partition === undefined) {
-      // Without a length the start page is unknown: read the last page first and learn it (§5.9).
-      lastPage = await this.#readOne(state, range.lastPage);
-      if (state.partition === undefined) {
-        return { ...empty, problems: lastPage.problems, newestIndex: null, pagesRead: state.pagesRead };
-      }
-    }
-    const perPage = recordsPerPage(state.partition?.recordLength ?? 1);
-
-    // Cursor against the range: indexes beyond the last page mean the database went backwards;
-    // indexes before the first page were lost when storage wrapped.
-    if (cursor !== undefined) {
-      const newestPossible = (range.lastPage + 1) * perPage - 1;
-      const oldestStored = range.firstPage * perPage;
-      if (cursor.lastIndex > newestPossible) {
-        discontinuities.push({
-          kind: "erased",
-          cursorIndex: cursor.lastIndex,
-          newestIndex: null,
-          reason: `cursor ${cursor.lastIndex} is beyond the last page (${range.lastPage})`,
-        });
-        state.cursor = undefined;
-      } else if (cursor.lastIndex + 1 < oldestStored) {
-        discontinuities.push({
-          kind: "lost-to-wrap",
-          firstLostIndex: cursor.lastIndex + 1,
-          lastLostIndex: oldestStored - 1,
-        });
-      }
-    }
-    const start = startPage(state, perPage);
-    const decoded = await this.#readRange(state, start, range.lastPage, lastPage);
-    const newest = decoded.at(-1);
-    const newestIndex =
-      newest?.page === undefined
-        ? null
-        : newest.page.header.firstRecordIndex + newest.page.header.recordCount - 1;
-
-    // Indexes went backwards inside the last page, or the record at the cursor changed: erased.
-    if (state.cursor !== undefined) {
-      const erased = erasedReason(
-        state.cursor,
-        decoded.map((d) => d.page),
-        newestIndex,
-      );
-      if (erased !== undefined) {
-        discontinuities.push({
-          kind: "erased",
-          cursorIndex: state.cursor.lastIndex,
-          newestIndex,
-          reason: erased,
-        });
-        return { ...empty, erasedAfterRead: true };
-      }
-    }
-    const after = state.cursor?.lastIndex ?? -1;
+  /**
+   * The whole read at once, built on `openStream`: records oldest first, without a usable cursor
+   * only the newest `backfillLimit`. Memory grows with what is returned; `openStream` does not.
+   */
+  async readNew<T extends DecodableRecordType>(
+    recordType: T,
+    options?: ReadNewOptions,
+  ): Promise<NewRecords<RecordByType[T]>>;
+  async readNew(recordType: number, options?: ReadNewOptions): Promise<NewRecords>;
+  async readNew(recordType: number, options: ReadNewOptions = {}): Promise<NewRecords> {
+    const { backfillLimit, ...rest } = options;
+    const stream = await this.openStream(recordType, { ...rest, recordBudget: backfillLimit });
     let records: DexcomRecord[] = [];
     const problems: RecordProblem[] = [];
-    for (const { page, problems: pageProblems } of decoded) {
-      for (const problem of pageProblems)
-        if (problem.index === null || problem.index + problem.count - 1 > after) problems.push(problem);
-      if (page === undefined) continue;
-      for (const record of page.records) if (record.index > after) records.push(record);
+    for await (const chunk of stream) {
+      records.push(...chunk.records);
+      problems.push(...chunk.problems);
     }
-    const limit = options.backfillLimit;
-    if (state.cursor === undefined && limit !== undefined && records.length > limit) {
-      records = records.slice(records.length - limit);
+    const summary = stream.summary as ReadSummary;
+    if (stream.after < 0 && backfillLimit !== undefined && records.length > backfillLimit) {
+      records = records.slice(records.length - backfillLimit);
     }
-    return { recordType, range, records, problems, discontinuities, newestIndex, pagesRead: state.pagesRead };
+    return {
+      recordType,
+      range: stream.range,
+      records,
+      problems,
+      discontinuities: [...stream.discontinuities],
+      newestIndex: summary.newestIndex,
+      pagesRead: summary.pagesRead,
+    };
   }
 
-  async #partitionFor(recordType: number): Promise<AdvertisedPartition | undefined> {
-    const info = await this.partitionInfo();
-    const entry = info?.partitions.find((p) => p.id === recordType);
-    // A length no page can hold is not trusted: learn it from the pages instead.
-    if (
+  async #pageRange(recordType: number): Promise<PageRange> {
+    try {
+      return await this.#api.call(ReadDatabasePageRange, recordType);
+    } catch (error) {
+      const refused =
+        isSharebridgeError(error, "RECEIVER_NAK") &&
+        NO_SUCH_PARTITION.has(error.context["responseCode"] as number);
+      if (refused && (await this.listsPartition(recordType)) === false) {
+        throw new SharebridgeError(
+          "PARTITION_NOT_FOUND",
+          `this receiver has no ${recordTypeName(recordType)} partition (its PartitionInfo does not list it)`,
+          recordType === RECORD_TYPE.BACKFILLED_EGV_DATA
+            ? { recordType, hint: "only touchscreen receivers keep backfilled readings" }
+            : { recordType },
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+}
+
+/** The state of one partition read, from the page range to the summary. */
+class PartitionRead {
+  readonly #api: ReceiverApi;
+  readonly #recordType: number;
+  readonly #range: PageRange;
+  readonly #options: ReadStreamOptions;
+  readonly #discontinuities: Discontinuity[];
+  #pagesRead = 0;
+  #pagesPlanned = 1;
+
+  constructor(
+    api: ReceiverApi,
+    recordType: number,
+    range: PageRange,
+    options: ReadStreamOptions,
+    discontinuities: Discontinuity[],
+  ) {
+    this.#api = api;
+    this.#recordType = recordType;
+    this.#range = range;
+    this.#options = options;
+    this.#discontinuities = discontinuities;
+  }
+
+  empty(): RecordStream {
+    this.#pagesPlanned = 0;
+    return this.#stream([], -1, () => ({ newestIndex: null, lastPageReadable: true }));
+  }
+
+  /**
+   * Reads the last page first: its header gives the newest index (indexes going backwards are seen
+   * before anything else) and its revision the record length (§5.9: the pages win over PartitionInfo).
+   * Then plans the read, decodes the first request (a changed record at the cursor is known before
+   * any record is delivered) and returns the stream.
+   */
+  async start(
+    entry: PartitionEntry | undefined,
+    requested: RecordCursor | undefined,
+    budget: number,
+  ): Promise<RecordStream> {
+    const range = this.#range as NonNullable<PageRange>;
+    const lastBytes = (await this.#fetch(range.lastPage, 1))[0];
+    const probe = decodePageOutcome(
+      { recordType: this.#recordType, partition: undefined, fromIndex: 0 },
+      range.lastPage,
+      lastBytes,
+    );
+    const layout = this.#layout(probe, entry);
+    if (layout === undefined) {
+      const chunk: RecordChunk = {
+        firstPage: range.lastPage,
+        pageCount: 1,
+        records: [],
+        problems: probe.problems,
+      };
+      return this.#stream([chunk], -1, () => ({ newestIndex: null, lastPageReadable: false }));
+    }
+    let cursor = requested;
+    const newest = newestIndexOf(probe);
+    if (cursor !== undefined && newest !== null && newest < cursor.lastIndex) {
+      this.#discontinuities.push({
+        kind: "erased",
+        cursorIndex: cursor.lastIndex,
+        newestIndex: newest,
+        reason: `newest index ${newest} is below the cursor ${cursor.lastIndex}`,
+      });
+      cursor = undefined;
+    }
+    const perPage = recordsPerPage(layout.recordLength);
+    const plan = planRead({ ...range, perPage, cursor, recordBudget: budget });
+    this.#discontinuities.push(...plan.discontinuities);
+    this.#pagesPlanned = range.lastPage - plan.startPage + 1;
+    const after = plan.cursor?.lastIndex ?? -1;
+    const context: DecodeContext = {
+      recordType: this.#recordType,
+      partition: layout,
+      fromIndex: Math.max(0, after),
+    };
+    const last = (): PageOutcome => decodePageOutcome(context, range.lastPage, lastBytes);
+
+    // The first request now: what it shows about the cursor comes before any record.
+    const first =
+      plan.startPage === range.lastPage
+        ? [last()]
+        : await this.#decoded(plan.startPage, range.lastPage - 1, context);
+    if (plan.cursor !== undefined) {
+      const changed = recordChanged(
+        plan.cursor,
+        first.flatMap((o) => o.page?.records ?? []),
+      );
+      if (changed !== undefined) this.#discontinuities.push(changed);
+    }
+    let lastOutcome: PageOutcome | undefined = plan.startPage === range.lastPage ? first[0] : undefined;
+    const read = this;
+    async function* chunks(): AsyncGenerator<RecordChunk> {
+      yield chunkOf(first, after);
+      if (lastOutcome !== undefined) return;
+      for (let page = plan.startPage + first.length; page < range.lastPage; ) {
+        const next = await read.#decoded(page, range.lastPage - 1, context);
+        yield chunkOf(next, after);
+        page += next.length;
+      }
+      lastOutcome = last();
+      yield chunkOf([lastOutcome], after);
+    }
+    return this.#stream(chunks(), after, () => {
+      const newestIndex = newestIndexOf(lastOutcome);
+      return { newestIndex, lastPageReadable: newestIndex !== null };
+    });
+  }
+
+  /**
+   * The layout the pages are sliced by: the last page's own revision when its layout is known (a
+   * PartitionInfo entry that disagrees is reported), else PartitionInfo's usable length (for
+   * reporting raw records), else none.
+   */
+  #layout(probe: PageOutcome, entry: PartitionEntry | undefined): AdvertisedPartition | undefined {
+    const page = probe.page;
+    const usable =
       entry !== undefined &&
       entry.recordLength >= MIN_RECORD_LENGTH &&
-      entry.recordLength <= PAGE_DATA_LENGTH
-    ) {
-      return entry;
+      entry.recordLength <= PAGE_DATA_LENGTH;
+    if (page === undefined || page.layout === null || page.recordLength === null) {
+      return usable ? entry : undefined;
     }
-    return this.#learned.get(recordType);
+    const fromPages = { revision: page.header.revision, recordLength: page.recordLength };
+    if (entry !== undefined && entry.recordLength !== fromPages.recordLength) {
+      this.#discontinuities.push({
+        kind: "partition-info-mismatch",
+        advertisedRevision: entry.revision,
+        advertisedLength: entry.recordLength,
+        pageRevision: fromPages.revision,
+        pageRecordLength: fromPages.recordLength,
+      });
+    }
+    return fromPages;
   }
 
-  /** Reads one page and learns the partition's record length from its revision when unknown. */
-  async #readOne(state: ReadState, pageNumber: number): Promise<DecodedOrFailed> {
-    const [bytes] = await this.#api.readPages(state.recordType, pageNumber, 1);
-    state.pagesRead++;
-    const result = decodeOne(state, pageNumber, bytes, undefined);
-    const learnedLength = result.page?.recordLength ?? null;
-    if (state.partition === undefined && result.page !== undefined && learnedLength !== null) {
-      const learned = { revision: result.page.header.revision, recordLength: learnedLength };
-      this.#learned.set(state.recordType, learned);
-      state.partition = learned;
-    }
-    return result;
+  /** One page request from `page` (up to 4 pages, not past `until`), decoded. */
+  async #decoded(page: number, until: number, context: DecodeContext): Promise<PageOutcome[]> {
+    const count = Math.min(MAX_PAGES_PER_REQUEST, until - page + 1);
+    const pages = await this.#fetch(page, count);
+    const outcomes: PageOutcome[] = [];
+    for (let i = 0; i < count; i++) outcomes.push(decodePageOutcome(context, page + i, pages[i]));
+    return outcomes;
   }
 
-  /** Pages start … end, reusing an already decoded last page. */
-  async #readRange(
-    state: ReadState,
-    start: number,
-    end: number,
-    last: DecodedOrFailed | undefined,
-  ): Promise<DecodedOrFailed[]> {
-    const until = last === undefined ? end : end - 1;
-    const count = until - start + 1;
-    const results: DecodedOrFailed[] = [];
-    if (count > 0) {
-      const progress = state.options.onProgress;
-      const pages = await this.#api.readPages(
-        state.recordType,
-        start,
-        count,
-        progress === undefined ? undefined : (n) => progress(n, count),
-      );
-      state.pagesRead += pages.length;
-      const fromIndex = state.cursor === undefined ? 0 : state.cursor.lastIndex;
-      for (let i = 0; i < count; i++) results.push(decodeOne(state, start + i, pages[i], fromIndex));
-    }
-    if (last !== undefined) results.push(last);
-    return results;
+  async #fetch(page: number, count: number): Promise<Uint8Array[]> {
+    const { signal, onProgress } = this.#options;
+    throwIfAborted(signal);
+    const pages = await this.#api.readPages(this.#recordType, page, count, { signal });
+    this.#pagesRead += count;
+    onProgress?.(this.#pagesRead, Math.max(this.#pagesPlanned, this.#pagesRead));
+    return pages;
   }
-}
 
-interface ReadState {
-  readonly recordType: number;
-  readonly range: NonNullable<PageRange>;
-  partition: AdvertisedPartition | undefined;
-  cursor: RecordCursor | undefined;
-  readonly options: ReadNewOptions;
-  readonly discontinuities: Discontinuity[];
-  pagesRead: number;
-}
-
-interface DecodedOrFailed {
-  readonly pageNumber: number;
-  readonly page: DecodedPage | undefined;
-  readonly problems: RecordProblem[];
-}
-
-/** The first page to read (spec §4.9), bounded by the backfill limit when there is no cursor. */
-function startPage(state: ReadState, perPage: number): number {
-  const { range, cursor, options } = state;
-  if (cursor !== undefined)
-    return Math.min(range.lastPage, Math.max(range.firstPage, Math.floor((cursor.lastIndex + 1) / perPage)));
-  const limit = options.backfillLimit;
-  if (limit === undefined) return range.firstPage;
-  // The last page may hold a single record: one page more than the limit strictly needs.
-  return Math.max(range.firstPage, range.lastPage - Math.ceil(limit / perPage));
-}
-
-/**
- * Decodes one page; a page that cannot be decoded at all (bad header CRC, header contradicting the
- * request) becomes one problem covering the indexes the page should hold.
- */
-function decodeOne(
-  state: ReadState,
-  pageNumber: number,
-  bytes: Uint8Array | undefined,
-  fromIndex: number | undefined,
-): DecodedOrFailed {
-  const perPage = state.partition === undefined ? undefined : recordsPerPage(state.partition.recordLength);
-  const failed = (code: RecordErrorCode, reason: string): DecodedOrFailed => ({
-    pageNumber,
-    page: undefined,
-    problems: [
-      {
-        code,
-        reason,
-        recordType: state.recordType,
-        pageNumber,
-        revision: null,
-        index: perPage === undefined ? null : pageNumber * perPage,
-        count: perPage ?? 1,
-        hex: bytes === undefined ? "" : hexOf(bytes),
+  #stream(
+    chunks: Iterable<RecordChunk> | AsyncIterable<RecordChunk>,
+    after: number,
+    ending: () => { newestIndex: number | null; lastPageReadable: boolean },
+  ): RecordStream {
+    const read = this;
+    const pagesPlanned = this.#pagesPlanned;
+    let summary: ReadSummary | undefined;
+    let iterated = false;
+    return {
+      recordType: this.#recordType,
+      range: this.#range,
+      discontinuities: this.#discontinuities,
+      after,
+      pagesPlanned,
+      get summary() {
+        return summary;
       },
-    ],
-  });
-  if (bytes === undefined) return failed("PAGE_TRUNCATED", "the receiver returned fewer pages than asked");
-  try {
-    const page = decodePage(bytes, {
-      recordType: state.recordType,
-      pageNumber,
-      partition: state.partition,
-      ...(fromIndex === undefined ? {} : { fromIndex }),
-    });
-    return { pageNumber, page, problems: page.problems };
-  } catch (error) {
-    if (!isSharebridgeError(error) || !(RECORD_ERROR_CODES as readonly string[]).includes(error.code))
-      throw error;
-    return failed(error.code as RecordErrorCode, error.message);
+      async *[Symbol.asyncIterator]() {
+        if (iterated) throw new SharebridgeError("INTERNAL", "a record stream is iterated once");
+        iterated = true;
+        let recordsDelivered = 0;
+        let problems = 0;
+        for await (const chunk of chunks) {
+          recordsDelivered += chunk.records.length;
+          problems += chunk.problems.length;
+          yield chunk;
+        }
+        summary = {
+          recordType: read.#recordType,
+          range: read.#range,
+          ...ending(),
+          pagesPlanned,
+          pagesRead: read.#pagesRead,
+          recordsDelivered,
+          problems,
+        };
+      },
+    };
   }
+}
+
+function chunkOf(outcomes: readonly PageOutcome[], after: number): RecordChunk {
+  const { records, problems } = newerThan(outcomes, after);
+  return { firstPage: outcomes[0]?.pageNumber ?? 0, pageCount: outcomes.length, records, problems };
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new SharebridgeError("ABORTED", "the read was cancelled");
 }
 
 export type { Discontinuity, RecordCursor };

@@ -108,7 +108,8 @@ const RULES: readonly Rule[] = [
   { types: [12], from: 7, to: MAX_REVISION, layout: LAYOUTS.userSettingG4 },
   { types: [3], from: 1, to: 1, layout: LAYOUTS.sensor },
   { types: [11], from: 1, to: 1, layout: LAYOUTS.userEvent },
-  { types: [0, 1, 2], from: 1, to: 1, layout: LAYOUTS.xml },
+  // Any revision: the manufacturing record must be readable on every receiver (spec §10 #3).
+  { types: [0, 1, 2], from: 0, to: MAX_REVISION, layout: LAYOUTS.xml },
 ];
 
 /** (type << 8 | revision) → layout, built once from RULES. */

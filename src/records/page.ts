@@ -11,20 +11,22 @@
  *
  * What throws (SharebridgeError, the page as a whole is unusable): a page that is not 528 bytes
  * (PAGE_TRUNCATED), a header CRC mismatch (PAGE_BAD_CRC), a header that contradicts the request or
- * the partition's geometry (PAGE_HEADER_INVALID).
+ * the partition's geometry (PAGE_HEADER_INVALID). A header that breaks the §4.5 index invariant is
+ * reported (PAGE_INDEX_MISMATCH) and its records decoded (spec §10 #2).
  */
 import { RECORD_ERROR_CODES, type RecordErrorCode, SharebridgeError } from "../errors.js";
-import { crc16 } from "../receiver/crc16.js";
-import { type AdvertisedPartition, chooseLayout } from "./layouts.js";
+import { toHex } from "../util/hex.js";
+import { crc16 } from "../wire/crc16.js";
 import {
-  checkPageHeader,
+  decodePageHeader,
   PAGE_DATA_LENGTH,
   PAGE_HEADER_LENGTH,
   PAGE_LENGTH,
   type PageHeader,
-  readPageHeader,
-} from "./page-header.js";
-import { hexOf, type RecordProblem } from "./problems.js";
+} from "../wire/page.js";
+import { type AdvertisedPartition, chooseLayout } from "./layouts.js";
+import { checkPageHeader, indexInvariantHolds } from "./page-header.js";
+import type { RecordProblem } from "./problems.js";
 import type { DecodableRecordType, DexcomRecord, RecordByType } from "./record-types.js";
 
 export interface PageExpectation {
@@ -68,14 +70,30 @@ export function decodePage(page: Uint8Array, expect: PageExpectation = {}): Deco
       length: page.length,
     });
   }
+  const header = decodePageHeader(page);
   const view = new DataView(page.buffer, page.byteOffset, PAGE_LENGTH);
-  const header = readPageHeader(view, page);
   const choice = chooseLayout(header.recordType, header.revision, expect.partition);
   const recordLength = choice.ok ? choice.layout.length : choice.sliceLength;
   checkPageHeader(header, recordLength, expect);
 
   const records: DexcomRecord[] = [];
   const problems: RecordProblem[] = [];
+  if (recordLength !== undefined && !indexInvariantHolds(header, recordLength)) {
+    const perPage = Math.floor(PAGE_DATA_LENGTH / recordLength);
+    problems.push(
+      problem(
+        page,
+        header,
+        "PAGE_INDEX_MISMATCH",
+        `first record index ${header.firstRecordIndex} is not page ${header.pageNumber} × ${perPage} ` +
+          "(§4.5); its records are used as the header numbers them",
+        header.firstRecordIndex,
+        header.recordCount,
+        0,
+        PAGE_HEADER_LENGTH,
+      ),
+    );
+  }
   const { recordType, firstRecordIndex, recordCount } = header;
   const fromIndex = expect.fromIndex ?? 0;
 
@@ -174,7 +192,7 @@ function problem(
     revision: header.revision,
     index,
     count,
-    hex: hexOf(page, start, end),
+    hex: toHex(page.subarray(start, end)),
   };
 }
 

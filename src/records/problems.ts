@@ -19,18 +19,6 @@ export interface RecordProblem {
   readonly index: number | null;
   /** Records affected (1 for a single bad record; a whole page's worth for a bad page). */
   readonly count: number;
-  /** The affected bytes, upper-case hex separated by spaces (spec §0.1 notation). */
+  /** The affected bytes, upper-case hex separated by spaces (spec §0.1 notation, src/util/hex.ts). */
   readonly hex: string;
-}
-
-const HEX_DIGITS = "0123456789ABCDEF";
-
-/** `bytes[start, end)` as "01 06 00 0A"; only for reports, never on the hot path of good records. */
-export function hexOf(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  const parts: string[] = [];
-  for (let i = start; i < end; i++) {
-    const byte = bytes[i] ?? 0;
-    parts.push(`${HEX_DIGITS[byte >>> 4]}${HEX_DIGITS[byte & 0x0f]}`);
-  }
-  return parts.join(" ");
 }

@@ -7,35 +7,9 @@
  * the name states (`system…`, `display…`, `transmitter…`, spec §6.2); glucose values are mg/dL
  * whatever the receiver displays (§5.1). Fields a layout does not carry are `null`, so every record of
  * a kind has the same shape (one hidden class on the hot path, stable JSON columns for export).
+ * Partition ids and names are the wire module's (src/wire/record-types.ts).
  */
 import type { XmlElement } from "../util/xml.js";
-
-/** Partition ids (spec §4.2). Types 13–17 exist on touchscreen receivers but have no known layout. */
-export const RECORD_TYPE = {
-  MANUFACTURING_DATA: 0,
-  FIRMWARE_PARAMETER_DATA: 1,
-  PC_SOFTWARE_PARAMETER: 2,
-  SENSOR_DATA: 3,
-  EGV_DATA: 4,
-  CAL_SET: 5,
-  DEVIATION: 6,
-  INSERTION_TIME: 7,
-  RECEIVER_LOG_DATA: 8,
-  RECEIVER_ERROR_DATA: 9,
-  METER_DATA: 10,
-  USER_EVENT_DATA: 11,
-  USER_SETTING_DATA: 12,
-  BACKFILLED_EGV_DATA: 18,
-} as const;
-
-export type RecordTypeName = keyof typeof RECORD_TYPE;
-export type RecordTypeId = (typeof RECORD_TYPE)[RecordTypeName];
-
-/** The name of a partition id, or `TYPE_<n>` for an id the spec does not name. */
-export function recordTypeName(recordType: number): string {
-  for (const [name, id] of Object.entries(RECORD_TYPE)) if (id === recordType) return name;
-  return `TYPE_${recordType}`;
-}
 
 /** What every record carries (spec §5.0). */
 export interface RecordBase {
@@ -63,7 +37,7 @@ export interface EgvRecord extends RecordBase {
   readonly displayOnly: boolean;
   /**
    * The glucose field's value when it is not a glucose measurement (below `SPECIAL_GLUCOSE_LIMIT` in records/glucose.ts,
-   * i.e. < 20), otherwise null. Codes 0–12 are named in `SPECIAL_GLUCOSE_NAMES`.
+   * i.e. < 20), otherwise null. Codes 0–12 are named in `SPECIAL_GLUCOSE` (records/glucose.ts).
    */
   readonly special: number | null;
   /** Trend arrow 0–9 (§5.1 table; 4 = Flat). */
@@ -112,7 +86,7 @@ export interface InsertionRecord extends RecordBase {
   readonly kind: "insertion";
   /** Sensor insertion time on the system clock; null when stored as FFFFFFFF (none). */
   readonly insertionSeconds: number | null;
-  /** Session state (`SESSION_STATE_NAMES`; 1 removed, 7 started). */
+  /** Session state (`SESSION_STATE`; 1 removed, 7 started). */
   readonly sessionState: number;
   /** Rev ≥ 2: the u32 at offset 13 (meaning unknown, DT calls it "number"). */
   readonly sessionNumber: number | null;
@@ -149,7 +123,7 @@ export interface CalSetRecord extends RecordBase {
 /** USER_EVENT_DATA (11), rev 1 (spec §5.6). */
 export interface UserEventRecord extends RecordBase {
   readonly kind: "event";
-  /** 1 carbs, 2 insulin, 3 health, 4 exercise (`EVENT_TYPE_NAMES`). */
+  /** 1 carbs, 2 insulin, 3 health, 4 exercise (`EVENT_TYPE`). */
   readonly eventType: number;
   readonly eventSubType: number;
   /** The time the user entered, on the display clock (§6.2). */

@@ -10,6 +10,7 @@ import { SharebridgeError } from "../errors.js";
 import { XML_RECORD_LENGTH } from "./decoders/xml.js";
 import { decodePage } from "./page.js";
 import type { XmlRecord } from "./record-types.js";
+import { isReceiverSerial } from "./serial.js";
 
 export type { XmlRecord };
 export { XML_RECORD_LENGTH };
@@ -59,7 +60,7 @@ export function decodeManufacturingPage(page: Uint8Array): ManufacturingParamete
     throw new SharebridgeError("XML_INVALID", "not a manufacturing record", { element: element.name });
   }
   const serialNumber = element.attributes["SerialNumber"];
-  if (serialNumber === undefined || !/^[A-Za-z0-9]{4,20}$/.test(serialNumber)) {
+  if (!isReceiverSerial(serialNumber)) {
     throw new SharebridgeError("XML_INVALID", "manufacturing record has no valid SerialNumber", {
       serialNumber: serialNumber ?? null,
     });

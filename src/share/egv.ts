@@ -8,6 +8,8 @@
  */
 import { fail } from "../errors.js";
 import { GLUCOSE_HIGH_MG_DL, GLUCOSE_LOW_MG_DL } from "../records/glucose.js";
+import { isReceiverSerial } from "../records/serial.js";
+import { RECEIVER_EPOCH_SECONDS } from "../wire/epoch.js";
 import { formatShareDate } from "./dates.js";
 
 /** One reading as the clock model hands it over. */
@@ -40,19 +42,17 @@ export const MAX_BATCH_SIZE = 50;
 export const MAX_POSTED_TREND = 7;
 
 /** 2009-01-01T00:00:00Z, the receiver epoch: no receiver clock can show an earlier time. */
-const MIN_EPOCH_SECONDS = 1_230_768_000;
+const MIN_EPOCH_SECONDS = RECEIVER_EPOCH_SECONDS;
 /** 2100-01-01T00:00:00Z: a later time is a bug upstream, not a reading. */
 const MAX_EPOCH_SECONDS = 4_102_444_800;
 /** A receiver clock that was never set can be years off; more than 50 years is a bug upstream. */
 const MAX_ABS_TA_SECONDS = 50 * 366 * 86_400;
 
-/** Receiver serials are short alphanumeric strings such as `SM12345678` (share-api §2). */
-const SERIAL_PATTERN = /^[A-Za-z0-9-]{1,32}$/;
-
+/** Receiver serials are short alphanumeric strings such as `SM12345678` (share-api §2, records/serial.ts). */
 export function assertSerial(serial: string): void {
-  if (!SERIAL_PATTERN.test(serial)) {
+  if (!isReceiverSerial(serial)) {
     fail("SHARE_INPUT_INVALID", "the receiver serial must be 1 to 32 letters, digits or hyphens", {
-      serial: serial.slice(0, 40),
+      serial: String(serial).slice(0, 40),
     });
   }
 }

@@ -3,21 +3,10 @@
  * (share-api §10.1). Readers accept both, names case-insensitively, ignoring spaces and underscores.
  */
 
-/** Names by ordinal, exactly as the modern read response spells them (share-api §10.1). */
-export const TREND_NAMES = [
-  "None",
-  "DoubleUp",
-  "SingleUp",
-  "FortyFiveUp",
-  "Flat",
-  "FortyFiveDown",
-  "SingleDown",
-  "DoubleDown",
-  "NotComputable",
-  "RateOutOfRange",
-] as const;
+import { TREND_NAMES, type TrendName } from "../records/trend.js";
 
-export type TrendName = (typeof TREND_NAMES)[number];
+/** Names by ordinal, exactly as the modern read response spells them (share-api §10.1). */
+export { TREND_NAMES, type TrendName };
 
 const BY_FOLDED_NAME: ReadonlyMap<string, number> = new Map(
   TREND_NAMES.map((name, ordinal) => [fold(name), ordinal]),

@@ -15,7 +15,7 @@
 import { ReadDatabasePageHeader, ReadDatabasePageRange } from "../receiver/commands.js";
 import type { ReceiverApi } from "../receiver/receiver-api.js";
 import type { IncrementalReader } from "../records/incremental-reader.js";
-import { decodePageHeader, recordsPerPage } from "../records/page-header.js";
+import { decodePageHeader, recordsPerPage } from "../wire/page.js";
 
 export async function newRecordStored(
   receiver: ReceiverApi,

@@ -32,7 +32,8 @@ export async function openReceiverSession(
   options: { log?: Logger; timeoutMs?: number; now?: () => number } = {},
 ): Promise<OpenReceiverSession> {
   const log = options.log ?? silentLogger;
-  const receiver = await Receiver.open(opener, { log, timeoutMs: options.timeoutMs, now: options.now });
+  const clock = options.now === undefined ? undefined : { now: options.now };
+  const receiver = await Receiver.open(opener, { log, timeoutMs: options.timeoutMs, clock });
   try {
     const reader = new IncrementalReader(receiver, { log });
     let reopensAtIdentity = receiver.stats.reopens;

@@ -30,6 +30,7 @@
  * is migrated on load: its cursor becomes the Share sink's EGV cursor, so nothing is posted again.
  */
 import { SharebridgeError } from "../errors.js";
+import { isReceiverSerial } from "../records/serial.js";
 import { type LoginBreakerState, parseLoginBreakerState } from "../share/login-breaker.js";
 import { SHARE_SINK_NAME } from "../sinks/share-sink.js";
 import { type HeldOffset, parseHeldOffset } from "../time/held-offset.js";
@@ -208,7 +209,7 @@ export function parseState(document: unknown): SyncState {
   const receivers: Record<string, ReceiverState> = {};
   if (isObject(document["receivers"])) {
     for (const [serial, raw] of Object.entries(document["receivers"])) {
-      if (!/^[A-Za-z0-9-]{1,32}$/.test(serial) || !isObject(raw)) continue;
+      if (!isReceiverSerial(serial) || !isObject(raw)) continue;
       // Keys written in another case by an older version fold into one (share-api §18.2).
       receivers[serialKey(serial)] = parseReceiver(raw, version);
     }
@@ -230,8 +231,7 @@ export function parseState(document: unknown): SyncState {
     version: STATE_VERSION,
     receivers,
     accounts,
-    lastSerial:
-      typeof lastSerial === "string" && /^[A-Za-z0-9-]{1,32}$/.test(lastSerial) ? lastSerial : undefined,
+    lastSerial: isReceiverSerial(lastSerial) ? lastSerial : undefined,
     lastCycle:
       isObject(lastCycle) && isNum(lastCycle["atMs"]) && typeof lastCycle["outcome"] === "string"
         ? {

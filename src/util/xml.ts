@@ -82,6 +82,17 @@ export function parseSingleElement(text: string, name: string): XmlElement {
   return first;
 }
 
+/**
+ * Latin-1 bytes → string: every byte is a character, so text from a record whose firmware wrote
+ * something beyond ASCII still reaches the XML reader, which judges the markup (spec §10 #3).
+ * The input is bounded by the record it comes from.
+ */
+export function latin1Text(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i] as number);
+  return text;
+}
+
 /** ASCII bytes → string, refusing non-ASCII (the receiver's documents are plain ASCII, §4.8). */
 export function asciiText(bytes: Uint8Array): string {
   let text = "";

@@ -8,6 +8,7 @@ import type { TrueClock } from "../../src/time/reference-clock.js";
 import { FakeReceiver, pageMap } from "../records/support/fake-receiver.js";
 import { egvG4Pages, page, record } from "../records/support/page-builder.js";
 import { cli } from "../support/cli.js";
+import { FAKE_EPOCH_MS } from "../support/manual-time.js";
 
 const HOST: TrueClock = { kind: "host", source: "host (test)", correctionMs: 0, synchronised: true };
 const START = 200_000_000;
@@ -16,7 +17,7 @@ function fakeWithEgvs(lastIndex: number, hostOffsetSeconds: number): FakeReceive
   const fake = new FakeReceiver();
   fake.addPartition(4, { revision: 2, recordLength: 13, pages: pageMap(0, egvG4Pages(0, lastIndex, START)) });
   // The fake stamps its replies with the host clock: shift the receiver's clock to get a known offset.
-  fake.systemSeconds = Math.round((Date.now() - RECEIVER_EPOCH_MS) / 1000) - hostOffsetSeconds;
+  fake.systemSeconds = Math.round((FAKE_EPOCH_MS - RECEIVER_EPOCH_MS) / 1000) - hostOffsetSeconds;
   return fake;
 }
 
@@ -41,7 +42,7 @@ describe("receiver records export", () => {
       expect(row).toHaveProperty(key);
     }
     // offset = host − receiver system clock; utc = epoch + systemSeconds + offset.
-    const offset = Math.round((Date.now() - RECEIVER_EPOCH_MS) / 1000) - fake.systemSeconds;
+    const offset = Math.round((FAKE_EPOCH_MS - RECEIVER_EPOCH_MS) / 1000) - fake.systemSeconds;
     const expected = RECEIVER_EPOCH_MS + (START + offset) * 1000;
     expect(Math.abs(Date.parse(String(row["utc"])) - expected)).toBeLessThanOrEqual(1000);
   });

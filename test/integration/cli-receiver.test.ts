@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { crc16 } from "../../src/receiver/crc16.js";
-import { decodePageHeader } from "../../src/records/page-header.js";
+import { crc16 } from "../../src/wire/crc16.js";
+import { decodePageHeader } from "../../src/wire/page.js";
 
 const run = promisify(execFile);
 const MAIN = join(import.meta.dirname, "..", "..", "dist", "main.js");

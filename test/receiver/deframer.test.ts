@@ -1,23 +1,25 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { Deframer, type DeframerEvent } from "../../src/receiver/deframer.js";
-import { encodePacket, MAX_RESPONSE_LENGTH } from "../../src/receiver/packet.js";
+import { encodePacket, MAX_RESPONSE_LENGTH } from "../../src/wire/packet.js";
 import { hex, toHex } from "../support/hex.js";
 
 interface Outcome {
   packets: string[];
   discarded: number;
   reasons: string[];
+  falseStarts: number;
 }
 
 function run(chunks: Uint8Array[], options: { idle?: boolean; max?: number } = {}): Outcome {
-  const outcome: Outcome = { packets: [], discarded: 0, reasons: [] };
+  const outcome: Outcome = { packets: [], discarded: 0, reasons: [], falseStarts: 0 };
   const deframer = new Deframer(options.max ?? MAX_RESPONSE_LENGTH, (event: DeframerEvent) => {
     if (event.kind === "packet") {
       outcome.packets.push(`${event.packet.code}:${toHex(event.packet.payload)}`);
     } else {
       outcome.discarded += event.count;
       outcome.reasons.push(event.reason);
+      outcome.falseStarts += event.falseStarts;
     }
   });
   for (const chunk of chunks) deframer.push(chunk);
@@ -81,22 +83,25 @@ describe("deframer", () => {
   it("refuses lengths outside [6, max] before waiting for them", () => {
     const out = run([concat(hex("01 05 00"), hex("01 FF FF"), ack)]);
     expect(out.packets).toEqual(["1:"]);
-    expect(out.reasons.filter((r) => r === "bad-length")).toHaveLength(2);
+    // One report for the run: 6 bytes, two false starts.
+    expect(out.reasons).toEqual(["bad-length"]);
+    expect(out.falseStarts).toBe(2);
+    expect(out.discarded).toBe(6);
     const small = run([encodePacket(1, new Uint8Array(20))], { max: 16 });
     expect(small.packets).toEqual([]);
     expect(small.reasons[0]).toBe("bad-length");
   });
 
-  it("accepts a 2118-byte four-page reply and hands out a view of a single chunk", () => {
+  it("accepts a 2118-byte four-page reply, in one chunk or byte by byte", () => {
     const reply = encodePacket(1, new Uint8Array(2112).fill(0xab));
-    let payload: Uint8Array | undefined;
+    const payloads: Uint8Array[] = [];
     const deframer = new Deframer(MAX_RESPONSE_LENGTH, (e) => {
-      if (e.kind === "packet") payload = e.packet.payload;
+      if (e.kind === "packet") payloads.push(e.packet.payload.slice());
     });
     deframer.push(reply);
-    expect(payload?.length).toBe(2112);
-    expect(payload?.buffer).toBe(reply.buffer);
-    expect(deframer.stats).toEqual({ packets: 1, discardedBytes: 0, badCrc: 0, badLength: 0 });
+    for (const byte of reply) deframer.push(Uint8Array.of(byte));
+    expect(payloads).toEqual([new Uint8Array(2112).fill(0xab), new Uint8Array(2112).fill(0xab)]);
+    expect(deframer.stats).toMatchObject({ packets: 2, discardedBytes: 0, badCrc: 0, badLength: 0 });
   });
 
   it("waits for a partial packet, and idle() keeps it while no valid packet follows", () => {
@@ -126,15 +131,15 @@ describe("deframer", () => {
     expect(deframer.reset()).toBe(5);
     expect(deframer.buffered).toBe(0);
     expect(events).toEqual([
-      { kind: "discarded", reason: "reset", count: 5, preview: systemTime.subarray(0, 5) },
+      { kind: "discarded", reason: "reset", count: 5, falseStarts: 0, preview: systemTime.subarray(0, 5) },
     ]);
     deframer.push(ack);
     expect(events.at(-1)?.kind).toBe("packet");
   });
 
   it("validates its bound", () => {
-    expect(() => new Deframer(5, () => {})).toThrow(RangeError);
-    expect(() => new Deframer(70_000, () => {})).toThrow(RangeError);
+    expect(() => new Deframer(5, () => {})).toThrow(/CONFIG_INVALID/);
+    expect(() => new Deframer(70_000, () => {})).toThrow(/CONFIG_INVALID/);
   });
 });
 
@@ -201,4 +206,54 @@ describe("deframer properties", () => {
     expect(packetBytes + discarded).toBe(junk.length);
     expect(held).toBeLessThan(MAX_RESPONSE_LENGTH);
   });
+});
+
+/** A flood of false starts announcing the longest reply (the hostile case of issue 11). */
+function falseStartFlood(repeats: number): Uint8Array {
+  const bytes = new Uint8Array(3 * repeats);
+  for (let i = 0; i < bytes.length; i += 3) bytes.set([0x01, 0x46, 0x08], i);
+  return bytes;
+}
+
+describe("deframer work", () => {
+  it("a flood of false starts costs a few steps per byte, and a packet after it is still found", () => {
+    const events: DeframerEvent[] = [];
+    const deframer = new Deframer(MAX_RESPONSE_LENGTH, (e) => events.push(e));
+    const flood = falseStartFlood(30_000);
+    for (let i = 0; i < flood.length; i += 64) deframer.push(flood.subarray(i, i + 64));
+    deframer.push(systemTime);
+    expect(deframer.stats.work).toBeLessThan(5 * (flood.length + systemTime.length));
+    // The last false starts still wait for 2118 bytes; the quiet line gives up on them.
+    expect(deframer.idle()).toBe(true);
+    expect(events.filter((e) => e.kind === "packet")).toHaveLength(1);
+    const discarded = events.flatMap((e) => (e.kind === "discarded" ? [e] : []));
+    expect(discarded.reduce((n, e) => n + e.count, 0)).toBe(flood.length);
+    // One report per push at most, not one per false start.
+    expect(discarded.length).toBeLessThanOrEqual(flood.length / 64 + 2);
+    expect(deframer.stats.badCrc).toBeGreaterThan(29_000);
+  });
+});
+
+const floodArb = fc
+  .tuple(fc.nat(3000), fc.constantFrom([0x01, 0x46, 0x08], [0x01, 0x06, 0x00], [0x01, 0xff, 0xff], [0x01]))
+  .map(([repeats, unit]) =>
+    Uint8Array.from({ length: repeats * unit.length }, (_, i) => unit[i % unit.length] as number),
+  );
+const hostileArb = fc.oneof(
+  fc.uint8Array({ maxLength: 8000 }),
+  floodArb,
+  fc.array(fc.oneof(garbageArb, floodArb, streamArb), { maxLength: 6 }).map((parts) => concat(...parts)),
+);
+
+describe("deframer work properties", () => {
+  test.prop([hostileArb, fc.array(fc.nat(), { maxLength: 40 })], { numRuns: 200 })(
+    "work stays linear in the bytes pushed, however they are split",
+    (bytes, cuts) => {
+      const deframer = new Deframer(MAX_RESPONSE_LENGTH, () => undefined);
+      const chunks = splitAt(bytes, cuts);
+      for (const chunk of chunks) deframer.push(chunk);
+      expect(deframer.stats.work).toBeLessThanOrEqual(5 * bytes.length + 2 * chunks.length + 8);
+      expect(deframer.buffered).toBeLessThan(MAX_RESPONSE_LENGTH);
+    },
+  );
 });

@@ -64,7 +64,7 @@ describe("discovery (sysfs, no udevadm)", () => {
     await writeFile(join(dev, "ttyACM1"), "");
     await writeFile(join(dev, "ttyACM3"), "");
     await symlink(join(dev, "ttyACM1"), join(dev, "serial", "by-id", "usb-DexCom_Gen4_USB_Serial-if00"));
-    const found = await findReceiverPorts({ sys: join(root, "sys"), dev });
+    const found = await findReceiverPorts({ sys: join(root, "sys"), dev, listUdev: null });
     expect(found).toEqual([
       {
         node: join(dev, "ttyACM1"),
@@ -90,7 +90,7 @@ describe("discovery (sysfs, no udevadm)", () => {
   it("auto gives DEVICE_NOT_FOUND with a hint when nothing is plugged in", async () => {
     const opener = deviceOpener(
       { kind: "auto" },
-      { discovery: { sys: join(root, "sys"), dev: join(root, "dev") } },
+      { discovery: { sys: join(root, "sys"), dev: join(root, "dev"), listUdev: null } },
     );
     await expect(opener({ data: () => undefined, closed: () => undefined })).rejects.toMatchObject({
       code: "DEVICE_NOT_FOUND",

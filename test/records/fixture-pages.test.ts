@@ -12,9 +12,9 @@
  * time zone, SOURCES.md).
  */
 import { describe, expect, it } from "vitest";
-import { crc16 } from "../../src/receiver/crc16.js";
 import { decodePage } from "../../src/records/page.js";
 import { decodeManufacturingPage, decodeXmlRecordPage } from "../../src/records/xml-record.js";
+import { crc16 } from "../../src/wire/crc16.js";
 import { FIXTURE_PAGES, fixturePage } from "./support/fixtures.js";
 
 const buf = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -6,10 +6,10 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
 import { isSharebridgeError, RECORD_ERROR_CODES } from "../../src/errors.js";
-import { crc16 } from "../../src/receiver/crc16.js";
 import { layoutForRevision } from "../../src/records/layouts.js";
 import { type DecodedPage, decodePage, type PageExpectation } from "../../src/records/page.js";
 import { decodeManufacturingPage, decodeXmlRecordPage } from "../../src/records/xml-record.js";
+import { writeTrailingCrc } from "../../src/wire/crc16.js";
 import { FIXTURE_PAGES, fixturePage } from "./support/fixtures.js";
 
 const PAGE = 528;
@@ -24,7 +24,9 @@ function decodeOrTypedError(page: Uint8Array, expect_: PageExpectation = {}): De
       expect(r.index).toBeGreaterThanOrEqual(firstRecordIndex);
       expect(r.index).toBeLessThan(firstRecordIndex + recordCount);
     }
-    expect(decoded.records.length + decoded.problems.length).toBeLessThanOrEqual(Math.max(recordCount, 1));
+    // At most one problem per record, besides the page's own index-invariant report.
+    const recordProblems = decoded.problems.filter((p) => p.code !== "PAGE_INDEX_MISMATCH");
+    expect(decoded.records.length + recordProblems.length).toBeLessThanOrEqual(Math.max(recordCount, 1));
     for (const p of decoded.problems) expect(RECORD_ERROR_CODES).toContain(p.code);
     return decoded;
   } catch (error) {
@@ -35,9 +37,7 @@ function decodeOrTypedError(page: Uint8Array, expect_: PageExpectation = {}): De
 }
 
 function withHeaderCrc(page: Uint8Array): Uint8Array {
-  const crc = crc16(page, 0, 26);
-  page[26] = crc & 0xff;
-  page[27] = crc >>> 8;
+  writeTrailingCrc(page, 0, 26);
   return page;
 }
 
@@ -89,8 +89,7 @@ const validRandomPage = fc
     view.setUint32(10, pageNumber, true);
     for (let k = 0; k < records; k++) {
       const start = 28 + k * length;
-      const crc = crc16(page, start, start + length - 2);
-      view.setUint16(start + length - 2, crc, true);
+      writeTrailingCrc(page, start, start + length - 2);
     }
     return { page: withHeaderCrc(page), records };
   });
@@ -158,9 +157,11 @@ describe("single bit flips in a real EGV page are always caught", () => {
     const page = fixturePage("ecc1-page-4.312.hex");
     page[at >>> 3] = (page[at >>> 3] ?? 0) ^ (1 << (at & 7));
     const decoded = decodeOrTypedError(page);
-    if (decoded !== undefined) {
-      expect(decoded.problems).toHaveLength(1);
-      expect(decoded.records).toHaveLength(22);
-    }
+    const outcome =
+      decoded === undefined
+        ? "page refused"
+        : { problems: decoded.problems.length, records: decoded.records.length };
+    // A flip in the 28-byte header fails the header CRC; one in a record fails that record's CRC.
+    expect(outcome).toEqual(at < 28 * 8 ? "page refused" : { problems: 1, records: 22 });
   });
 });

@@ -32,7 +32,7 @@ describe("first read and steady state", () => {
     egvPartition(fake, 10, 20 * 38 + 4); // pages 10…20, the last with 5 records
   });
 
-  it("without a cursor reads the whole partition, 4 pages per request", async () => {
+  it("without a cursor reads the whole partition: the last page first, then 4 pages per request", async () => {
     const reader = new IncrementalReader(fake);
     const result = await reader.readNew(EGV);
     expect(result.records).toHaveLength(10 * 38 + 5);
@@ -41,10 +41,11 @@ describe("first read and steady state", () => {
     expect(result.newestIndex).toBe(764);
     expect(result.problems).toEqual([]);
     expect(result.discontinuities).toEqual([]);
-    expect(fake.pageRequests).toEqual([4, 4, 3]);
+    expect(fake.pageRequests).toEqual([1, 4, 4, 2]);
     expect(fake.calls).toEqual([
       "ReadDatabasePageRange",
       "ReadDatabasePartitionInfo",
+      "ReadDatabasePages",
       "ReadDatabasePages",
       "ReadDatabasePages",
       "ReadDatabasePages",
@@ -89,7 +90,7 @@ describe("first read and steady state", () => {
     const next = await reader.readNew(EGV, { cursor: { lastIndex: 13 * 38 + 7 } });
     expect(next.records[0]?.index).toBe(13 * 38 + 8);
     expect(next.records.at(-1)?.index).toBe(764);
-    expect(fake.pageRequests).toEqual([4, 4]); // pages 13…20
+    expect(fake.pageRequests).toEqual([1, 4, 3]); // page 20, then 13…19
   });
 
   it("a bounded backfill returns only the newest records", async () => {
@@ -97,15 +98,16 @@ describe("first read and steady state", () => {
     const result = await reader.readNew(EGV, { backfillLimit: 50 });
     expect(result.records).toHaveLength(50);
     expect(result.records.at(-1)?.index).toBe(764);
-    expect(fake.pageRequests).toEqual([3]); // pages 18…20
+    expect(fake.pageRequests).toEqual([1, 2]); // page 20, then 18…19: ⌈50 / 38⌉ + 1 pages
   });
 
   it("reports progress per request", async () => {
     const progress: [number, number][] = [];
     await new IncrementalReader(fake).readNew(EGV, { onProgress: (n, total) => progress.push([n, total]) });
     expect(progress).toEqual([
-      [4, 11],
-      [8, 11],
+      [1, 1],
+      [5, 11],
+      [9, 11],
       [11, 11],
     ]);
   });
@@ -149,8 +151,8 @@ describe("discontinuities", () => {
     expect(result.records[0]?.index).toBe(0);
   });
 
-  it("a record at the cursor with another time reveals a database refilled past the cursor", async () => {
-    // Same indexes, but written from another start time.
+  it("a record at the cursor with another time is reported; the indexes rule and the cursor is kept (§10 #6)", async () => {
+    // Same indexes, but written from another start time: flash damage or a clock edit, not an erase.
     fake.addPartition(EGV, {
       revision: 2,
       recordLength: 13,
@@ -158,8 +160,15 @@ describe("discontinuities", () => {
     });
     const cursor = { lastIndex: 764, lastSystemSeconds: START + 764 * 300 };
     const result = await new IncrementalReader(fake).readNew(EGV, { cursor, backfillLimit: 20 });
-    expect(result.discontinuities).toMatchObject([{ kind: "erased", cursorIndex: 764 }]);
-    expect(result.records.map((r) => r.index)).toEqual(Array.from({ length: 20 }, (_, i) => 750 + i));
+    expect(result.discontinuities).toEqual([
+      {
+        kind: "record-changed",
+        index: 764,
+        expectedSystemSeconds: START + 764 * 300,
+        actualSystemSeconds: START + 86_400 + 764 * 300,
+      },
+    ]);
+    expect(result.records.map((r) => r.index)).toEqual([765, 766, 767, 768, 769]);
   });
 
   it("a matching time at the cursor is a continuation", async () => {
@@ -197,8 +206,7 @@ describe("bad pages and records", () => {
   it("a bad record is reported and the rest returned", async () => {
     const fake = new FakeReceiver();
     const pages = egvG4Pages(0, 75, START);
-    const bad = pages[1];
-    if (bad === undefined) throw new Error("page");
+    const bad = pages[1] as Uint8Array;
     bad[28 + 5 * 13 + 8] = (bad[28 + 5 * 13 + 8] ?? 0) ^ 0x40;
     fake.addPartition(EGV, { revision: 2, recordLength: 13, pages: pageMap(0, pages) });
     const result = await new IncrementalReader(fake).readNew(EGV);
@@ -209,8 +217,7 @@ describe("bad pages and records", () => {
   it("a page with a bad header CRC becomes one problem covering its indexes", async () => {
     const fake = new FakeReceiver();
     const pages = egvG4Pages(0, 3 * 38 - 1, START);
-    const bad = pages[1];
-    if (bad === undefined) throw new Error("page");
+    const bad = pages[1] as Uint8Array;
     bad[26] = (bad[26] ?? 0) ^ 0xff; // header CRC byte: the codec's type/page check still passes
     fake.addPartition(EGV, { revision: 2, recordLength: 13, pages: pageMap(0, pages) });
     const result = await new IncrementalReader(fake).readNew(EGV);
@@ -229,8 +236,7 @@ describe("bad pages and records", () => {
   it("problems at or before the cursor are not reported again", async () => {
     const fake = new FakeReceiver();
     const pages = egvG4Pages(0, 75, START);
-    const bad = pages[1];
-    if (bad === undefined) throw new Error("page");
+    const bad = pages[1] as Uint8Array;
     bad[28 + 8] = (bad[28 + 8] ?? 0) ^ 0x40; // index 38
     fake.addPartition(EGV, { revision: 2, recordLength: 13, pages: pageMap(0, pages) });
     const result = await new IncrementalReader(fake).readNew(EGV, { cursor: { lastIndex: 40 } });

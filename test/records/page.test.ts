@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { isSharebridgeError } from "../../src/errors.js";
 import { chooseLayout, layoutForRevision } from "../../src/records/layouts.js";
 import { decodePage } from "../../src/records/page.js";
+import { toHex } from "../../src/util/hex.js";
 import { fixturePage } from "./support/fixtures.js";
 import { egvG4, egvTouch, page, record } from "./support/page-builder.js";
 
@@ -59,7 +60,7 @@ describe("page-level failures are typed errors", () => {
     expect(codeOf(() => decodePage(p))).toBe("PAGE_HEADER_INVALID");
   });
 
-  it("a FirstRecordIndex that breaks the §4.5 invariant is PAGE_HEADER_INVALID", () => {
+  it("a FirstRecordIndex that breaks the §4.5 invariant is a reported problem; the records are used", () => {
     const p = page({
       recordType: 4,
       revision: 2,
@@ -68,7 +69,21 @@ describe("page-level failures are typed errors", () => {
       records: egvs(2),
       firstRecordIndex: 115,
     });
-    expect(codeOf(() => decodePage(p))).toBe("PAGE_HEADER_INVALID");
+    const decoded = decodePage(p, { recordType: 4 });
+    expect(decoded.records.map((r) => r.index)).toEqual([115, 116]);
+    expect(decoded.problems).toEqual([
+      {
+        code: "PAGE_INDEX_MISMATCH",
+        reason:
+          "first record index 115 is not page 3 × 38 (§4.5); its records are used as the header numbers them",
+        recordType: 4,
+        pageNumber: 3,
+        revision: 2,
+        index: 115,
+        count: 2,
+        hex: toHex(p.subarray(0, 28)),
+      },
+    ]);
   });
 });
 
@@ -205,9 +220,12 @@ describe("layout selection (§5.9)", () => {
     ]);
     // Past page 0 the header's index (38 per page) also contradicts 20-byte records (25 per page).
     const p1 = page({ recordType: 4, revision: 2, pageNumber: 1, perPage: 38, records: egvs(2) });
-    expect(codeOf(() => decodePage(p1, { partition: { revision: 2, recordLength: 20 } }))).toBe(
-      "PAGE_HEADER_INVALID",
-    );
+    const decoded1 = decodePage(p1, { partition: { revision: 2, recordLength: 20 } });
+    expect(decoded1.problems.map((x) => [x.code, x.index])).toEqual([
+      ["PAGE_INDEX_MISMATCH", 38],
+      ["RECORD_UNSUPPORTED_REVISION", 38],
+      ["RECORD_UNSUPPORTED_REVISION", 39],
+    ]);
   });
 });
 

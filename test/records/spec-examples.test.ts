@@ -4,12 +4,13 @@
  * page built per §4.3/§4.5 so that they go through the real page decoder.
  */
 import { describe, expect, it } from "vitest";
-import { crc16 } from "../../src/receiver/crc16.js";
-import { SPECIAL_GLUCOSE_NAMES } from "../../src/records/decoders/egv.js";
 import { decodeG4TransmitterId } from "../../src/records/decoders/user-setting.js";
+import { SPECIAL_GLUCOSE } from "../../src/records/glucose.js";
 import { decodePage } from "../../src/records/page.js";
-import { checkPageHeader, decodePageHeader } from "../../src/records/page-header.js";
-import { hexBytes } from "./support/fixtures.js";
+import { checkPageHeader } from "../../src/records/page-header.js";
+import { fromHex as hexBytes } from "../../src/util/hex.js";
+import { crc16 } from "../../src/wire/crc16.js";
+import { decodePageHeader } from "../../src/wire/page.js";
 import { page, record } from "./support/page-builder.js";
 
 function withCrc(hex: string): Uint8Array {
@@ -83,7 +84,7 @@ describe("§5.1 AU test vector", () => {
       trend: 8,
       noise: 5,
     });
-    expect(SPECIAL_GLUCOSE_NAMES[5]).toBe("SENSOR_NOT_CALIBRATED");
+    expect(SPECIAL_GLUCOSE.SENSOR_NOT_CALIBRATED).toBe(5);
   });
 });
 

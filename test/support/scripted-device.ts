@@ -2,12 +2,15 @@
  * A scripted peer on the device end of an in-process transport pair: each complete request is
  * answered by the next step of a script (exact bytes, silence, a split reply, an unplug), so link
  * tests can assert retry and stale-byte behaviour byte by byte. The receiver emulator covers
- * realistic behaviour; this covers precise sequences.
+ * realistic behaviour; this covers precise sequences. Delays run on the given timers (fake time in
+ * the link tests).
  */
+import { systemTimers, type Timers } from "../../src/clock.js";
+import { SharebridgeError } from "../../src/errors.js";
 import { Deframer } from "../../src/receiver/deframer.js";
-import { encodePacket, MAX_REQUEST_LENGTH } from "../../src/receiver/packet.js";
 import type { TransportOpener } from "../../src/receiver/transport.js";
 import { createMemoryPair, type MemoryEnd } from "../../src/receiver/transports/memory.js";
+import { encodePacket, MAX_REQUEST_LENGTH } from "../../src/wire/packet.js";
 
 export type Step =
   | { reply: Uint8Array; delayMs?: number }
@@ -17,7 +20,7 @@ export type Step =
 
 export interface ScriptedDevice {
   opener: TransportOpener;
-  /** Requests received, as hex strings, over all connections. */
+  /** Requests received, over all connections. */
   requests: { code: number; payload: number[] }[];
   opens: number;
   /** Refuse further opens (the device is gone). */
@@ -31,12 +34,13 @@ export const replyCode = (code: number): Step => ({ reply: encodePacket(code) })
 
 export function scriptedDevice(
   script: Step[] | ((request: { code: number; payload: Uint8Array }) => Step),
+  timers: Timers = systemTimers,
 ): ScriptedDevice {
   let index = 0;
   const next = (request: { code: number; payload: Uint8Array }): Step => {
     if (typeof script === "function") return script(request);
     const step = script[index++];
-    if (step === undefined) throw new Error(`script exhausted at request ${index}`);
+    if (step === undefined) throw new SharebridgeError("INTERNAL", `script exhausted at request ${index}`);
     return step;
   };
   const device: ScriptedDevice = {
@@ -44,14 +48,11 @@ export function scriptedDevice(
     opens: 0,
     gone: false,
     opener: async (sink) => {
-      if (device.gone) {
-        const { SharebridgeError } = await import("../../src/errors.js");
-        throw new SharebridgeError("DEVICE_NOT_FOUND", "scripted device is gone");
-      }
+      if (device.gone) throw new SharebridgeError("DEVICE_NOT_FOUND", "scripted device is gone");
       device.opens++;
       const { host, device: end } = createMemoryPair("scripted");
       host.attach(sink);
-      serve(end, (request) => {
+      serve(end, timers, (request) => {
         device.requests.push({ code: request.code, payload: [...request.payload] });
         return next(request);
       });
@@ -61,19 +62,26 @@ export function scriptedDevice(
   return device;
 }
 
-function serve(end: MemoryEnd, answer: (request: { code: number; payload: Uint8Array }) => Step): void {
+function serve(
+  end: MemoryEnd,
+  timers: Timers,
+  answer: (request: { code: number; payload: Uint8Array }) => Step,
+): void {
+  const write = (bytes: Uint8Array) => void end.write(bytes).catch(() => undefined);
   const deframer = new Deframer(MAX_REQUEST_LENGTH, (event) => {
     if (event.kind !== "packet") return;
     const step = answer({ code: event.packet.code, payload: event.packet.payload.slice() });
     if ("reply" in step) {
-      setTimeout(() => void end.write(step.reply).catch(() => undefined), step.delayMs ?? 0);
+      if (step.delayMs === undefined) write(step.reply);
+      else timers.setTimeout(() => write(step.reply), step.delayMs);
     } else if ("chunks" in step) {
       step.chunks.forEach((chunk, i) => {
-        setTimeout(() => void end.write(chunk).catch(() => undefined), i * step.gapMs);
+        if (i === 0) write(chunk);
+        else timers.setTimeout(() => write(chunk), i * step.gapMs);
       });
     } else if ("unplug" in step) {
-      if (step.after !== undefined) void end.write(step.after).catch(() => undefined);
-      setTimeout(() => end.unplug(), 5);
+      if (step.after !== undefined) write(step.after);
+      timers.setTimeout(() => end.unplug(), 5);
     }
   });
   end.attach({ data: (chunk) => deframer.push(chunk), closed: () => undefined });

@@ -11,11 +11,7 @@
  * field"): it is skewed by a configurable amount and may drift by a configurable rate, so that code
  * treating system time as UTC fails against the emulator as it would against a real receiver.
  */
-
-/** 2009-01-01T00:00:00Z, the receiver epoch (§6.1), in Unix ms. */
-export const RECEIVER_EPOCH_MS = Date.UTC(2009, 0, 1);
-/** Largest value a u32 receiver-seconds field can hold. */
-export const MAX_RECEIVER_SECONDS = 0xffff_ffff;
+import { receiverSecondsToNaiveMs } from "../../wire/epoch.js";
 
 export interface ClockSettings {
   /** Host time (Unix ms) at which the system clock read `systemAtAnchor`. */
@@ -85,7 +81,7 @@ export function receiverSecondsToWallClock(seconds: number): {
   date: string;
   time: string;
 } {
-  const iso = new Date(RECEIVER_EPOCH_MS + seconds * 1000).toISOString();
+  const iso = new Date(receiverSecondsToNaiveMs(seconds)).toISOString();
   return { date: iso.slice(0, 10), time: iso.slice(11, 19) };
 }
 

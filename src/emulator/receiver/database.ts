@@ -3,6 +3,7 @@
  * Record types the receiver accepts but has no partition for (13–17 on a touchscreen) behave as
  * empty partitions; types above the profile's maximum are refused by the command handler (§7.2).
  */
+import { SharebridgeError } from "../../errors.js";
 import type { ModelPartition, ModelRecord, NewRecord } from "./model.js";
 import { Partition } from "./partition.js";
 import type { Profile } from "./profiles.js";
@@ -28,7 +29,9 @@ export class Database {
   /** Appends to a partition the profile has; a record for a partition it lacks is a generator bug. */
   append<R extends ModelRecord>(recordType: number, record: NewRecord<R>): R {
     const partition = this.#partitions.get(recordType);
-    if (partition === undefined) throw new RangeError(`profile has no partition ${recordType}`);
+    if (partition === undefined) {
+      throw new SharebridgeError("INTERNAL", `profile has no partition ${recordType}`, { recordType });
+    }
     return partition.append<R>(record);
   }
 

@@ -4,13 +4,15 @@
  * (spec receiver-protocol §3.4, §4.8, §5.8).
  */
 import { SharebridgeError } from "../../errors.js";
+import { isReceiverSerial } from "../../records/serial.js";
+import { toHex } from "../../util/hex.js";
 import { formatDateTimeCreated } from "./clock.js";
 import type { Prng } from "./prng.js";
 import type { Profile } from "./profiles.js";
 import { G4_TRANSMITTER_ID_ALPHABET, XML_TEXT_LENGTH } from "./record-encoders.js";
 
 export interface ReceiverIdentity {
-  /** Two letters and eight digits (§3.4). */
+  /** "SM" and eight digits when generated (§3.4); any usable serial when configured. */
   readonly serial: string;
   /** 5 characters (G4) or 6 (G5/G6). */
   readonly transmitterId: string;
@@ -23,29 +25,24 @@ export interface ReceiverIdentity {
   readonly sensorCode: string;
 }
 
-export const SERIAL_PATTERN = /^[A-Za-z]{2}[0-9]{8}$/;
-
+/** Checks a configured serial with the one receiver-serial rule (records/serial.ts). */
 export function checkSerial(serial: string): string {
-  if (!SERIAL_PATTERN.test(serial)) {
-    throw new SharebridgeError(
-      "CONFIG_INVALID",
-      "serial must be two letters and eight digits, e.g. SM12345678",
-      {
-        serial,
-      },
-    );
+  if (!isReceiverSerial(serial)) {
+    throw new SharebridgeError("CONFIG_INVALID", "serial must be 1 to 32 letters, digits or hyphens", {
+      serial: String(serial).slice(0, 40),
+    });
   }
   return serial;
 }
 
-function hex(r: Prng, digits: number): string {
-  let out = "";
-  for (let i = 0; i < digits; i++) out += "0123456789ABCDEF"[r.int(0, 15)];
-  return out;
+/** `count` random bytes, each drawn as two hex digits, high digit first. */
+function randomBytes(r: Prng, count: number): Uint8Array {
+  return Uint8Array.from({ length: count }, () => (r.int(0, 15) << 4) | r.int(0, 15));
 }
 
 function guid(r: Prng): string {
-  return `{${hex(r, 8)}-${hex(r, 4)}-${hex(r, 4)}-${hex(r, 4)}-${hex(r, 12)}}`;
+  const part = (count: number) => toHex(randomBytes(r, count), "");
+  return `{${part(4)}-${part(2)}-${part(2)}-${part(2)}-${part(6)}}`;
 }
 
 /** Checks a transmitter id against the profile: 5 symbols of the G4 alphabet, or 6 letters/digits. */
@@ -77,7 +74,7 @@ export function createIdentity(
   let transmitterId = profile.transmitterIdPrefix;
   while (transmitterId.length < profile.transmitterIdLength)
     transmitterId += r.pick([...G4_TRANSMITTER_ID_ALPHABET]);
-  const bleBytes = Array.from({ length: 6 }, () => hex(r, 2));
+  const bleBytes = randomBytes(r, 6);
   return {
     serial: serial === undefined ? generatedSerial : checkSerial(serial),
     transmitterId:
@@ -86,7 +83,7 @@ export function createIdentity(
         : checkTransmitterId(profile, transmitterIdOverride),
     hardwareId: guid(r),
     receiverId: guid(r),
-    bleDeviceAddress: bleBytes.join(":"),
+    bleDeviceAddress: toHex(bleBytes, ":"),
     sensorCode: String(r.int(0, 9999)).padStart(4, "0"),
   };
 }

@@ -30,7 +30,7 @@ export type { FaultSpec } from "./faults.js";
 export { parseFaultSpec } from "./faults.js";
 export * from "./model.js";
 export type { ReceiverEmulatorOptions } from "./options.js";
-export { PROFILE_IDS, type ProfileId, RecordType } from "./profiles.js";
+export { PROFILE_IDS, type ProfileId } from "./profiles.js";
 export type { EmulatorStats } from "./stats.js";
 export { trendFromRate } from "./trend.js";
 

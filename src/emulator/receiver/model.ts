@@ -4,69 +4,19 @@
  * decoder's output with them. A field exists exactly when the record's layout (type + revision)
  * carries it, so a round-trip test can compare field for field.
  *
- * Times are receiver seconds (§6.1); `*Seconds` names say which clock in the field's comment.
+ * Times are receiver seconds (§6.1); `*Seconds` names say which clock in the field's comment. The
+ * code tables (special glucose values, trend, noise, session states, event types) are the records
+ * layer's.
  */
+import { GLUCOSE_HIGH_MG_DL, GLUCOSE_LOW_MG_DL } from "../../records/glucose.js";
 
-/** Special glucose values (§5.1, value after masking with 0x3FF). */
-export const SpecialGlucose = {
-  NONE: 0,
-  SENSOR_NOT_ACTIVE: 1,
-  MINIMAL_DEVIATION: 2,
-  NO_ANTENNA: 3,
-  SENSOR_NOT_CALIBRATED: 5,
-  COUNTS_DEVIATION: 6,
-  ABSOLUTE_DEVIATION: 9,
-  POWER_DEVIATION: 10,
-  BAD_RF: 12,
-} as const;
-
-/** The receiver's LOW and HIGH markers (§5.1): readings below 40 / above 400 are stored as these. */
-export const GLUCOSE_LOW = 39;
-export const GLUCOSE_HIGH = 401;
-
-/** Rounds to whole mg/dL and applies the receiver's LOW (39) / HIGH (401) markers (§5.1). */
+/**
+ * Rounds a sensor value to whole mg/dL and applies the receiver's LOW / HIGH markers (§5.1): a value
+ * at or below the LOW marker is stored as it, one at or above the HIGH marker as that.
+ */
 export function toStoredGlucose(value: number): number {
-  const rounded = Math.round(value);
-  if (rounded < 40) return GLUCOSE_LOW;
-  if (rounded > 400) return GLUCOSE_HIGH;
-  return rounded;
+  return Math.min(GLUCOSE_HIGH_MG_DL, Math.max(GLUCOSE_LOW_MG_DL, Math.round(value)));
 }
-
-/** Trend arrows (§5.1). */
-export const Trend = {
-  NONE: 0,
-  DOUBLE_UP: 1,
-  SINGLE_UP: 2,
-  FORTY_FIVE_UP: 3,
-  FLAT: 4,
-  FORTY_FIVE_DOWN: 5,
-  SINGLE_DOWN: 6,
-  DOUBLE_DOWN: 7,
-  NOT_COMPUTABLE: 8,
-  OUT_OF_RANGE: 9,
-} as const;
-
-/** Noise levels (§5.1). */
-export const Noise = {
-  NONE: 0,
-  CLEAN: 1,
-  LIGHT: 2,
-  MEDIUM: 3,
-  HEAVY: 4,
-  NOT_COMPUTED: 5,
-  MAX: 6,
-} as const;
-
-/** Sensor session states of insertion records (§5.4). */
-export const SessionState = {
-  NONE: 0,
-  REMOVED: 1,
-  EXPIRED: 2,
-  STARTED: 7,
-} as const;
-
-/** User event types (§5.6). */
-export const EventType = { CARBS: 1, INSULIN: 2, HEALTH: 3, EXERCISE: 4 } as const;
 
 interface Timestamped {
   /** Global record index: FirstRecordIndex of its page + its position (§4.5). */

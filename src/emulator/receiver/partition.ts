@@ -6,8 +6,10 @@
  * (§4.5). Wrap drops whole pages from the front, so the first retained record is always the first
  * of `firstPage`; erase empties the partition and restarts indexes at 0.
  */
+
+import { PAGE_HEADER_LENGTH, recordsPerPage, writePageHeader } from "../../wire/page.js";
 import type { ModelPartition, ModelRecord, NewRecord } from "./model.js";
-import { buildPage, PAGE_HEADER_LENGTH, recordsPerPage, writePageHeader } from "./page-builder.js";
+import { buildPage } from "./page-builder.js";
 import type { PartitionSpec } from "./profiles.js";
 import { encodeRecord } from "./record-encoders.js";
 
@@ -86,8 +88,7 @@ export class Partition {
       revision: this.spec.revision,
       pageNumber,
       firstRecordIndex: pageNumber * this.recordsPerPage,
-      recordLength: this.spec.recordLength,
-      count: slice.end - slice.start,
+      recordCount: slice.end - slice.start,
     });
     return out;
   }

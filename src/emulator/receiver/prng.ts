@@ -6,6 +6,8 @@
  * a draw in one place then does not shift every value generated elsewhere.
  */
 
+import { SharebridgeError } from "../../errors.js";
+
 /** FNV-1a over the label, mixed with the parent seed: a stable 32-bit seed per named stream. */
 export function deriveSeed(seed: number, label: string): number {
   let hash = 0x811c9dc5 ^ (seed >>> 0);
@@ -61,7 +63,7 @@ export class Prng {
 
   pick<T>(items: readonly T[]): T {
     const item = items[Math.floor(this.next() * items.length)];
-    if (item === undefined) throw new RangeError("pick from an empty list");
+    if (item === undefined) throw new SharebridgeError("INTERNAL", "pick from an empty list");
     return item;
   }
 

@@ -18,27 +18,10 @@
  *   including the whole PartitionInfo document (§7.3: "generate it from the lengths in §5.9").
  */
 import { SharebridgeError } from "../../errors.js";
+import { partitionName } from "../../wire/record-types.js";
 
 export const PROFILE_IDS = ["g4", "g4share", "g5", "touchscreen"] as const;
 export type ProfileId = (typeof PROFILE_IDS)[number];
-
-/** Record type ids (§4.2). */
-export const RecordType = {
-  ManufacturingData: 0,
-  FirmwareParameterData: 1,
-  PcSoftwareParameter: 2,
-  SensorData: 3,
-  EgvData: 4,
-  CalSet: 5,
-  Aberration: 6,
-  InsertionTime: 7,
-  ReceiverLogData: 8,
-  ReceiverErrorData: 9,
-  MeterData: 10,
-  UserEventData: 11,
-  UserSettingData: 12,
-  BackfilledEgvData: 18,
-} as const;
 
 export interface PartitionSpec {
   readonly id: number;
@@ -76,21 +59,26 @@ export interface Profile {
   readonly hardwareRevision: string;
 }
 
+/** A partition of `id` under its PartitionInfo name (§4.2). */
+function partition(id: number, revision: number, recordLength: number): PartitionSpec {
+  return { id, name: partitionName(id) ?? `Partition${id}`, revision, recordLength };
+}
+
 /** The G4 partition table exactly as the captured receiver reports it (§4.2, CAP). */
 const G4_PARTITIONS: readonly PartitionSpec[] = [
-  { id: 0, name: "ManufacturingData", revision: 1, recordLength: 500 },
-  { id: 1, name: "FirmwareParameterData", revision: 1, recordLength: 500 },
-  { id: 2, name: "PCSoftwareParameter", revision: 1, recordLength: 500 },
-  { id: 3, name: "SensorData", revision: 1, recordLength: 20 },
-  { id: 4, name: "EGVData", revision: 2, recordLength: 13 },
-  { id: 5, name: "CalSet", revision: 2, recordLength: 148 },
-  { id: 6, name: "Aberration", revision: 1, recordLength: 15 },
-  { id: 7, name: "InsertionTime", revision: 1, recordLength: 15 },
-  { id: 8, name: "ReceiverLogData", revision: 1, recordLength: 20 },
-  { id: 9, name: "ReceiverErrorData", revision: 1, recordLength: 500 },
-  { id: 10, name: "MeterData", revision: 1, recordLength: 16 },
-  { id: 11, name: "UserEventData", revision: 1, recordLength: 20 },
-  { id: 12, name: "UserSettingData", revision: 3, recordLength: 48 },
+  partition(0, 1, 500),
+  partition(1, 1, 500),
+  partition(2, 1, 500),
+  partition(3, 1, 20),
+  partition(4, 2, 13),
+  partition(5, 2, 148),
+  partition(6, 1, 15),
+  partition(7, 1, 15),
+  partition(8, 1, 20),
+  partition(9, 1, 500),
+  partition(10, 1, 16),
+  partition(11, 1, 20),
+  partition(12, 3, 48),
 ];
 
 function withChanges(
@@ -116,24 +104,41 @@ const G4_HEADER: readonly (readonly [string, string])[] = [
 
 const G4_FIRMWARE_SETTINGS = '<FirmwareSettings FirmwareImageId="" />';
 
+const G4: Profile = {
+  id: "g4",
+  firmwareHeader: G4_HEADER,
+  firmwareSettingsXml: G4_FIRMWARE_SETTINGS,
+  partitions: G4_PARTITIONS,
+  maxRecordType: 12,
+  transmitterIdLength: 5,
+  transmitterIdPrefix: "",
+  sessionDays: 7,
+  needsCalibration: true,
+  backfill: false,
+  computedOnTransmitter: false,
+  insulinSubtypes: false,
+  hardwarePartNumber: "MT20649",
+  hardwareRevision: "23",
+};
+
+/** Layouts every G5/G6 receiver has (§5.9, §7.3): cal rev 3, insertion rev 2, meter rev 3. */
+const G5_CLASS_CHANGES = {
+  5: { revision: 3, recordLength: 249 },
+  7: { revision: 2, recordLength: 25 },
+  10: { revision: 3, recordLength: 21 },
+} as const;
+
+/** G4-class hardware with BLE: what G4 Share and G5 Mobile receivers add to the firmware header. */
+const ble = (software: string, hardware: string): readonly (readonly [string, string])[] => [
+  ["BLESoftwareVersion", software],
+  ["BLEHardwareVersion", hardware],
+  ["BLEDeviceAddress", ""],
+];
+
 export const PROFILES: Readonly<Record<ProfileId, Profile>> = {
-  g4: {
-    id: "g4",
-    firmwareHeader: G4_HEADER,
-    firmwareSettingsXml: G4_FIRMWARE_SETTINGS,
-    partitions: G4_PARTITIONS,
-    maxRecordType: 12,
-    transmitterIdLength: 5,
-    transmitterIdPrefix: "",
-    sessionDays: 7,
-    needsCalibration: true,
-    backfill: false,
-    computedOnTransmitter: false,
-    insulinSubtypes: false,
-    hardwarePartNumber: "MT20649",
-    hardwareRevision: "23",
-  },
+  g4: G4,
   g4share: {
+    ...G4,
     id: "g4share",
     // SYNTHETIC values (§9.2: the G4-with-Share header is not public).
     firmwareHeader: [
@@ -147,24 +152,14 @@ export const PROFILES: Readonly<Record<ProfileId, Profile>> = {
       ["PortVersion", "4.6.4.45"],
       ["RFVersion", "1.0.0.27"],
       ["DexBootVersion", "3"],
-      ["BLESoftwareVersion", "1.0.0.4"],
-      ["BLEHardwareVersion", "1"],
-      ["BLEDeviceAddress", ""],
+      ...ble("1.0.0.4", "1"),
     ],
-    firmwareSettingsXml: G4_FIRMWARE_SETTINGS,
     partitions: withChanges(G4_PARTITIONS, { 5: { revision: 3, recordLength: 249 } }),
-    maxRecordType: 12,
-    transmitterIdLength: 5,
-    transmitterIdPrefix: "",
-    sessionDays: 7,
-    needsCalibration: true,
-    backfill: false,
-    computedOnTransmitter: false,
-    insulinSubtypes: false,
     hardwarePartNumber: "MT22719", // SYNTHETIC
     hardwareRevision: "11",
   },
   g5: {
+    ...G4,
     id: "g5",
     firmwareHeader: [
       ["SchemaVersion", "1"],
@@ -177,30 +172,21 @@ export const PROFILES: Readonly<Record<ProfileId, Profile>> = {
       ["PortVersion", "4.6.4.45"], // SYNTHETIC
       ["RFVersion", "1"],
       ["DexBootVersion", "5"],
-      ["BLESoftwareVersion", "1.0.0.10"], // SYNTHETIC
-      ["BLEHardwareVersion", "2"], // SYNTHETIC
-      ["BLEDeviceAddress", ""],
+      ...ble("1.0.0.10", "2"), // SYNTHETIC
     ],
-    firmwareSettingsXml: G4_FIRMWARE_SETTINGS,
     partitions: withChanges(G4_PARTITIONS, {
+      ...G5_CLASS_CHANGES,
       4: { revision: 4, recordLength: 23 },
-      5: { revision: 3, recordLength: 249 },
-      7: { revision: 2, recordLength: 25 },
-      10: { revision: 3, recordLength: 21 },
       12: { revision: 5, recordLength: 50 },
     }),
-    maxRecordType: 12,
     transmitterIdLength: 6,
     transmitterIdPrefix: "4",
-    sessionDays: 7,
-    needsCalibration: true,
-    backfill: false,
-    computedOnTransmitter: false,
     insulinSubtypes: true,
     hardwarePartNumber: "MT24015", // SYNTHETIC
     hardwareRevision: "3",
   },
   touchscreen: {
+    ...G4,
     id: "touchscreen",
     // SYNTHETIC apart from ProductId and FirmwareVersion (§1.1).
     firmwareHeader: [
@@ -214,24 +200,19 @@ export const PROFILES: Readonly<Record<ProfileId, Profile>> = {
       ["PortVersion", "5.1.0.7"],
       ["RFVersion", "1"],
       ["DexBootVersion", "7"],
-      ["BLESoftwareVersion", "2.1.0.5"],
-      ["BLEHardwareVersion", "3"],
-      ["BLEDeviceAddress", ""],
+      ...ble("2.1.0.5", "3"),
     ],
-    firmwareSettingsXml: G4_FIRMWARE_SETTINGS,
     // SYNTHETIC PartitionInfo (§7.3): ids 0–12 with the touchscreen lengths of §5.9, plus the
     // backfill partition 18 with the EGV rev 5 layout (§4.2). Sensor, events and the unknown
     // layouts keep their G4 revisions: nothing public says otherwise (§9.2).
     partitions: withChanges(
       G4_PARTITIONS,
       {
+        ...G5_CLASS_CHANGES,
         4: { revision: 5, recordLength: 25 },
-        5: { revision: 3, recordLength: 249 },
-        7: { revision: 2, recordLength: 25 },
-        10: { revision: 3, recordLength: 21 },
         12: { revision: 6, recordLength: 60 },
       },
-      [{ id: 18, name: "BackfilledEGVData", revision: 5, recordLength: 25 }],
+      [partition(18, 5, 25)],
     ),
     maxRecordType: 18,
     transmitterIdLength: 6,

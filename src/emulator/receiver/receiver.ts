@@ -10,7 +10,9 @@
  * - the manufacturing record was written at the factory in UTC−8, before the history (§5.8).
  */
 import { SharebridgeError } from "../../errors.js";
-import { MAX_RECEIVER_SECONDS, RECEIVER_EPOCH_MS, ReceiverClock } from "./clock.js";
+import { MAX_RECEIVER_SECONDS, RECEIVER_EPOCH_MS } from "../../wire/epoch.js";
+import { RECORD_TYPE } from "../../wire/record-types.js";
+import { ReceiverClock } from "./clock.js";
 import { Database } from "./database.js";
 import { GlucoseModel } from "./glucose-model.js";
 import {
@@ -21,7 +23,7 @@ import {
   type ReceiverIdentity,
 } from "./identity.js";
 import { Prng } from "./prng.js";
-import { firmwareHeaderXml, type Profile, partitionInfoXml, RecordType } from "./profiles.js";
+import { firmwareHeaderXml, type Profile, partitionInfoXml } from "./profiles.js";
 import { ReadingGrid } from "./reading-grid.js";
 import { SensorSchedule } from "./sensor-sessions.js";
 import { ReceiverSimulation, type SettingsValues } from "./simulation.js";
@@ -212,7 +214,7 @@ export class EmulatedReceiver {
   ): void {
     const factorySystem = this.clock.systemAt(manufacturedMs);
     const factoryLocal = factorySystem + FACTORY_UTC_OFFSET_SECONDS;
-    this.db.append(RecordType.ManufacturingData, {
+    this.db.append(RECORD_TYPE.MANUFACTURING_DATA, {
       kind: "xml",
       systemSeconds: factorySystem,
       displaySeconds: factoryLocal,
@@ -225,7 +227,7 @@ export class EmulatedReceiver {
       ),
     });
     const firmwareSystem = factorySystem + r.int(600, 7200);
-    this.db.append(RecordType.FirmwareParameterData, {
+    this.db.append(RECORD_TYPE.FIRMWARE_PARAMETER_DATA, {
       kind: "xml",
       systemSeconds: firmwareSystem,
       displaySeconds: firmwareSystem + FACTORY_UTC_OFFSET_SECONDS,
@@ -233,7 +235,7 @@ export class EmulatedReceiver {
     });
     const pcSystem = this.clock.systemAt(historyStartMs - r.int(1, 20) * DAY_MS);
     const pcDisplay = pcSystem + this.clock.displayOffset;
-    this.db.append(RecordType.PcSoftwareParameter, {
+    this.db.append(RECORD_TYPE.PC_SOFTWARE_PARAMETER, {
       kind: "xml",
       systemSeconds: pcSystem,
       displaySeconds: pcDisplay,

@@ -8,7 +8,8 @@
  * layout (a value out of range, an unknown revision) is a bug in the generator: INTERNAL.
  */
 import { SharebridgeError } from "../../errors.js";
-import { writeTrailingCrc } from "../../receiver/crc16.js";
+import { writeTrailingCrc } from "../../wire/crc16.js";
+import { RECORD_TYPE } from "../../wire/record-types.js";
 import type {
   CalRecord,
   EgvRecord,
@@ -21,7 +22,7 @@ import type {
   UserSettingsRecord,
   XmlRecord,
 } from "./model.js";
-import { type PartitionSpec, RecordType } from "./profiles.js";
+import type { PartitionSpec } from "./profiles.js";
 
 /** XML records carry 490 bytes of NUL-padded text between the timestamps and the CRC (§5.8). */
 export const XML_TEXT_LENGTH = 490;
@@ -340,15 +341,15 @@ export function encodeRecord(spec: PartitionSpec, record: NewRecord | ModelRecor
 
 /** Which record kind each partition holds (types without a known layout hold none). */
 export const KIND_BY_RECORD_TYPE: Readonly<Record<number, ModelRecord["kind"]>> = {
-  [RecordType.ManufacturingData]: "xml",
-  [RecordType.FirmwareParameterData]: "xml",
-  [RecordType.PcSoftwareParameter]: "xml",
-  [RecordType.SensorData]: "sensor",
-  [RecordType.EgvData]: "egv",
-  [RecordType.CalSet]: "cal",
-  [RecordType.InsertionTime]: "insertion",
-  [RecordType.MeterData]: "meter",
-  [RecordType.UserEventData]: "event",
-  [RecordType.UserSettingData]: "settings",
-  [RecordType.BackfilledEgvData]: "egv",
+  [RECORD_TYPE.MANUFACTURING_DATA]: "xml",
+  [RECORD_TYPE.FIRMWARE_PARAMETER_DATA]: "xml",
+  [RECORD_TYPE.PC_SOFTWARE_PARAMETER]: "xml",
+  [RECORD_TYPE.SENSOR_DATA]: "sensor",
+  [RECORD_TYPE.EGV_DATA]: "egv",
+  [RECORD_TYPE.CAL_SET]: "cal",
+  [RECORD_TYPE.INSERTION_TIME]: "insertion",
+  [RECORD_TYPE.METER_DATA]: "meter",
+  [RECORD_TYPE.USER_EVENT_DATA]: "event",
+  [RECORD_TYPE.USER_SETTING_DATA]: "settings",
+  [RECORD_TYPE.BACKFILLED_EGV_DATA]: "egv",
 };

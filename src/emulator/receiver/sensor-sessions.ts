@@ -7,8 +7,9 @@
  * forwards lazily for long live runs. Session k's randomness comes from the stream `session:k`, the
  * gap before it from `gap:k`: each session is the same whichever order they are generated in.
  */
+
+import { SPECIAL_GLUCOSE } from "../../records/glucose.js";
 import type { GlucoseModel } from "./glucose-model.js";
-import { SpecialGlucose } from "./model.js";
 import type { Prng } from "./prng.js";
 import type { Profile } from "./profiles.js";
 
@@ -53,14 +54,14 @@ export interface SensorSession {
 }
 
 const DEVIATION_CODES = [
-  SpecialGlucose.POWER_DEVIATION,
-  SpecialGlucose.POWER_DEVIATION,
-  SpecialGlucose.POWER_DEVIATION,
-  SpecialGlucose.ABSOLUTE_DEVIATION,
-  SpecialGlucose.COUNTS_DEVIATION,
-  SpecialGlucose.BAD_RF,
-  SpecialGlucose.BAD_RF,
-  SpecialGlucose.NONE,
+  SPECIAL_GLUCOSE.POWER_DEVIATION,
+  SPECIAL_GLUCOSE.POWER_DEVIATION,
+  SPECIAL_GLUCOSE.POWER_DEVIATION,
+  SPECIAL_GLUCOSE.ABSOLUTE_DEVIATION,
+  SPECIAL_GLUCOSE.COUNTS_DEVIATION,
+  SPECIAL_GLUCOSE.BAD_RF,
+  SPECIAL_GLUCOSE.BAD_RF,
+  SPECIAL_GLUCOSE.NONE,
 ];
 
 export class SensorSchedule {

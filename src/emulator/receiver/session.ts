@@ -12,9 +12,10 @@
 import type { SharebridgeError } from "../../errors.js";
 import type { Logger } from "../../log.js";
 import { Deframer, type DeframerEvent } from "../../receiver/deframer.js";
-import { encodePacket, MAX_REQUEST_LENGTH } from "../../receiver/packet.js";
 import type { TransportSink } from "../../receiver/transport.js";
-import { type HandlerContext, handleRequest, ResponseCode } from "./command-handler.js";
+import { encodePacket, MAX_REQUEST_LENGTH } from "../../wire/packet.js";
+import { RESPONSE_CODE } from "../../wire/response-codes.js";
+import { type HandlerContext, handleRequest } from "./command-handler.js";
 import type { ErrorPolicy } from "./error-policy.js";
 import type { FaultDecision, FaultInjector } from "./faults.js";
 import { replyDelayMs } from "./latency.js";
@@ -128,26 +129,24 @@ export class EmulatorSession implements TransportSink {
     const { stats } = this.#deps;
     if (event.kind === "packet") {
       this.#packetInPush = true;
-      // The payload is a view of the transport's chunk: copy it before going asynchronous.
+      // The payload is a view into the deframer's window: copy it before going asynchronous.
       this.#enqueue({ kind: "request", code: event.packet.code, payload: event.packet.payload.slice() });
       return;
     }
+    if (event.reason === "reset") return;
     const policy = this.#deps.policy();
+    // One event per run of discarded bytes: the false starts in it were damaged requests.
+    stats.framing.garbageBytes += event.count - event.falseStarts;
     switch (event.reason) {
-      case "no-sof":
-        stats.framing.garbageBytes += event.count;
-        return;
       case "bad-crc":
         stats.framing.badCrc++;
-        if (policy.badCrc === "nak") this.#framingError ??= ResponseCode.NAK;
-        else this.#framingError ??= -1;
+        this.#framingError ??= policy.badCrc === "nak" ? RESPONSE_CODE.NAK : -1;
         return;
       case "bad-length":
         stats.framing.badLength++;
-        if (policy.badLength === "nak") this.#framingError ??= ResponseCode.NAK;
-        else this.#framingError ??= -1;
+        this.#framingError ??= policy.badLength === "nak" ? RESPONSE_CODE.NAK : -1;
         return;
-      case "reset":
+      default:
         return;
     }
   }
@@ -161,7 +160,7 @@ export class EmulatorSession implements TransportSink {
       if (this.#closed || this.#deframer.reset() === 0) return;
       this.#deps.stats.framing.incomplete++;
       if (this.#deps.policy().incompletePacket === "incomplete-packet") {
-        this.#enqueue({ kind: "framing", code: ResponseCode.INCOMPLETE_PACKET_RECEIVED });
+        this.#enqueue({ kind: "framing", code: RESPONSE_CODE.INCOMPLETE_PACKET_RECEIVED });
       }
     }, this.#deps.policy().incompleteTimeoutMs);
     this.#incompleteTimer.unref();
@@ -208,7 +207,7 @@ export class EmulatorSession implements TransportSink {
         ({ code, payload, pages } = result);
       } catch (error) {
         log.error({ err: error, commandId: item.code }, "emulator failed to handle a request");
-        code = ResponseCode.RECEIVER_ERROR;
+        code = RESPONSE_CODE.RECEIVER_ERROR;
       }
     } else {
       code = item.code;
@@ -224,8 +223,8 @@ export class EmulatorSession implements TransportSink {
     if (decision.replace === "silence") return;
     let replyCode = code;
     let replyPayload: Uint8Array = payload;
-    if (decision.replace === "nak") replyCode = ResponseCode.NAK;
-    if (decision.replace === "error") replyCode = ResponseCode.RECEIVER_ERROR;
+    if (decision.replace === "nak") replyCode = RESPONSE_CODE.NAK;
+    if (decision.replace === "error") replyCode = RESPONSE_CODE.RECEIVER_ERROR;
     if (decision.replace !== undefined) replyPayload = new Uint8Array(0);
     if (decision.shortPayload) {
       const by = faults.shortBy(replyPayload.length);

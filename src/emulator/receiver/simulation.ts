@@ -7,22 +7,25 @@
  * Every record carries the system time at which it is written and the display offset in force then
  * (§5.0), which is how the DST change becomes visible in DisplayTime − SystemTime.
  */
+
+import { NOISE } from "../../records/decoders/egv.js";
+import { SESSION_STATE } from "../../records/decoders/insertion.js";
+import {
+  GLUCOSE_HIGH_MG_DL,
+  GLUCOSE_LOW_MG_DL,
+  isMeasuredGlucose,
+  SPECIAL_GLUCOSE,
+  SPECIAL_GLUCOSE_LIMIT,
+} from "../../records/glucose.js";
+import { TREND } from "../../records/trend.js";
+import { RECORD_TYPE } from "../../wire/record-types.js";
 import type { ReceiverClock } from "./clock.js";
 import type { Database } from "./database.js";
 import type { GlucoseModel } from "./glucose-model.js";
 import type { ReceiverIdentity } from "./identity.js";
-import {
-  type CalSubrecord,
-  type EgvRecord,
-  type NewRecord,
-  Noise,
-  SessionState,
-  SpecialGlucose,
-  Trend,
-  toStoredGlucose,
-} from "./model.js";
+import { type CalSubrecord, type EgvRecord, type NewRecord, toStoredGlucose } from "./model.js";
 import { deriveSeed, Prng } from "./prng.js";
-import { type Profile, RecordType } from "./profiles.js";
+import type { Profile } from "./profiles.js";
 import type { ReadingGrid } from "./reading-grid.js";
 import {
   inWindow,
@@ -32,7 +35,7 @@ import {
   sensorGlucoseAt,
 } from "./sensor-sessions.js";
 import { EVENT_PRIORITY, READING_PRIORITY, type Timeline, type TimelineEvent } from "./timeline.js";
-import { isNumericReading, rateOfChange, trendFromRate } from "./trend.js";
+import { rateOfChange, trendFromRate } from "./trend.js";
 
 const MINUTE_MS = 60_000;
 
@@ -138,7 +141,7 @@ export class ReceiverSimulation {
     switch (event.kind) {
       case "session-start":
         this.#missedReadings = [];
-        this.#insertion(event.atMs, event.session, SessionState.STARTED);
+        this.#insertion(event.atMs, event.session, SESSION_STATE.STARTED);
         return;
       case "session-end":
         this.#missedReadings = [];
@@ -159,7 +162,7 @@ export class ReceiverSimulation {
         const stamp = this.#stamp(event.atMs);
         // The wearer enters a wall-clock time in whole minutes, on the display clock (§5.6, §6.2).
         const entered = this.#s.clock.systemAt(event.eventAtMs) + this.#s.clock.displayOffset;
-        this.#s.db.append(RecordType.UserEventData, {
+        this.#s.db.append(RECORD_TYPE.USER_EVENT_DATA, {
           kind: "event",
           ...stamp,
           eventType: event.eventType,
@@ -175,11 +178,11 @@ export class ReceiverSimulation {
   /** Insertion record (§5.4): STARTED carries the insertion time (= its SystemTime), the others none. */
   #insertion(ms: number, session: SensorSession, state: number): void {
     const stamp = this.#stamp(ms);
-    const rev2 = (this.#s.db.partition(RecordType.InsertionTime)?.spec.revision ?? 1) >= 2;
-    this.#s.db.append(RecordType.InsertionTime, {
+    const rev2 = (this.#s.db.partition(RECORD_TYPE.INSERTION_TIME)?.spec.revision ?? 1) >= 2;
+    this.#s.db.append(RECORD_TYPE.INSERTION_TIME, {
       kind: "insertion",
       ...stamp,
-      insertionSeconds: state === SessionState.STARTED ? stamp.systemSeconds : null,
+      insertionSeconds: state === SESSION_STATE.STARTED ? stamp.systemSeconds : null,
       state,
       ...(rev2 ? { number: session.ordinal, transmitterId: this.#s.identity.transmitterId } : {}),
     });
@@ -195,8 +198,8 @@ export class ReceiverSimulation {
     const r = this.#random("calibration", ms);
     const meterGlucose = this.#meterGlucoseAt(ms);
     const meterLagMs = r.int(20, 45) * 1000;
-    const meterRev3 = (this.#s.db.partition(RecordType.MeterData)?.spec.revision ?? 1) >= 3;
-    this.#s.db.append(RecordType.MeterData, {
+    const meterRev3 = (this.#s.db.partition(RECORD_TYPE.METER_DATA)?.spec.revision ?? 1) >= 3;
+    this.#s.db.append(RECORD_TYPE.METER_DATA, {
       kind: "meter",
       ...this.#stamp(ms),
       meterGlucose,
@@ -206,7 +209,7 @@ export class ReceiverSimulation {
         ? { entryType: 0, meterTransmitterSeconds: this.#transmitterSeconds(ms - meterLagMs) }
         : {}),
     });
-    const calSpec = this.#s.db.partition(RecordType.CalSet)?.spec;
+    const calSpec = this.#s.db.partition(RECORD_TYPE.CAL_SET)?.spec;
     const rev3 = (calSpec?.revision ?? 2) >= 3;
     const capacity = rev3 ? 11 : 6;
     const subrecords: CalSubrecord[] = session.calibrationsMs
@@ -222,7 +225,7 @@ export class ReceiverSimulation {
           unknown: 0,
         };
       });
-    this.#s.db.append(RecordType.CalSet, {
+    this.#s.db.append(RECORD_TYPE.CAL_SET, {
       kind: "cal",
       ...this.#stamp(ms + 2000),
       slope: session.sensor.slope * (1 + r.normal(0, 0.02)),
@@ -237,9 +240,9 @@ export class ReceiverSimulation {
   }
 
   #writeSettings(ms: number): void {
-    const rev = this.#s.db.partition(RecordType.UserSettingData)?.spec.revision ?? 3;
+    const rev = this.#s.db.partition(RECORD_TYPE.USER_SETTING_DATA)?.spec.revision ?? 3;
     const { urgentLowSoonSnooze, brightness, graphHeight, ...common } = this.#settings;
-    this.#s.db.append(RecordType.UserSettingData, {
+    this.#s.db.append(RECORD_TYPE.USER_SETTING_DATA, {
       kind: "settings",
       ...this.#stamp(ms),
       systemTimeOffset: this.#s.clock.systemTimeOffset,
@@ -261,7 +264,7 @@ export class ReceiverSimulation {
       return;
     }
     const stamp = this.#stamp(ms);
-    const egvPartition = this.#s.db.partition(RecordType.EgvData);
+    const egvPartition = this.#s.db.partition(RECORD_TYPE.EGV_DATA);
     const earlier = (egvPartition?.records ?? []) as readonly EgvRecord[];
     const sg = sensorGlucoseAt(session, this.#s.glucose, ms);
     const r = this.#random("reading", ms);
@@ -269,10 +272,10 @@ export class ReceiverSimulation {
     let special: number | undefined;
     let algorithmState: number = AlgorithmState.OK;
     if (ms < session.warmupEndMs) {
-      special = SpecialGlucose.SENSOR_NOT_ACTIVE;
+      special = SPECIAL_GLUCOSE.SENSOR_NOT_ACTIVE;
       algorithmState = AlgorithmState.WARMUP;
     } else if (ms < session.calibratedFromMs) {
-      special = SpecialGlucose.SENSOR_NOT_CALIBRATED;
+      special = SPECIAL_GLUCOSE.SENSOR_NOT_CALIBRATED;
       algorithmState = AlgorithmState.NEEDS_CALIBRATION;
     } else if (deviation !== undefined) {
       special = deviation.code;
@@ -291,9 +294,9 @@ export class ReceiverSimulation {
       }
       this.#egv(stamp, ms, lagMs, toStoredGlucose(sg), false, noise, earlier, algorithmState);
     } else {
-      this.#egv(stamp, ms, lagMs, special, false, Noise.NOT_COMPUTED, earlier, algorithmState);
+      this.#egv(stamp, ms, lagMs, special, false, NOISE.NOT_COMPUTED, earlier, algorithmState);
     }
-    this.#s.db.append(RecordType.SensorData, {
+    this.#s.db.append(RECORD_TYPE.SENSOR_DATA, {
       kind: "sensor",
       ...stamp,
       unfiltered: Math.max(0, Math.round(rawCountsAt(session, this.#s.glucose, ms) + r.normal(0, 400))),
@@ -306,10 +309,10 @@ export class ReceiverSimulation {
   #noise(r: Prng, sinceWarmupMs: number): number {
     const scale = sinceWarmupMs < 12 * 60 * MINUTE_MS ? 3 : 1;
     const x = r.next();
-    if (x < 0.005 * scale) return Noise.HEAVY;
-    if (x < 0.025 * scale) return Noise.MEDIUM;
-    if (x < 0.1 * scale) return Noise.LIGHT;
-    return Noise.CLEAN;
+    if (x < 0.005 * scale) return NOISE.HEAVY;
+    if (x < 0.025 * scale) return NOISE.MEDIUM;
+    if (x < 0.1 * scale) return NOISE.LIGHT;
+    return NOISE.CLEAN;
   }
 
   #egv(
@@ -323,18 +326,18 @@ export class ReceiverSimulation {
     algorithmState: number,
   ): void {
     const rate = rateOfChange(earlier, stamp.systemSeconds, glucose);
-    const trend = rate === undefined ? Trend.NOT_COMPUTABLE : trendFromRate(rate);
+    const trend = rate === undefined ? TREND.NotComputable : trendFromRate(rate);
     const record: NewRecord<EgvRecord> = {
       kind: "egv",
       ...stamp,
       glucose,
-      special: glucose <= 12 ? glucose : null,
+      special: glucose < SPECIAL_GLUCOSE_LIMIT ? glucose : null,
       displayOnly,
       trend,
       noise,
-      ...this.#extendedEgvFields(RecordType.EgvData, ms - lagMs, rate, glucose, algorithmState, false),
+      ...this.#extendedEgvFields(RECORD_TYPE.EGV_DATA, ms - lagMs, rate, glucose, algorithmState, false),
     };
-    this.#s.db.append(RecordType.EgvData, record);
+    this.#s.db.append(RECORD_TYPE.EGV_DATA, record);
   }
 
   /** The rev ≥ 4 / rev 5 fields of an EGV (§5.1), present only when the partition's layout has them. */
@@ -356,9 +359,9 @@ export class ReceiverSimulation {
     };
     if (revision < 5) return fields;
     const predicted =
-      rate === undefined || backfilled || !isNumericReading(glucose)
+      rate === undefined || backfilled || !isMeasuredGlucose(glucose)
         ? 13
-        : Math.min(400, Math.max(40, Math.round(glucose + 20 * rate)));
+        : Math.min(GLUCOSE_HIGH_MG_DL - 1, Math.max(GLUCOSE_LOW_MG_DL + 1, Math.round(glucose + 20 * rate)));
     return {
       ...fields,
       computedOnTransmitter: this.#s.profile.computedOnTransmitter,
@@ -372,21 +375,28 @@ export class ReceiverSimulation {
   #backfill(stamp: { systemSeconds: number; displaySeconds: number }, session: SensorSession): void {
     const missed = this.#missedReadings;
     this.#missedReadings = [];
-    if (!this.#s.db.has(RecordType.BackfilledEgvData)) return;
+    if (!this.#s.db.has(RECORD_TYPE.BACKFILLED_EGV_DATA)) return;
     for (const ms of missed) {
       const sg = sensorGlucoseAt(session, this.#s.glucose, ms);
       const glucose = toStoredGlucose(sg);
       const previous = sensorGlucoseAt(session, this.#s.glucose, ms - 15 * MINUTE_MS);
-      const rate = isNumericReading(glucose) ? (sg - previous) / 15 : undefined;
-      this.#s.db.append(RecordType.BackfilledEgvData, {
+      const rate = isMeasuredGlucose(glucose) ? (sg - previous) / 15 : undefined;
+      this.#s.db.append(RECORD_TYPE.BACKFILLED_EGV_DATA, {
         kind: "egv",
         ...stamp,
         glucose,
         special: null,
         displayOnly: false,
-        trend: rate === undefined ? Trend.NOT_COMPUTABLE : trendFromRate(rate),
-        noise: Noise.CLEAN,
-        ...this.#extendedEgvFields(RecordType.BackfilledEgvData, ms, rate, glucose, AlgorithmState.OK, true),
+        trend: rate === undefined ? TREND.NotComputable : trendFromRate(rate),
+        noise: NOISE.CLEAN,
+        ...this.#extendedEgvFields(
+          RECORD_TYPE.BACKFILLED_EGV_DATA,
+          ms,
+          rate,
+          glucose,
+          AlgorithmState.OK,
+          true,
+        ),
       });
     }
   }

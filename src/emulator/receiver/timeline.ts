@@ -6,8 +6,9 @@
  * `between(from, to)` returns the events in [from, to) in the order they are written. Events depend
  * only on the seed and the time, so history generation and live mode see the same timeline.
  */
+
+import { EVENT_TYPE } from "../../records/decoders/user-event.js";
 import type { GlucoseModel } from "./glucose-model.js";
-import { EventType } from "./model.js";
 import { deriveSeed, Prng } from "./prng.js";
 import type { Profile } from "./profiles.js";
 import type { SensorSchedule, SensorSession } from "./sensor-sessions.js";
@@ -120,26 +121,26 @@ export class Timeline {
     });
     for (const meal of plan.meals) {
       const r = new Prng(deriveSeed(this.#seed, `meal:${meal.atMs}`));
-      if (r.chance(0.75)) events.push(userEvent(r, meal.atMs, EventType.CARBS, 0, meal.carbs, 2, 20));
+      if (r.chance(0.75)) events.push(userEvent(r, meal.atMs, EVENT_TYPE.CARBS, 0, meal.carbs, 2, 20));
       if (meal.bolus && r.chance(0.85)) {
         events.push(
-          userEvent(r, meal.atMs, EventType.INSULIN, fast, Math.round(meal.insulinUnits * 100), 1, 15),
+          userEvent(r, meal.atMs, EVENT_TYPE.INSULIN, fast, Math.round(meal.insulinUnits * 100), 1, 15),
         );
       }
     }
     const r = new Prng(deriveSeed(this.#seed, `events:${day}`));
     if (plan.longActing !== undefined && r.chance(0.8)) {
       events.push(
-        userEvent(r, plan.longActing.atMs, EventType.INSULIN, long, plan.longActing.units * 100, 0, 5),
+        userEvent(r, plan.longActing.atMs, EVENT_TYPE.INSULIN, long, plan.longActing.units * 100, 0, 5),
       );
     }
     if (plan.exercise !== undefined && r.chance(0.7)) {
       const { atMs, minutes, intensity } = plan.exercise;
       // Logged when it is over.
-      events.push(userEvent(r, atMs, EventType.EXERCISE, intensity, minutes, minutes, minutes + 10));
+      events.push(userEvent(r, atMs, EVENT_TYPE.EXERCISE, intensity, minutes, minutes, minutes + 10));
     }
     if (plan.health !== undefined) {
-      events.push(userEvent(r, plan.health.atMs, EventType.HEALTH, plan.health.subType, 0, 0, 10));
+      events.push(userEvent(r, plan.health.atMs, EVENT_TYPE.HEALTH, plan.health.subType, 0, 0, 10));
     }
     return events;
   }

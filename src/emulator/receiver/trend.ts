@@ -3,12 +3,14 @@
  * change over about 15 minutes, with the usual CGM thresholds of 1, 2 and 3 mg/dL/min.
  *
  * The rule is exact and exported so that tests can recompute every arrow from the stored records:
- * - the reference is the latest earlier reading (not display-only, value 40–400) whose system time
+ * - the reference is the latest earlier measured reading (not display-only) whose system time
  *   is 10–20 minutes before the current one, the one closest to 15 minutes (ties: the later);
  * - rate = (value − reference value) / minutes between them;
- * - no reference, or a current value outside 40–400 (LOW/HIGH markers, specials) → NOT_COMPUTABLE.
+ * - no reference, or a current value that is not measured (LOW/HIGH markers, specials;
+ *   records/glucose.ts `isMeasuredGlucose`) → NotComputable.
  */
-import { Trend } from "./model.js";
+import { isMeasuredGlucose } from "../../records/glucose.js";
+import { TREND } from "../../records/trend.js";
 
 export const TREND_REFERENCE_MIN_SECONDS = 600;
 export const TREND_REFERENCE_MAX_SECONDS = 1200;
@@ -16,19 +18,15 @@ export const TREND_REFERENCE_TARGET_SECONDS = 900;
 
 /** mg/dL/min → arrow. Thresholds are inclusive on the steeper side. */
 export function trendFromRate(rate: number): number {
-  if (!Number.isFinite(rate)) return Trend.NOT_COMPUTABLE;
-  if (Math.abs(rate) > 8) return Trend.OUT_OF_RANGE;
-  if (rate >= 3) return Trend.DOUBLE_UP;
-  if (rate >= 2) return Trend.SINGLE_UP;
-  if (rate >= 1) return Trend.FORTY_FIVE_UP;
-  if (rate > -1) return Trend.FLAT;
-  if (rate > -2) return Trend.FORTY_FIVE_DOWN;
-  if (rate > -3) return Trend.SINGLE_DOWN;
-  return Trend.DOUBLE_DOWN;
-}
-
-export function isNumericReading(glucose: number): boolean {
-  return glucose >= 40 && glucose <= 400;
+  if (!Number.isFinite(rate)) return TREND.NotComputable;
+  if (Math.abs(rate) > 8) return TREND.RateOutOfRange;
+  if (rate >= 3) return TREND.DoubleUp;
+  if (rate >= 2) return TREND.SingleUp;
+  if (rate >= 1) return TREND.FortyFiveUp;
+  if (rate > -1) return TREND.Flat;
+  if (rate > -2) return TREND.FortyFiveDown;
+  if (rate > -3) return TREND.SingleDown;
+  return TREND.DoubleDown;
 }
 
 interface Reading {
@@ -46,13 +44,13 @@ export function rateOfChange(
   systemSeconds: number,
   glucose: number,
 ): number | undefined {
-  if (!isNumericReading(glucose)) return undefined;
+  if (!isMeasuredGlucose(glucose)) return undefined;
   let best: Reading | undefined;
   for (let i = earlier.length - 1; i >= 0; i--) {
     const r = earlier[i] as Reading;
     const age = systemSeconds - r.systemSeconds;
     if (age > TREND_REFERENCE_MAX_SECONDS) break;
-    if (age < TREND_REFERENCE_MIN_SECONDS || r.displayOnly || !isNumericReading(r.glucose)) continue;
+    if (age < TREND_REFERENCE_MIN_SECONDS || r.displayOnly || !isMeasuredGlucose(r.glucose)) continue;
     if (
       best === undefined ||
       Math.abs(age - TREND_REFERENCE_TARGET_SECONDS) <

@@ -29,43 +29,16 @@ const NO_PREDICTION = 13;
 /** Predicted-glucose word bit 15 (§5.1, TP). */
 const URGENT_LOW_SOON = 0x8000;
 
-/** Documented special codes (§5.1; names as DR/EC give them). */
-export const SPECIAL_GLUCOSE_NAMES: Readonly<Record<number, string>> = {
-  0: "NONE",
-  1: "SENSOR_NOT_ACTIVE",
-  2: "MINIMAL_DEVIATION",
-  3: "NO_ANTENNA",
-  5: "SENSOR_NOT_CALIBRATED",
-  6: "COUNTS_DEVIATION",
-  9: "ABSOLUTE_DEVIATION",
-  10: "POWER_DEVIATION",
-  12: "BAD_RF",
-};
-
-/** Trend arrows (§5.1), Nightscout direction names. */
-export const TREND_NAMES: readonly string[] = [
-  "NONE",
-  "DoubleUp",
-  "SingleUp",
-  "FortyFiveUp",
-  "Flat",
-  "FortyFiveDown",
-  "SingleDown",
-  "DoubleDown",
-  "NOT COMPUTABLE",
-  "RATE OUT OF RANGE",
-];
-
-/** Noise levels (§5.1). */
-export const NOISE_NAMES: readonly string[] = [
-  "None",
-  "Clean",
-  "Light",
-  "Medium",
-  "Heavy",
-  "NotComputed",
-  "Max",
-];
+/** Noise levels: bits 4–6 of the trend/noise byte (§5.1). */
+export const NOISE = {
+  NONE: 0,
+  CLEAN: 1,
+  LIGHT: 2,
+  MEDIUM: 3,
+  HEAVY: 4,
+  NOT_COMPUTED: 5,
+  MAX: 6,
+} as const;
 
 /**
  * Whether a reading may be posted to Share (DESIGN.md §4): not display-only, and a reading (LOW and
@@ -75,37 +48,35 @@ export function isPostableGlucose(record: EgvRecord): boolean {
   return !record.displayOnly && displayedGlucose(record.glucose) !== undefined;
 }
 
-function egv(
-  recordType: number,
-  index: number,
-  systemSeconds: number,
-  displaySeconds: number,
-  word: number,
-  trendNoise: number,
-  readingSystemSeconds: number | null,
-  transmitterSeconds: number | null,
-  filteredRate: number | null,
-  algorithmState: number | null,
-  predictedWord: number | null,
-): EgvRecord {
+/** Where a layout keeps its fields: G4 (rev 1–3), rev 4, or rev 5 with the predicted-glucose word. */
+const G4 = 0;
+const REV4 = 1;
+const REV5 = 2;
+
+/** Builds the record from the layout's offsets: one function, so every EGV shares a hidden class. */
+function egv(view: DataView, offset: number, recordType: number, index: number, layout: number): EgvRecord {
+  const word = view.getUint16(offset + 8, true);
+  const trendNoise = view.getUint8(offset + (layout === G4 ? 10 : 19));
+  const extended = layout !== G4;
+  const predictedWord = layout === REV5 ? view.getUint16(offset + 21, true) : null;
   const glucose = word & GLUCOSE_MASK;
   const predicted = predictedWord === null ? null : predictedWord & GLUCOSE_MASK;
   return {
     kind: "egv",
     recordType,
     index,
-    systemSeconds,
-    displaySeconds,
+    systemSeconds: view.getUint32(offset, true),
+    displaySeconds: view.getUint32(offset + 4, true),
     glucose,
     glucoseFlags: word & GLUCOSE_FLAGS_MASK,
     displayOnly: (word & DISPLAY_ONLY) !== 0,
     special: glucoseKind(glucose) === "special" ? glucose : null,
     trend: trendNoise & TREND_MASK,
     noise: (trendNoise & NOISE_MASK) >> NOISE_SHIFT,
-    readingSystemSeconds,
-    transmitterSeconds,
-    filteredRate,
-    algorithmState,
+    readingSystemSeconds: extended ? view.getUint32(offset + 10, true) : null,
+    transmitterSeconds: extended ? view.getUint32(offset + 14, true) : null,
+    filteredRate: extended ? view.getInt8(offset + 18) : null,
+    algorithmState: extended ? view.getUint8(offset + 20) : null,
     predictedGlucose: predicted === NO_PREDICTION ? null : predicted,
     urgentLowSoon: predictedWord === null ? null : (predictedWord & URGENT_LOW_SOON) !== 0,
   };
@@ -113,48 +84,12 @@ function egv(
 
 /** G4, revisions 1–3, 13 bytes. */
 export const decodeEgvG4: RecordDecoder<EgvRecord> = (view, offset, recordType, index) =>
-  egv(
-    recordType,
-    index,
-    view.getUint32(offset, true),
-    view.getUint32(offset + 4, true),
-    view.getUint16(offset + 8, true),
-    view.getUint8(offset + 10),
-    null,
-    null,
-    null,
-    null,
-    null,
-  );
+  egv(view, offset, recordType, index, G4);
 
 /** G5 Mobile, revision 4, 23 bytes. */
 export const decodeEgvRev4: RecordDecoder<EgvRecord> = (view, offset, recordType, index) =>
-  egv(
-    recordType,
-    index,
-    view.getUint32(offset, true),
-    view.getUint32(offset + 4, true),
-    view.getUint16(offset + 8, true),
-    view.getUint8(offset + 19),
-    view.getUint32(offset + 10, true),
-    view.getUint32(offset + 14, true),
-    view.getInt8(offset + 18),
-    view.getUint8(offset + 20),
-    null,
-  );
+  egv(view, offset, recordType, index, REV4);
 
 /** Touchscreen G5/G6, revision 5, 25 bytes. */
 export const decodeEgvRev5: RecordDecoder<EgvRecord> = (view, offset, recordType, index) =>
-  egv(
-    recordType,
-    index,
-    view.getUint32(offset, true),
-    view.getUint32(offset + 4, true),
-    view.getUint16(offset + 8, true),
-    view.getUint8(offset + 19),
-    view.getUint32(offset + 10, true),
-    view.getUint32(offset + 14, true),
-    view.getInt8(offset + 18),
-    view.getUint8(offset + 20),
-    view.getUint16(offset + 21, true),
-  );
+  egv(view, offset, recordType, index, REV5);

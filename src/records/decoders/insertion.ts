@@ -15,44 +15,37 @@ export const INSERTION_REV2_LENGTH = 25;
 const NO_TIME = 0xffffffff;
 
 /** Session states (§5.4); 10–17 are unnamed states of later firmware. */
-export const SESSION_STATE_NAMES: Readonly<Record<number, string>> = {
-  0: "NONE",
-  1: "REMOVED",
-  2: "EXPIRED",
-  3: "RESIDUAL_DEVIATION",
-  4: "COUNTS_DEVIATION",
-  5: "SECOND_SESSION",
-  6: "OFF_TIME_LOSS",
-  7: "STARTED",
-  8: "BAD_TRANSMITTER",
-  9: "MANUFACTURING_MODE",
-};
+export const SESSION_STATE = {
+  NONE: 0,
+  REMOVED: 1,
+  EXPIRED: 2,
+  RESIDUAL_DEVIATION: 3,
+  COUNTS_DEVIATION: 4,
+  SECOND_SESSION: 5,
+  OFF_TIME_LOSS: 6,
+  STARTED: 7,
+  BAD_TRANSMITTER: 8,
+  MANUFACTURING_MODE: 9,
+} as const;
 
 function insertionSeconds(view: DataView, offset: number): number | null {
   const value = view.getUint32(offset + 8, true);
   return value === NO_TIME ? null : value;
 }
 
-export const decodeInsertionG4: RecordDecoder<InsertionRecord> = (view, offset, recordType, index) => ({
-  kind: "insertion",
-  recordType,
-  index,
-  systemSeconds: view.getUint32(offset, true),
-  displaySeconds: view.getUint32(offset + 4, true),
-  insertionSeconds: insertionSeconds(view, offset),
-  sessionState: view.getUint8(offset + 12),
-  sessionNumber: null,
-  transmitterId: null,
-});
+function insertion(rev2: boolean): RecordDecoder<InsertionRecord> {
+  return (view, offset, recordType, index) => ({
+    kind: "insertion",
+    recordType,
+    index,
+    systemSeconds: view.getUint32(offset, true),
+    displaySeconds: view.getUint32(offset + 4, true),
+    insertionSeconds: insertionSeconds(view, offset),
+    sessionState: view.getUint8(offset + 12),
+    sessionNumber: rev2 ? view.getUint32(offset + 13, true) : null,
+    transmitterId: rev2 ? readAscii(view, offset + 17, 6) : null,
+  });
+}
 
-export const decodeInsertionRev2: RecordDecoder<InsertionRecord> = (view, offset, recordType, index) => ({
-  kind: "insertion",
-  recordType,
-  index,
-  systemSeconds: view.getUint32(offset, true),
-  displaySeconds: view.getUint32(offset + 4, true),
-  insertionSeconds: insertionSeconds(view, offset),
-  sessionState: view.getUint8(offset + 12),
-  sessionNumber: view.getUint32(offset + 13, true),
-  transmitterId: readAscii(view, offset + 17, 6),
-});
+export const decodeInsertionG4 = insertion(false);
+export const decodeInsertionRev2 = insertion(true);

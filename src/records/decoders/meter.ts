@@ -14,26 +14,19 @@ import type { RecordDecoder } from "./decoder.js";
 export const METER_G4_LENGTH = 16;
 export const METER_REV3_LENGTH = 21;
 
-export const decodeMeterG4: RecordDecoder<MeterRecord> = (view, offset, recordType, index) => ({
-  kind: "meter",
-  recordType,
-  index,
-  systemSeconds: view.getUint32(offset, true),
-  displaySeconds: view.getUint32(offset + 4, true),
-  meterGlucose: view.getUint16(offset + 8, true),
-  meterSeconds: view.getUint32(offset + 10, true),
-  entryType: null,
-  meterTransmitterSeconds: null,
-});
+function meter(rev3: boolean): RecordDecoder<MeterRecord> {
+  return (view, offset, recordType, index) => ({
+    kind: "meter",
+    recordType,
+    index,
+    systemSeconds: view.getUint32(offset, true),
+    displaySeconds: view.getUint32(offset + 4, true),
+    meterGlucose: view.getUint16(offset + 8, true),
+    meterSeconds: view.getUint32(offset + (rev3 ? 11 : 10), true),
+    entryType: rev3 ? view.getUint8(offset + 10) : null,
+    meterTransmitterSeconds: rev3 ? view.getUint32(offset + 15, true) : null,
+  });
+}
 
-export const decodeMeterRev3: RecordDecoder<MeterRecord> = (view, offset, recordType, index) => ({
-  kind: "meter",
-  recordType,
-  index,
-  systemSeconds: view.getUint32(offset, true),
-  displaySeconds: view.getUint32(offset + 4, true),
-  meterGlucose: view.getUint16(offset + 8, true),
-  meterSeconds: view.getUint32(offset + 11, true),
-  entryType: view.getUint8(offset + 10),
-  meterTransmitterSeconds: view.getUint32(offset + 15, true),
-});
+export const decodeMeterG4 = meter(false);
+export const decodeMeterRev3 = meter(true);

@@ -10,12 +10,7 @@ import type { RecordDecoder } from "./decoder.js";
 export const USER_EVENT_LENGTH = 20;
 
 /** Event types (§5.6). Values: carbs in grams, insulin in units × 100, exercise in minutes. */
-export const EVENT_TYPE_NAMES: Readonly<Record<number, string>> = {
-  1: "CARBS",
-  2: "INSULIN",
-  3: "HEALTH",
-  4: "EXERCISE",
-};
+export const EVENT_TYPE = { CARBS: 1, INSULIN: 2, HEALTH: 3, EXERCISE: 4 } as const;
 
 export const decodeUserEvent: RecordDecoder<UserEventRecord> = (view, offset, recordType, index) => ({
   kind: "event",

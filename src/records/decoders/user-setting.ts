@@ -97,30 +97,22 @@ export const decodeUserSettingG4: RecordDecoder<UserSettingRecord> = (view, offs
     false,
   );
 
-export const decodeUserSettingRev5: RecordDecoder<UserSettingRecord> = (view, offset, recordType, index) =>
-  settings(
-    view,
-    offset,
-    recordType,
-    index,
-    view.getInt32(offset + 8, true),
-    readAscii(view, offset + 16, 6),
-    view.getUint32(offset + 22, true),
-    26,
-    42,
-    false,
-  );
+/** G5/G6 (rev 5, 50 bytes; rev 6, 60 bytes with its extra fields): ASCII transmitter id, signed offsets. */
+function decodeUserSettingG5(rev6: boolean): RecordDecoder<UserSettingRecord> {
+  return (view, offset, recordType, index) =>
+    settings(
+      view,
+      offset,
+      recordType,
+      index,
+      view.getInt32(offset + 8, true),
+      readAscii(view, offset + 16, 6),
+      view.getUint32(offset + 22, true),
+      26,
+      42,
+      rev6,
+    );
+}
 
-export const decodeUserSettingRev6: RecordDecoder<UserSettingRecord> = (view, offset, recordType, index) =>
-  settings(
-    view,
-    offset,
-    recordType,
-    index,
-    view.getInt32(offset + 8, true),
-    readAscii(view, offset + 16, 6),
-    view.getUint32(offset + 22, true),
-    26,
-    42,
-    true,
-  );
+export const decodeUserSettingRev5 = decodeUserSettingG5(false);
+export const decodeUserSettingRev6 = decodeUserSettingG5(true);

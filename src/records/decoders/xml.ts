@@ -3,12 +3,13 @@
  *
  *   0 u32 system  4 u32 display  8..497 ASCII XML, NUL-padded  498 u16 CRC
  *
- * The text ends at the first NUL. Type 0 holds one <ManufacturingParameters> element, type 2 one
+ * The text ends at the first NUL and is read as Latin-1 (any byte is a character: the markup, not the
+ * encoding, decides; spec §10 #3). Type 0 holds one <ManufacturingParameters> element, type 2 one
  * <PCParameterRecord>; type 1's element name is not publicly known (§9.2), so any single element is
  * accepted there. Parse failures are XML_INVALID, which the page decoder reports as a bad record.
  */
 import { SharebridgeError } from "../../errors.js";
-import { asciiText, parseSingleElement, parseXmlElements, type XmlElement } from "../../util/xml.js";
+import { latin1Text, parseSingleElement, parseXmlElements, type XmlElement } from "../../util/xml.js";
 import type { XmlRecord } from "../record-types.js";
 import type { RecordDecoder } from "./decoder.js";
 
@@ -34,7 +35,7 @@ function parseOnlyElement(text: string): XmlElement {
 export const decodeXmlRecord: RecordDecoder<XmlRecord> = (view, offset, recordType, index) => {
   const text = new Uint8Array(view.buffer, view.byteOffset + offset + TEXT_OFFSET, TEXT_LENGTH);
   const nul = text.indexOf(0);
-  const xml = asciiText(nul < 0 ? text : text.subarray(0, nul));
+  const xml = latin1Text(nul < 0 ? text : text.subarray(0, nul));
   const expected = EXPECTED_ELEMENT[recordType];
   return {
     kind: "xml",

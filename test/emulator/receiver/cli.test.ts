@@ -16,11 +16,11 @@ function capture(): { stream: PassThrough; text: () => string } {
 }
 
 async function until<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out");
+    if (performance.now() > deadline) throw new Error("timed out");
     await sleep(10);
   }
 }
@@ -86,7 +86,7 @@ test.each([
   [["--listen", "127.0.0.1:0", "--seed", "1e3"], /--seed must be a whole number/],
   [["--listen", "127.0.0.1:0", "--days", "400"], /--days must be a number from 0 to 365/],
   [["--listen", "127.0.0.1:0", "--interval", "2"], /--interval needs --live/],
-  [["--listen", "127.0.0.1:0", "--serial", "XX1"], /--serial must be two letters/],
+  [["--listen", "127.0.0.1:0", "--serial", "SM/1"], /--serial must be 1 to 32 letters/],
   [["--listen", "127.0.0.1:0", "--policy", "bad-crc=maybe"], /--policy: /],
   [["--listen", "127.0.0.1:0", "--charger-width", "2"], /--charger-width must be 1 or 4/],
 ])("usage error %j → exit 2 with a message naming it", async (args, message) => {

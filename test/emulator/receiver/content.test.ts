@@ -4,7 +4,6 @@
  * display clock, and clocks related as spec receiver-protocol §5.0, §5.8 and §6 require.
  */
 import { describe, expect, test } from "vitest";
-import { RECEIVER_EPOCH_MS } from "../../../src/emulator/receiver/clock.js";
 import {
   createReceiverEmulator,
   type EgvRecord,
@@ -18,6 +17,7 @@ import {
   type XmlRecord,
 } from "../../../src/emulator/receiver/index.js";
 import { rateOfChange, trendFromRate } from "../../../src/emulator/receiver/trend.js";
+import { RECEIVER_EPOCH_MS } from "../../../src/wire/epoch.js";
 import { NOW } from "./helpers.js";
 
 function records<R extends ModelRecord>(
@@ -39,9 +39,9 @@ describe.each(PROFILE_IDS)("profile %s", (profile: ProfileId) => {
   test("about 30 days of 5-minute readings, every value a reading 40–400, LOW 39, HIGH 401 or a special ≤ 12", () => {
     expect(egvs.length).toBeGreaterThan(7000);
     for (const e of egvs) {
-      const ok = (e.glucose >= 39 && e.glucose <= 401) || (e.glucose <= 12 && e.special === e.glucose);
+      const ok = (e.glucose >= 39 && e.glucose <= 401) || e.glucose <= 12;
       expect(ok, `glucose ${e.glucose}`).toBe(true);
-      if (e.glucose > 12) expect(e.special).toBeNull();
+      expect(e.special).toBe(e.glucose <= 12 ? e.glucose : null);
     }
     const numeric = egvs.filter((e) => e.glucose > 12).map((e) => e.glucose);
     const mean = numeric.reduce((a, b) => a + b, 0) / numeric.length;
@@ -54,20 +54,28 @@ describe.each(PROFILE_IDS)("profile %s", (profile: ProfileId) => {
       const rate = rateOfChange(egvs.slice(Math.max(0, i - 400), i), e.systemSeconds, e.glucose);
       expect(e.trend, `record ${e.index}`).toBe(rate === undefined ? 8 : trendFromRate(rate));
     });
-    // Independent of the rule's details: a reading 15 minutes before, 20+ mg/dL apart, means an arrow that way.
-    const bySystem = new Map(egvs.filter((e) => !e.displayOnly).map((e) => [e.systemSeconds, e]));
-    let checked = 0;
-    for (const e of egvs) {
+    // Independent of the rule's details: a reading 15 minutes before, 20+ mg/dL apart, means an arrow
+    // that way; less than 10 apart, a flat one.
+    const regular = egvs.filter((e) => !e.displayOnly);
+    const bySystem = new Map(regular.map((e) => [e.systemSeconds, e]));
+    const measured = (g: number) => g >= 40 && g <= 400;
+    const changes = regular.flatMap((e) => {
       const before = bySystem.get(e.systemSeconds - 900);
-      if (e.displayOnly || before === undefined || e.glucose < 40 || e.glucose > 400) continue;
-      if (before.glucose < 40 || before.glucose > 400) continue;
-      const change = e.glucose - before.glucose;
-      if (change >= 20) expect([1, 2, 3]).toContain(e.trend);
-      if (change <= -20) expect([5, 6, 7]).toContain(e.trend);
-      if (Math.abs(change) < 10) expect(e.trend).toBe(4);
-      checked++;
-    }
-    expect(checked).toBeGreaterThan(5000);
+      return before !== undefined && measured(e.glucose) && measured(before.glucose)
+        ? [{ change: e.glucose - before.glucose, trend: e.trend }]
+        : [];
+    });
+    expect(changes.length).toBeGreaterThan(5000);
+    const trendsWhere = (keep: (change: number) => boolean) =>
+      new Set(changes.filter((c) => keep(c.change)).map((c) => c.trend));
+    const rising = trendsWhere((change) => change >= 20);
+    const falling = trendsWhere((change) => change <= -20);
+    const steady = trendsWhere((change) => Math.abs(change) < 10);
+    expect(rising.size).toBeGreaterThan(0);
+    expect([...rising].filter((t) => ![1, 2, 3].includes(t))).toEqual([]);
+    expect(falling.size).toBeGreaterThan(0);
+    expect([...falling].filter((t) => ![5, 6, 7].includes(t))).toEqual([]);
+    expect(steady).toEqual(new Set([4]));
   });
 
   test("one sensor record per regular reading, with the same timestamps", () => {
@@ -82,19 +90,22 @@ describe.each(PROFILE_IDS)("profile %s", (profile: ProfileId) => {
     expect(insertions.length).toBeGreaterThanOrEqual(4);
     expect(insertions.at(-1)?.state).toBe(7);
     const days = profile === "touchscreen" ? 10 : 7;
-    for (let i = 1; i < insertions.length; i++) {
-      const [previous, current] = [insertions[i - 1] as InsertionRecord, insertions[i] as InsertionRecord];
-      if (previous.state === 7) {
-        expect([1, 2]).toContain(current.state);
-        const length = current.systemSeconds - previous.systemSeconds;
-        if (current.state === 2) expect(length).toBe(days * 86_400);
-        else expect(length).toBeLessThan(days * 86_400);
-      } else {
-        expect(current.state).toBe(7);
-      }
-      if (current.state === 7) expect(current.insertionSeconds).toBe(current.systemSeconds);
-      else expect(current.insertionSeconds).toBeNull();
-    }
+    // Starts and ends alternate; the history may begin with the end of a session started before it.
+    const first = insertions[0]?.state === 7 ? 0 : 1;
+    expect(insertions.slice(0, first).filter((r) => r.state !== 1 && r.state !== 2)).toEqual([]);
+    const sessions = insertions.slice(first);
+    const starts = sessions.filter((_, i) => i % 2 === 0);
+    const ends = sessions.filter((_, i) => i % 2 === 1);
+    expect(starts.map((r) => r.state)).toEqual(starts.map(() => 7));
+    expect(starts.map((r) => r.insertionSeconds)).toEqual(starts.map((r) => r.systemSeconds));
+    expect(ends.map((r) => r.insertionSeconds)).toEqual(ends.map(() => null));
+    const lengths = ends.map((end, i) => ({
+      state: end.state,
+      full: end.systemSeconds - (starts[i] as InsertionRecord).systemSeconds === days * 86_400,
+      shorter: end.systemSeconds - (starts[i] as InsertionRecord).systemSeconds < days * 86_400,
+    }));
+    // EXPIRED (2) after exactly the session length, REMOVED (1) earlier.
+    expect(lengths.filter((l) => !(l.state === 2 ? l.full : l.state === 1 && l.shorter))).toEqual([]);
   });
 
   test("after each insertion: 2 hours of SENSOR_NOT_ACTIVE, then (G4/G5) SENSOR_NOT_CALIBRATED until the start-up calibrations", () => {
@@ -111,24 +122,21 @@ describe.each(PROFILE_IDS)("profile %s", (profile: ProfileId) => {
       const firstNumeric = after.find((e) => e.glucose > 12);
       expect(firstNumeric).toBeDefined();
       const beforeNumeric = after.filter((e) => e.systemSeconds < (firstNumeric?.systemSeconds ?? 0));
-      if (needsCalibration) {
-        expect(beforeNumeric.length).toBeGreaterThan(0);
-        expect(new Set(beforeNumeric.map((e) => e.special))).toEqual(new Set([5]));
-        const startup = meters.filter(
-          (m) =>
-            m.systemSeconds > start.systemSeconds && m.systemSeconds < (firstNumeric?.systemSeconds ?? 0),
-        );
-        expect(startup.length).toBe(2);
-      } else {
-        expect(beforeNumeric).toEqual([]);
-      }
+      // G4/G5 wait for two start-up calibrations (SENSOR_NOT_CALIBRATED meanwhile); G6 needs none.
+      expect(beforeNumeric.length > 0).toBe(needsCalibration);
+      expect(new Set(beforeNumeric.map((e) => e.special))).toEqual(new Set(needsCalibration ? [5] : []));
+      const startup = meters.filter(
+        (m) => m.systemSeconds > start.systemSeconds && m.systemSeconds < (firstNumeric?.systemSeconds ?? 0),
+      );
+      expect(startup.length).toBe(needsCalibration ? 2 : 0);
     }
   });
 
   test("each calibration is followed by a display-only reading sharing its timestamps with the next regular one", () => {
     const cals = records<ModelRecord>(model, 5);
     expect(cals.length).toBe(meters.length);
-    if (needsCalibration) expect(meters.length).toBeGreaterThan(40);
+    // About two a day on G4/G5; now and then on G6.
+    expect(meters.length > 40).toBe(needsCalibration);
     const displayOnly = egvs.filter((e) => e.displayOnly);
     expect(displayOnly.length).toBeGreaterThan(0);
     for (const d of displayOnly) {
@@ -199,15 +207,29 @@ describe.each(PROFILE_IDS)("profile %s", (profile: ProfileId) => {
       expect(e.eventSeconds % 60).toBe(0);
       expect(e.eventSeconds).toBeLessThanOrEqual(e.displaySeconds);
       expect(e.displaySeconds - e.eventSeconds).toBeLessThan(2 * 3600);
-      if (e.eventType === 2) expect(e.value % 50).toBe(0);
-      if (e.eventType === 2 && profile !== "g4" && profile !== "g4share")
-        expect([1, 2]).toContain(e.eventSubType);
-      if (e.eventType === 1) expect(e.value).toBeGreaterThanOrEqual(10);
     }
+    const insulin = events.filter((e) => e.eventType === 2);
+    const carbs = events.filter((e) => e.eventType === 1);
+    expect(insulin.filter((e) => e.value % 50 !== 0)).toEqual([]);
+    // FAST / LONG sub-types on G5/G6 only (§5.6).
+    const g4Class = profile === "g4" || profile === "g4share";
+    expect(new Set(insulin.map((e) => e.eventSubType))).toEqual(new Set(g4Class ? [0] : [1, 2]));
+    expect(Math.min(...carbs.map((e) => e.value))).toBeGreaterThanOrEqual(10);
   });
 
-  test("rev ≥ 4 reading times sit 0–3 s before the record, on the system clock; transmitter time advances", () => {
-    if (profile === "g4" || profile === "g4share") return;
+  test("G4 records carry no rev ≥ 4 fields", () => {
+    const g4Class = profile === "g4" || profile === "g4share";
+    expect(egvs.some((e) => e.readingSystemSeconds !== undefined)).toBe(!g4Class);
+  });
+});
+
+describe.each(["g5", "touchscreen"] as const)("profile %s, EGV rev ≥ 4", (profile) => {
+  const egvs = records<EgvRecord>(
+    createReceiverEmulator({ profile, seed: 5, days: 30, now: () => NOW }).model,
+    4,
+  );
+
+  test("reading times sit 0–3 s before the record, on the system clock; transmitter time advances", () => {
     let previous = -1;
     for (const e of egvs) {
       expect(e.systemSeconds - (e.readingSystemSeconds as number)).toBeGreaterThanOrEqual(0);

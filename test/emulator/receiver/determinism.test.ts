@@ -75,7 +75,7 @@ describe("options are checked", () => {
     [{ days: 366 }, "days"],
     [{ days: Number.NaN }, "days"],
     [{ profile: "g7" as never }, "profile"],
-    [{ serial: "S1234" }, "serial"],
+    [{ serial: "SM 1234" }, "serial"],
     [{ transmitterId: "6ABCI" }, "transmitter id"],
     [{ profile: "g5" as const, transmitterId: "6ABCD" }, "transmitter id"],
     [{ pagesPerRequest: 0 }, "pagesPerRequest"],

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, test } from "vitest";
 import { parseFaultSpec } from "../../../src/emulator/receiver/faults.js";
 import { createReceiverEmulator, type ReceiverEmulator } from "../../../src/emulator/receiver/index.js";
 import { isSharebridgeError } from "../../../src/errors.js";
-import { crc16 } from "../../../src/receiver/crc16.js";
-import { encodePacket } from "../../../src/receiver/packet.js";
+import { crc16 } from "../../../src/wire/crc16.js";
+import { encodePacket } from "../../../src/wire/packet.js";
 import { NOW, pagesRequest, sleep, TestHost, toHex } from "./helpers.js";
 
 let emulator: ReceiverEmulator | undefined;

@@ -3,9 +3,9 @@
  * the same state as the captured receiver.
  */
 import { afterEach, describe, expect, test } from "vitest";
-import { RECEIVER_EPOCH_MS } from "../../../src/emulator/receiver/clock.js";
 import { createReceiverEmulator, type ReceiverEmulator } from "../../../src/emulator/receiver/index.js";
-import { encodePacket } from "../../../src/receiver/packet.js";
+import { RECEIVER_EPOCH_MS } from "../../../src/wire/epoch.js";
+import { encodePacket } from "../../../src/wire/packet.js";
 import { ascii, hex, NOW, pagesRequest, TestHost, toHex } from "./helpers.js";
 
 const G4_FIRMWARE_HEADER =

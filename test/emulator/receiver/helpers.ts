@@ -1,7 +1,7 @@
 /** Test helpers for the receiver emulator: hex, and a minimal host that talks to an opener. */
 import { Deframer, type DeframerEvent } from "../../../src/receiver/deframer.js";
-import { encodePacket, MAX_RESPONSE_LENGTH, type Packet } from "../../../src/receiver/packet.js";
 import type { Transport, TransportOpener } from "../../../src/receiver/transport.js";
+import { encodePacket, MAX_RESPONSE_LENGTH, type Packet } from "../../../src/wire/packet.js";
 
 export { ascii, hex, toHex } from "../../support/hex.js";
 
@@ -50,8 +50,8 @@ export class TestHost {
 
   /** Waits until `count` packets have arrived (or `timeoutMs`), returns them all. */
   async waitPackets(count: number, timeoutMs = 2000): Promise<Packet[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.packets.length < count && Date.now() < deadline && !this.closed) await sleep(2);
+    const deadline = performance.now() + timeoutMs;
+    while (this.packets.length < count && performance.now() < deadline && !this.closed) await sleep(2);
     return this.packets;
   }
 

@@ -10,7 +10,7 @@ import {
   type EgvRecord,
   type ReceiverEmulator,
 } from "../../../src/emulator/receiver/index.js";
-import { decodePageHeader } from "../../../src/records/page-header.js";
+import { decodePageHeader } from "../../../src/wire/page.js";
 import { headerRequest, NOW, TestHost } from "./helpers.js";
 
 let emulator: ReceiverEmulator | undefined;
@@ -76,10 +76,11 @@ test("one reading (EGV + sensor record) per interval, stamped with the running c
   expect(after.length - egvs).toBe(10);
   expect((emulator.model.partitions[3]?.records.length ?? 0) - sensors).toBe(10);
   const fresh = after.slice(-10);
-  fresh.forEach((e, i) => {
-    if (i > 0) expect(e.systemSeconds - (fresh[i - 1] as EgvRecord).systemSeconds).toBe(2);
-    expect(e.displaySeconds - e.systemSeconds).toBe(emulator?.clock.displayTimeOffset);
-  });
+  expect(fresh.slice(1).map((e, i) => e.systemSeconds - (fresh[i] as EgvRecord).systemSeconds)).toEqual(
+    Array(9).fill(2),
+  );
+  const offset = emulator.clock.displayTimeOffset;
+  expect(fresh.map((e) => e.displaySeconds - e.systemSeconds)).toEqual(Array(10).fill(offset));
   expect(fresh.at(-1)?.systemSeconds).toBeLessThanOrEqual(system0 + 20);
   expect(fresh.at(-1)?.systemSeconds).toBeGreaterThan(system0 + 17);
   expect(fresh.every((e) => e.glucose >= 39 && e.glucose <= 401)).toBe(true);
@@ -202,4 +203,70 @@ test("without live mode, WriteDisplayTimeOffset adds only its settings record, h
     displayTimeOffset: -18_000,
     systemSeconds: emulator.clock.systemTime,
   });
+});
+
+test("touchscreen, live: a signal loss leaves a gap in EGV_DATA that type-18 records fill when the signal returns", () => {
+  const clock = new FakeClock();
+  emulator = createReceiverEmulator({
+    profile: "touchscreen",
+    seed: 8,
+    days: 1,
+    now: clock.now,
+    live: { intervalSeconds: 300 },
+  });
+  const liveFrom = emulator.clock.systemTime;
+  const backfilledBefore = emulator.model.partitions[18]?.records.length ?? 0;
+  // Three days of live readings, looked at every hour as a polling host would.
+  for (let hour = 0; hour < 72; hour++) {
+    clock.advance(3600);
+    void emulator.model;
+  }
+  const model = emulator.model;
+  const egvs = (model.partitions[4]?.records ?? []) as EgvRecord[];
+  const live = egvs.filter((e) => e.systemSeconds > liveFrom);
+  const backfilled = ((model.partitions[18]?.records ?? []) as EgvRecord[]).slice(backfilledBefore);
+  expect(backfilled.length).toBeGreaterThanOrEqual(2);
+  const readingTimes = new Set(live.map((e) => e.readingSystemSeconds));
+  for (const b of backfilled) {
+    expect(b.backfilled).toBe(true);
+    // The reading is missing from EGV_DATA; the record was written with the first reading after it.
+    expect(readingTimes.has(b.readingSystemSeconds)).toBe(false);
+    expect(
+      live.some(
+        (e) => e.systemSeconds === b.systemSeconds && e.systemSeconds > (b.readingSystemSeconds as number),
+      ),
+    ).toBe(true);
+  }
+  // Each backfilled write closes a gap of consecutive live EGVs (more than the 5-minute cadence
+  // apart), and fills every missing 5-minute slot of it. (Other gaps are between sensor sessions.)
+  const gaps = live.slice(1).flatMap((e, i) => {
+    const before = live[i] as EgvRecord;
+    return e.systemSeconds - before.systemSeconds > 400 ? [{ from: before, to: e }] : [];
+  });
+  const writes = [...new Set(backfilled.map((b) => b.systemSeconds))];
+  expect(writes.length).toBeGreaterThanOrEqual(2);
+  for (const at of writes) {
+    const gap = gaps.find((g) => g.to.systemSeconds === at);
+    expect(gap, `gap closed at ${at}`).toBeDefined();
+    const filled = backfilled
+      .filter((b) => b.systemSeconds === at)
+      .map((b) => b.readingSystemSeconds as number);
+    const from = (gap as { from: EgvRecord }).from.readingSystemSeconds as number;
+    const to = (gap as { to: EgvRecord }).to.readingSystemSeconds as number;
+    expect(filled.length).toBe(Math.round((to - from) / 300) - 1);
+    expect(filled.every((t) => t > from && t < to)).toBe(true);
+  }
+
+  // Deterministic by seed, however the host looks: the same records from one jump of three days.
+  const again = new FakeClock();
+  const twin = createReceiverEmulator({
+    profile: "touchscreen",
+    seed: 8,
+    days: 1,
+    now: again.now,
+    live: { intervalSeconds: 300 },
+  });
+  again.advance(72 * 3600);
+  expect(twin.model.partitions[18]?.records).toEqual(model.partitions[18]?.records);
+  void twin.close();
 });

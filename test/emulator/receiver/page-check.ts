@@ -3,7 +3,9 @@
  * decoder of the record layouts of §5, written from the spec for these tests only: the emulator's
  * encoders are checked against it, and it is itself checked against the real fixture pages.
  */
-import { crc16 } from "../../../src/receiver/crc16.js";
+import { isSharebridgeError } from "../../../src/errors.js";
+import { crc16 } from "../../../src/wire/crc16.js";
+import { decodePageHeader, type PageHeader } from "../../../src/wire/page.js";
 
 export interface PageFacts {
   readonly firstRecordIndex: number;
@@ -14,24 +16,32 @@ export interface PageFacts {
   readonly records: Uint8Array[];
 }
 
+const EMPTY_FACTS: PageFacts = {
+  firstRecordIndex: 0,
+  count: 0,
+  recordType: 0,
+  revision: 0,
+  pageNumber: 0,
+  records: [],
+};
+
 /** Returns the problems found in one 528-byte page (empty when it is well formed). */
 export function pageProblems(
   page: Uint8Array,
   recordLength: number,
 ): { problems: string[]; facts: PageFacts } {
   const problems: string[] = [];
-  const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
   if (page.length !== 528) problems.push(`length ${page.length}`);
-  if (view.getUint16(26, true) !== crc16(page, 0, 26)) problems.push("header CRC");
+  let header: PageHeader;
+  try {
+    header = decodePageHeader(page);
+  } catch (error) {
+    if (!isSharebridgeError(error)) throw error;
+    return { problems: [error.code], facts: { ...EMPTY_FACTS, records: [] } };
+  }
   for (let i = 14; i < 26; i++) if (page[i] !== 0) problems.push(`reserved byte ${i} not 0`);
-  const facts: PageFacts = {
-    firstRecordIndex: view.getUint32(0, true),
-    count: view.getUint32(4, true),
-    recordType: view.getUint8(8),
-    revision: view.getUint8(9),
-    pageNumber: view.getUint32(10, true),
-    records: [],
-  };
+  const { recordCount: count, ...rest } = header;
+  const facts: PageFacts = { ...rest, count, records: [] };
   const perPage = Math.floor(500 / recordLength);
   if (facts.firstRecordIndex !== facts.pageNumber * perPage) problems.push("§4.5 index invariant");
   if (facts.count > perPage) problems.push(`count ${facts.count} > ${perPage}`);

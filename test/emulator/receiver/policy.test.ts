@@ -8,7 +8,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, test } from "vitest";
 import { createReceiverEmulator, type ReceiverEmulator } from "../../../src/emulator/receiver/index.js";
 import type { ReceiverEmulatorOptions } from "../../../src/emulator/receiver/options.js";
-import { encodePacket } from "../../../src/receiver/packet.js";
+import { encodePacket } from "../../../src/wire/packet.js";
 import { headerRequest, hex, NOW, pagesRequest, sleep, TestHost, toHex } from "./helpers.js";
 
 const ACK = 1;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { SerialPort } from "serialport";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { createReceiverEmulator, type ReceiverEmulator } from "../../../src/emulator/receiver/index.js";
-import { encodePacket } from "../../../src/receiver/packet.js";
+import { encodePacket } from "../../../src/wire/packet.js";
 import { hex, NOW, sleep, toHex } from "./helpers.js";
 
 const PING = hex("01 06 00 0A 5E 65");
@@ -33,9 +33,9 @@ function handles(): Record<string, number> {
 }
 
 async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error("timed out");
+    if (performance.now() > deadline) throw new Error("timed out");
     await sleep(10);
   }
 }

@@ -4,9 +4,11 @@
  * codecs, so the reader sees exactly what the link would hand it. Every command is counted;
  * readPages is split into requests of up to 4 pages, each counted as one ReadDatabasePages.
  */
+import type { Clock } from "../../../src/clock.js";
 import { SharebridgeError } from "../../../src/errors.js";
 import { type CommandCodec, ReadDatabasePages } from "../../../src/receiver/commands.js";
-import type { ReceiverApi, TimedResult } from "../../../src/receiver/receiver-api.js";
+import type { ReadPagesOptions, ReceiverApi, TimedResult } from "../../../src/receiver/receiver-api.js";
+import { FAKE_EPOCH_MS } from "../../support/manual-time.js";
 import { page, record } from "./page-builder.js";
 
 export interface FakePartition {
@@ -18,14 +20,23 @@ export interface FakePartition {
   unlisted?: boolean;
 }
 
-export function manufacturingPage(serial: string, pageNumber = 0): Uint8Array {
-  const xml = `<ManufacturingParameters SerialNumber="${serial}" HardwarePartNumber="MT20649" HardwareRevision="23" DateTimeCreated="2014-12-09 18:25:59.246 -08:00" HardwareId="{0858EEF9-FF2F-4AE1-BA5F-E4FF90F6960B}" />`;
+/** The ManufacturingParameters document of §4.8 (the EC fixture's values) with `serial`. */
+export function manufacturingXml(serial: string, partNumber = "MT20649"): string {
+  return `<ManufacturingParameters SerialNumber="${serial}" HardwarePartNumber="${partNumber}" HardwareRevision="23" DateTimeCreated="2014-12-09 18:25:59.246 -08:00" HardwareId="{0858EEF9-FF2F-4AE1-BA5F-E4FF90F6960B}" />`;
+}
+
+/** A manufacturing page (§5.8): one 500-byte record holding `xml` as Latin-1, NUL-padded. */
+export function manufacturingPage(
+  serial: string,
+  pageNumber = 0,
+  { revision = 1, xml = manufacturingXml(serial) }: { revision?: number; xml?: string } = {},
+): Uint8Array {
   const r = record(500, (b) => {
     b.writeUInt32LE(187_410_360, 0);
     b.writeUInt32LE(187_381_559, 4);
     b.write(xml, 8, "latin1");
   });
-  return page({ recordType: 0, revision: 1, pageNumber, perPage: 1, records: [r] });
+  return page({ recordType: 0, revision, pageNumber, perPage: 1, records: [r] });
 }
 
 export class FakeReceiver implements ReceiverApi {
@@ -36,6 +47,12 @@ export class FakeReceiver implements ReceiverApi {
   /** Page counts of each ReadDatabasePages request. */
   readonly pageRequests: number[] = [];
   systemSeconds = 300_000_000;
+  /** Page ranges to report instead of the pages held (a receiver whose range is not to be trusted). */
+  readonly ranges = new Map<number, [number, number]>();
+  /** Record types the fake refuses with INVALID_PARAM, as a G4 refuses type 18 (§7.2). */
+  readonly refusedTypes = new Set<number>();
+  /** The host clock the round-trip times are read from (a fixed epoch unless a test moves it). */
+  clock: Clock = { now: () => FAKE_EPOCH_MS };
   partitionInfoAvailable = true;
 
   constructor(serial = "SM12345678") {
@@ -77,7 +94,7 @@ export class FakeReceiver implements ReceiverApi {
     codec.encode(...args);
     this.calls.push(codec.name);
     const payload = this.#respond(codec.id, args);
-    const sentAtMs = Date.now();
+    const sentAtMs = this.clock.now();
     return { value: codec.decode(payload, ...args), sentAtMs, receivedAtMs: sentAtMs + 12 };
   }
 
@@ -85,10 +102,11 @@ export class FakeReceiver implements ReceiverApi {
     recordType: number,
     firstPage: number,
     count: number,
-    onProgress?: (pagesRead: number) => void,
+    { onProgress, signal }: ReadPagesOptions = {},
   ): Promise<Uint8Array[]> {
     const pages: Uint8Array[] = [];
     while (pages.length < count) {
+      if (signal?.aborted === true) throw new SharebridgeError("ABORTED", "read cancelled");
       const want = Math.min(4, count - pages.length);
       this.pageRequests.push(want);
       pages.push(...(await this.call(ReadDatabasePages, recordType, firstPage + pages.length, want)));
@@ -100,6 +118,8 @@ export class FakeReceiver implements ReceiverApi {
   async close(): Promise<void> {}
 
   #range(recordType: number): [number, number] | undefined {
+    const override = this.ranges.get(recordType);
+    if (override !== undefined) return override;
     const keys = [...(this.partitions.get(recordType)?.pages.keys() ?? [])];
     if (keys.length === 0) return undefined;
     return [Math.min(...keys), Math.max(...keys)];
@@ -129,6 +149,8 @@ export class FakeReceiver implements ReceiverApi {
         );
       }
       case 0x10: {
+        if (this.refusedTypes.has(args[0] as number))
+          throw new SharebridgeError("RECEIVER_NAK", "refused", { responseCode: 4 });
         const out = b(8);
         const range = this.#range(args[0] as number);
         out.writeUInt32LE(range?.[0] ?? 0xffffffff, 0);

@@ -1,9 +1,11 @@
 /**
  * Builds database pages and records for tests, following spec receiver-protocol §4.3–§4.5 and §5:
- * a 28-byte header with its CRC, records packed from offset 28 each with its own CRC, FF fill.
- * Independent of the decoder under test (it writes with Buffer, not with the decoder's tables).
+ * a 28-byte header with its CRC (the wire module's header writer, tested against the spec's bytes in
+ * test/wire), records packed from offset 28 each with its own CRC, FF fill. Independent of the
+ * record decoders under test (it writes fields with Buffer, not with the decoders' tables).
  */
-import { crc16 } from "../../../src/receiver/crc16.js";
+import { crc16 } from "../../../src/wire/crc16.js";
+import { writePageHeader } from "../../../src/wire/page.js";
 
 export const PAGE = 528;
 
@@ -29,13 +31,13 @@ export interface PageSpec {
 
 export function page(spec: PageSpec): Uint8Array {
   const b = Buffer.alloc(PAGE, 0xff);
-  b.fill(0, 0, 28);
-  b.writeUInt32LE(spec.firstRecordIndex ?? spec.pageNumber * spec.perPage, 0);
-  b.writeUInt32LE(spec.recordCount ?? spec.records.length, 4);
-  b.writeUInt8(spec.recordType, 8);
-  b.writeUInt8(spec.revision, 9);
-  b.writeUInt32LE(spec.pageNumber, 10);
-  b.writeUInt16LE(crc16(b, 0, 26), 26);
+  writePageHeader(b, {
+    firstRecordIndex: spec.firstRecordIndex ?? spec.pageNumber * spec.perPage,
+    recordCount: spec.recordCount ?? spec.records.length,
+    recordType: spec.recordType,
+    revision: spec.revision,
+    pageNumber: spec.pageNumber,
+  });
   let offset = 28;
   for (const r of spec.records) {
     b.set(r, offset);
@@ -56,6 +58,8 @@ export interface EgvFields {
   filteredRate?: number;
   algorithmState?: number;
   predicted?: number;
+  /** Rev ≥ 5: bit 13 of the glucose word (TP's BACKFILLED flag, §5.1). */
+  backfilled?: boolean;
 }
 
 function trendByte(f: EgvFields): number {
@@ -63,7 +67,7 @@ function trendByte(f: EgvFields): number {
 }
 
 function glucoseWord(f: EgvFields): number {
-  return (f.glucose & 0x3ff) | (f.displayOnly === true ? 0x8000 : 0);
+  return (f.glucose & 0x3ff) | (f.displayOnly === true ? 0x8000 : 0) | (f.backfilled === true ? 0x2000 : 0);
 }
 
 /** G4 EGV, 13 bytes (§5.1). */

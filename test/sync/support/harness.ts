@@ -111,7 +111,10 @@ export async function bench(options: BenchOptions = {}): Promise<Bench> {
     },
     async session() {
       if (open !== undefined) return open;
-      const receiver = await Receiver.open(emulator.opener(), { timeoutMs: 500, now: () => state.now });
+      const receiver = await Receiver.open(emulator.opener(), {
+        timeoutMs: 500,
+        clock: { now: () => state.now },
+      });
       const reader = new IncrementalReader(receiver);
       const serial = await reader.serial();
       open = { receiver, reader, serial, close: () => receiver.close() };

@@ -2,15 +2,19 @@
 // worked examples of §2.4 and §5.1.
 import { describe, expect, it } from "vitest";
 import {
+  MAX_RECEIVER_SECONDS,
   naiveMsToReceiverSeconds,
   RECEIVER_EPOCH_MS,
+  RECEIVER_EPOCH_SECONDS,
   receiverSecondsToNaiveIso,
   receiverSecondsToNaiveMs,
-} from "../../src/time/epoch.js";
+} from "../../src/wire/epoch.js";
 
 describe("receiver epoch (§6.1)", () => {
   it("is 2009-01-01T00:00:00Z", () => {
     expect(RECEIVER_EPOCH_MS).toBe(1_230_768_000_000);
+    expect(RECEIVER_EPOCH_SECONDS).toBe(1_230_768_000);
+    expect(MAX_RECEIVER_SECONDS).toBe(4_294_967_295);
   });
 
   it.each([

@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isSharebridgeError } from "../../src/errors.js";
-import {
-  decodePacket,
-  encodePacket,
-  MAX_RESPONSE_LENGTH,
-  MIN_PACKET_LENGTH,
-  PAGE_LENGTH,
-} from "../../src/receiver/packet.js";
+import { decodePacket, encodePacket, MAX_RESPONSE_LENGTH, MIN_PACKET_LENGTH } from "../../src/wire/packet.js";
+import { PAGE_LENGTH } from "../../src/wire/page.js";
 import { hex, toHex } from "../support/hex.js";
 
 describe("packet encoding (spec §2.1, §2.2)", () => {
