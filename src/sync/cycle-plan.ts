@@ -21,6 +21,7 @@ import { classify } from "../readings/classify.js";
 import { isPostable, type Reading, SKIP_REASONS, type SkipReason } from "../readings/reading.js";
 import { ReadSystemTime } from "../receiver/commands.js";
 import type { ReceiverApi } from "../receiver/receiver-api.js";
+import { RESETTING_DISCONTINUITIES } from "../records/cursor.js";
 import type { Discontinuity, IncrementalReader, RecordCursor } from "../records/incremental-reader.js";
 import type { EgvRecord } from "../records/record-types.js";
 import type { ShareReading } from "../share/readings.js";
@@ -134,7 +135,7 @@ export async function planCycle(input: PlanInput): Promise<CyclePlan> {
     log.warn({ discontinuity }, `receiver history discontinuity: ${discontinuity.kind}`);
   }
   // After an erase or a receiver change the old cursors mean nothing: settle from scratch.
-  const restart = stream.discontinuities.some((d) => d.kind === "erased" || d.kind === "receiver-changed");
+  const restart = stream.discontinuities.some((d) => RESETTING_DISCONTINUITIES.has(d.kind));
   const cursors = new Map(input.sinks.map((sink, i) => [sink.name, restart ? undefined : sinkCursors[i]]));
 
   const stats: PlanStats = {

@@ -1,10 +1,14 @@
 /**
- * The records a cycle reads, as a stream of chunks (DESIGN.md §7: reading and posting stream).
+ * The records a cycle reads, as a stream of chunks (DESIGN.md §7: reading and posting stream), on top
+ * of the incremental reader's stream (records/incremental-reader.ts).
  *
  * The engine consumes chunks in index order and hands them on while later pages are still being
- * read. Discontinuities (an erased database, another receiver, records lost to a wrap) are known
- * before the first chunk, so the engine can decide which cursors still hold before anything moves.
+ * read; memory holds one page request at a time. Discontinuities (an erased database, another
+ * receiver, records lost to a wrap) are known before the first chunk, so the engine can decide which
+ * cursors still hold before anything moves. A newest page that cannot be read ends the stream with a
+ * receiver error once the readable chunks went out (receiver-protocol §10): never "0 new records".
  */
+import { type RecordErrorCode, SharebridgeError } from "../errors.js";
 import type { Discontinuity, IncrementalReader, RecordCursor } from "../records/incremental-reader.js";
 import type { RecordProblem } from "../records/problems.js";
 import type { EgvRecord } from "../records/record-types.js";
@@ -14,7 +18,7 @@ export interface RecordChunk {
   readonly records: readonly EgvRecord[];
   /** Bad records and unreadable pages among them (reported, skipped). */
   readonly problems: readonly RecordProblem[];
-  /** Pages read so far this cycle, and how many the read will take. */
+  /** Pages read so far this cycle, and how many the read will take at most. */
   readonly pagesRead: number;
   readonly pagesTotal: number;
 }
@@ -27,35 +31,46 @@ export interface RecordStream {
 export interface RecordStreamOptions {
   readonly recordType: number;
   readonly cursor: RecordCursor | undefined;
-  /** Without a usable cursor, at most this many of the newest records. */
+  /** At most this many records are of use (the backfill window): it bounds the pages read. */
   readonly recordBudget: number;
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: ((pagesRead: number, pagesTotal: number) => void) | undefined;
 }
 
-/** Records per chunk when the reader delivers a whole read at once: what 4 G4 pages hold. */
-const RECORDS_PER_CHUNK = 152;
-
 export async function openRecordStream(
   reader: IncrementalReader,
   options: RecordStreamOptions,
 ): Promise<RecordStream> {
-  const read = await reader.readNew(options.recordType, {
+  let pagesRead = 0;
+  const stream = await reader.openStream(options.recordType, {
     cursor: options.cursor,
-    backfillLimit: options.recordBudget,
-    onProgress: options.onProgress,
+    recordBudget: options.recordBudget,
+    signal: options.signal,
+    onProgress: (read, planned) => {
+      pagesRead = read;
+      options.onProgress?.(read, planned);
+    },
   });
-  const records = read.records as EgvRecord[];
   async function* chunks(): AsyncGenerator<RecordChunk> {
-    const count = Math.max(1, Math.ceil(records.length / RECORDS_PER_CHUNK));
-    for (let i = 0; i < count; i++) {
+    let lastPageProblem: RecordProblem | undefined;
+    for await (const chunk of stream) {
+      const lastPage = stream.range?.lastPage;
+      lastPageProblem = chunk.problems.find((p) => p.pageNumber === lastPage) ?? lastPageProblem;
       yield {
-        records: records.slice(i * RECORDS_PER_CHUNK, (i + 1) * RECORDS_PER_CHUNK),
-        problems: i === 0 ? read.problems : [],
-        pagesRead: read.pagesRead,
-        pagesTotal: read.pagesRead,
+        records: chunk.records as EgvRecord[],
+        problems: chunk.problems,
+        pagesRead,
+        pagesTotal: stream.pagesPlanned,
       };
     }
+    if (stream.summary?.lastPageReadable === false) {
+      const code: RecordErrorCode = lastPageProblem?.code ?? "PAGE_HEADER_INVALID";
+      throw new SharebridgeError(code, "the receiver's newest database page could not be read", {
+        recordType: options.recordType,
+        page: stream.range?.lastPage,
+        reason: lastPageProblem?.reason,
+      });
+    }
   }
-  return { discontinuities: read.discontinuities, chunks: chunks() };
+  return { discontinuities: stream.discontinuities, chunks: chunks() };
 }
