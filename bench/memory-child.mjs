@@ -49,6 +49,7 @@ const config = {
     username: USER,
     passwordFile,
     replaceReceiver: "auto",
+    requestDeadlineSeconds: 60,
   },
   http: { listen: null },
   log: { level: "silent" },

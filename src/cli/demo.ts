@@ -13,7 +13,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSystem } from "../app/system.js";
-import type { Config } from "../config/schema.js";
+import { configFromDocument } from "../config/load.js";
 import { createReceiverEmulator, PROFILE_IDS, type ProfileId } from "../emulator/receiver/index.js";
 import { startShareEmulator } from "../emulator/share/index.js";
 import { SharebridgeError } from "../errors.js";
@@ -81,24 +81,15 @@ const command: Command = {
       out(`the sharebridge daemon, and a Share emulator (${share.url("us")}), all on this machine.`);
       out(`Running the daemon for ${seconds} s…`);
 
-      const config: Config = {
+      const config = configFromDocument({
         device,
         stateDir: join(dir, "state"),
         readingIntervalSeconds: intervalSeconds,
-        backfillHours: 24,
         // The emulators run on this machine's clock: it is the true time here.
-        clock: { mode: "corrected", assumeSynchronized: true },
-        share: {
-          region: undefined,
-          server: share.url("us"),
-          username: ACCOUNT,
-          passwordFile: join(dir, "password"),
-          replaceReceiver: "auto",
-        },
-        http: { listen: null },
+        clock: { assumeSynchronized: true },
+        share: { server: share.url("us"), username: ACCOUNT, passwordFile: join(dir, "password") },
         log: { level: "warn" },
-      };
-      // The emulators run on this machine's clock: it is the true time here.
+      });
       const system = await buildSystem(config, {
         log,
         retry: INTERACTIVE_RETRY,

@@ -43,6 +43,7 @@ export async function loadShareCredentials(
     password,
     replaceReceiver: config.share.replaceReceiver,
     applicationId: config.share.applicationId,
+    requestDeadlineMs: config.share.requestDeadlineSeconds * 1000,
     retry,
   });
   return {

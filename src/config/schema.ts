@@ -150,6 +150,16 @@ export const CONFIG_KEYS = {
       default: "auto",
       env: "SHAREBRIDGE_SHARE_REPLACE_RECEIVER",
     }),
+    requestDeadlineSeconds: integer({
+      help: "How long one request to Share may take in all, from sending it to the last byte of the answer.",
+      details:
+        "A server that trickles its answer a byte at a time cannot hold a cycle longer than this (share-api §18).",
+      default: 60,
+      min: 1,
+      max: 3600,
+      unit: "seconds",
+      env: "SHAREBRIDGE_SHARE_REQUEST_DEADLINE_SECONDS",
+    }),
     applicationId: text({
       help: "The application id sent to Share, when it must differ from the region's own.",
       details: "Each region has a known id (share-api §1.2); set this only when Dexcom requires another.",

@@ -7,7 +7,8 @@
  *   no synchronised clock            → ask the host again, in 30 s
  *   Share refused credentials/locked → 0: the login breaker explains and paces (daemon.ts)
  *   Share: receiver assigned elsewhere → the operator must act; look again in 15 min
- *   Share otherwise (outage, session) → back off 30 s doubling to 10 min, with jitter
+ *   Share otherwise (outage, session) → back off 30 s doubling to 10 min, with jitter, or as long as
+ *                                      the server's Retry-After asks (at most an hour)
  *   state file not writable          → the operator must act; look again in one reading interval
  *   anything else (a bug)            → log it, look again in a minute
  */
@@ -28,6 +29,8 @@ export const CLOCK_RETRY_MS = 30_000;
 export const ASSIGNMENT_RETRY_MS = 15 * MINUTE;
 export const RECEIVER_RETRY_MS = 1000;
 export const UNEXPECTED_RETRY_MS = MINUTE;
+/** The longest Retry-After honoured (share-api §18.11). */
+export const MAX_RETRY_AFTER_MS = 60 * MINUTE;
 
 /** A cycle's outcome as counted in metrics and kept in the state file (besides posted, nothing-new). */
 export type FailureOutcome = "receiver-error" | "waiting-for-clock" | "share-error" | "state-error" | "error";
@@ -113,11 +116,14 @@ export function decideOnFailure(error: unknown, context: FailureContext): Failur
         shareFailures: context.shareFailures,
       };
     }
-    const waitMs = backoffMs(
-      context.shareFailures,
-      SHARE_BACKOFF.minMs,
-      SHARE_BACKOFF.maxMs,
-      () => context.jitter,
+    // A server that said how long to wait (Retry-After on 429/503, share-api §18.11) is waited out,
+    // up to an hour, and never less than the back-off.
+    const retryAfterMs = error.context.retryAfterMs;
+    const asked =
+      typeof retryAfterMs === "number" && retryAfterMs > 0 ? Math.min(retryAfterMs, MAX_RETRY_AFTER_MS) : 0;
+    const waitMs = Math.max(
+      asked,
+      backoffMs(context.shareFailures, SHARE_BACKOFF.minMs, SHARE_BACKOFF.maxMs, () => context.jitter),
     );
     return {
       ...share,

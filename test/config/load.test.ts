@@ -47,6 +47,7 @@ describe("configuration", () => {
         username: undefined,
         passwordFile: undefined,
         replaceReceiver: "auto",
+        requestDeadlineSeconds: 60,
         applicationId: undefined,
       },
       http: { listen: null },
@@ -82,6 +83,7 @@ describe("configuration", () => {
       username: "env-user",
       passwordFile: "/etc/pw",
       replaceReceiver: "auto",
+      requestDeadlineSeconds: 60,
       applicationId: undefined,
     });
     expect(config.http.listen).toEqual({ host: "0.0.0.0", port: 9477 });

@@ -30,6 +30,7 @@ function config(dir: string, share: Partial<Config["share"]> = { region: "us", u
       username: undefined,
       passwordFile: undefined,
       replaceReceiver: "auto",
+      requestDeadlineSeconds: 60,
       ...share,
     },
     http: { listen: null },

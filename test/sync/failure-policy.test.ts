@@ -56,6 +56,12 @@ describe("failure policy", () => {
     ).toBe(30_000);
   });
 
+  it("waits as long as Share's Retry-After asks, at most an hour, never less than the back-off", () => {
+    const asked = (ms: number) =>
+      decideOnFailure(new SharebridgeError("SHARE_UNAVAILABLE", "429", { retryAfterMs: ms }), context).waitMs;
+    expect([asked(120_000), asked(10_000), asked(7_200_000)]).toEqual([120_000, 75_000, 3_600_000]);
+  });
+
   it("anything that is not a sharebridge error is a bug: logged, retried in a minute", () => {
     const decision = decideOnFailure(new TypeError("x is undefined"), context);
     expect(decision).toMatchObject({ outcome: "error", phase: "idle", waitMs: 60_000, announce: true });

@@ -27,6 +27,7 @@ export function testConfig(
       username: undefined,
       passwordFile: undefined,
       replaceReceiver: "auto",
+      requestDeadlineSeconds: 60,
       ...share,
     },
   };

@@ -131,6 +131,7 @@ export async function daemonBench(options: DaemonBenchOptions = {}): Promise<Dae
         username: USER,
         passwordFile,
         replaceReceiver: "auto",
+        requestDeadlineSeconds: 60,
       },
       http: { listen: null },
       log: { level: "info" },
