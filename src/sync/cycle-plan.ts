@@ -16,6 +16,7 @@
  *   chunk, and never more than the backfill window.
  */
 import type { Clock } from "../clock.js";
+import { isShareFailure } from "../errors.js";
 import type { Logger } from "../log.js";
 import { classify } from "../readings/classify.js";
 import { isPostable, type Reading, SKIP_REASONS, type SkipReason } from "../readings/reading.js";
@@ -90,6 +91,11 @@ export interface PlanStats {
 
 export interface CyclePlan {
   readonly serial: string;
+  /**
+   * Set when the reference clock (Share) could not be reached: the readings are stamped by the
+   * unsynchronised host, for counting what waits only; deliver nothing, and fail with this.
+   */
+  readonly clockUnavailable: unknown;
   readonly discontinuities: readonly Discontinuity[];
   /** Each sink's cursor for this cycle: undefined after an erase or a receiver change. */
   readonly cursors: ReadonlyMap<string, EgvCursor | undefined>;
@@ -99,6 +105,14 @@ export interface CyclePlan {
   readonly readings: AsyncIterable<readonly Reading[]>;
   readonly stats: PlanStats;
 }
+
+/** The host clock when no true clock could be had (never used to deliver, only to count). */
+const UNSYNCHRONISED_HOST: TrueClock = {
+  kind: "unsynchronised-host",
+  source: "host, not synchronised (Share's time unavailable)",
+  correctionMs: 0,
+  synchronised: false,
+};
 
 /** Records a backfill may read without a usable cursor: one per interval, with room for specials. */
 export function recordBudget(settings: CycleSettings): number {
@@ -111,9 +125,20 @@ export async function planCycle(input: PlanInput): Promise<CyclePlan> {
   const before = input.state.receivers[serialKey(serial)];
 
   // 1. The clock: one timed ReadSystemTime against the true clock (throws CLOCK_UNSYNCHRONISED).
+  // When Share is the clock and cannot be reached, the plan still reads, with the host's clock and
+  // for counting only (`clockUnavailable`): what waits for Share is known, nothing is delivered.
   const sample = await receiver.callTimed(ReadSystemTime);
-  const trueClock = await input.trueClock();
-  let clock = clockForCycle(sample, trueClock, { mode: settings.mode, held: before?.heldOffset });
+  let clockUnavailable: unknown;
+  const trueClock = await input.trueClock().catch((error: unknown) => {
+    if (!isShareFailure(error)) throw error;
+    clockUnavailable = error;
+    return UNSYNCHRONISED_HOST;
+  });
+  let clock = clockForCycle(sample, trueClock, {
+    mode: settings.mode,
+    held: before?.heldOffset,
+    allowUnsynchronised: clockUnavailable !== undefined,
+  });
   if (clock.heldReplaced) {
     log.info(
       { offsetSeconds: clock.offsetSeconds, movedSeconds: clock.movedSeconds, source: clock.clock.source },
@@ -236,6 +261,7 @@ export async function planCycle(input: PlanInput): Promise<CyclePlan> {
 
   return {
     serial,
+    clockUnavailable,
     discontinuities: stream.discontinuities,
     cursors,
     clock: () => clock,

@@ -28,7 +28,13 @@ import { SHARE_SINK_NAME, toShareEgv } from "../sinks/share-sink.js";
 import type { Sink } from "../sinks/sink.js";
 import type { TrueClock } from "../time/reference-clock.js";
 import { deliver, type SinkOutcome, withProgress } from "./cycle-deliver.js";
-import { type CycleSettings, type PlanInput, planCycle, type ReceiverSession } from "./cycle-plan.js";
+import {
+  type CyclePlan,
+  type CycleSettings,
+  type PlanInput,
+  planCycle,
+  type ReceiverSession,
+} from "./cycle-plan.js";
 import type { ShareReadBack } from "./offset-recovery.js";
 import type { EgvCursor, LastReading, SyncState } from "./state.js";
 import { withReceiver } from "./state.js";
@@ -118,6 +124,7 @@ function planInput(deps: CycleDeps, options: CycleOptions, dryRun: boolean): Pla
 /** One cycle: read what is new and deliver it to every sink. Throws the first failure, with progress. */
 export async function runCycle(deps: CycleDeps, options: CycleOptions): Promise<CycleReport> {
   const plan = await planCycle(planInput(deps, options, false));
+  if (plan.clockUnavailable !== undefined) throw await waitingForClock(plan);
   const { sinks, readError } = await deliver({
     plan,
     sinks: deps.sinks,
@@ -154,6 +161,22 @@ export async function runCycle(deps: CycleDeps, options: CycleOptions): Promise<
     clock: { offsetSeconds: clock.offsetSeconds, replaced: clock.heldReplaced, source: clock.clock.source },
     sinks,
   };
+}
+
+/**
+ * Share is the clock and cannot be reached: nothing can be stamped, so nothing is delivered, but the
+ * read says how many readings wait for it (the backlog `status` and /metrics show). The error is
+ * Share's (the cycle waits for Share, exit code 5), with that backlog.
+ */
+async function waitingForClock(plan: CyclePlan): Promise<unknown> {
+  const cursor = plan.cursors.get(SHARE_SINK_NAME);
+  let waiting = 0;
+  for await (const readings of plan.readings) {
+    for (const reading of readings) {
+      if (isPostable(reading) && (cursor === undefined || reading.index > cursor.lastIndex)) waiting++;
+    }
+  }
+  return withProgress(plan.clockUnavailable, 0, waiting);
 }
 
 /** A dry run: the plan alone. Reads and classifies what a cycle would deliver; writes nothing. */

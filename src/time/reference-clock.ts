@@ -47,6 +47,8 @@ export interface ResolvedTrueClock {
   readonly clock: TrueClock;
   /** Why the reference was not used, when it was asked and failed. */
   readonly referenceError?: string;
+  /** What the reference threw, when it threw (it could not be reached at all). */
+  readonly referenceFailure?: unknown;
 }
 
 export const DEFAULT_MAX_ROUND_TRIP_MS = 4000;
@@ -74,7 +76,11 @@ export async function resolveTrueClock(options: ResolveTrueClockOptions): Promis
   try {
     sample = await options.reference();
   } catch (error) {
-    return { clock: unsynchronised, referenceError: error instanceof Error ? error.message : String(error) };
+    return {
+      clock: unsynchronised,
+      referenceError: error instanceof Error ? error.message : String(error),
+      referenceFailure: error,
+    };
   }
   const correction = referenceCorrectionMs(sample, options.maxRoundTripMs ?? DEFAULT_MAX_ROUND_TRIP_MS);
   if (typeof correction === "string") return { clock: unsynchronised, referenceError: correction };

@@ -23,7 +23,11 @@ export interface TrueClockSourceOptions {
 }
 
 export interface TrueClockSource {
-  /** The clock to anchor this cycle against (unsynchronised when neither source is usable). */
+  /**
+   * The clock to anchor this cycle against (unsynchronised when neither source is usable). When the
+   * host is not synchronised and the reference could not be reached at all, throws what the reference
+   * threw: with Share as the clock and Share down, the cycle is waiting for Share, not for NTP.
+   */
   get(): Promise<TrueClock>;
   /** Forget the cached host answer: ask again next time. */
   invalidate(): void;
@@ -41,6 +45,7 @@ export function trueClockSource(options: TrueClockSourceOptions): TrueClockSourc
       if (resolved.referenceError !== undefined) {
         options.log.debug({ reason: resolved.referenceError }, "the reference clock could not be used");
       }
+      if (resolved.referenceFailure !== undefined) throw resolved.referenceFailure;
       return resolved.clock;
     },
     invalidate() {

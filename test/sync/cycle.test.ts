@@ -179,3 +179,28 @@ describe("sync cycle", () => {
     expect(report.cursorAfter?.lastIndex).toBe(records.length - 1);
   });
 });
+
+describe("sync cycle with Share as the clock", () => {
+  it("Share down and the host unsynchronised: waiting for Share (not for NTP), with the readings waiting counted", async () => {
+    b = await bench();
+    const expected = expectedReadings(b, 24);
+    const { SharebridgeError } = await import("../../src/errors.js");
+    const error = await b
+      .cycle({
+        trueClock: async () => {
+          throw new SharebridgeError("SHARE_UNAVAILABLE", "Share answered 503");
+        },
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(isSharebridgeError(error, "SHARE_UNAVAILABLE")).toBe(true);
+    expect((error as { context: Record<string, unknown> }).context).toMatchObject({
+      posted: 0,
+      backlog: expected.length,
+    });
+    expect(b.share.count()).toBe(0);
+    expect(b.store.current.receivers[b.emulator.serial]?.heldOffset).toBeUndefined();
+  });
+});

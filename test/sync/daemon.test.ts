@@ -199,7 +199,7 @@ describe("daemon", () => {
     expectCaughtUp(b, confirmedAt - 24 * HOUR);
   });
 
-  it("waits for a synchronised clock at boot, posts nothing meanwhile, then catches up", async () => {
+  it("no synchronised clock at boot and Share down: waits for Share, counts what waits, then catches up", async () => {
     const b = await daemonBench();
     bench = b;
     b.hostSync = UNSYNCED;
@@ -207,7 +207,10 @@ describe("daemon", () => {
     const start = b.now;
     const { daemon, stop } = await b.start();
     await b.runWhile(() => b.now < start + HOUR);
-    expect(daemon.snapshot().phase).toBe("waiting-for-clock");
+    // Share is both the clock and the destination: what is missing is Share, not NTP (issue: exit 5).
+    expect(daemon.snapshot().phase).toBe("waiting-for-share");
+    expect(daemon.snapshot().waitingFor).toContain("Share to answer");
+    expect(daemon.snapshot().backlog).toBeGreaterThanOrEqual(24 * 12);
     expect(b.stored()).toHaveLength(0);
     b.hostSync = SYNCED;
     b.share.setOutage(false);
