@@ -4,10 +4,12 @@
  * assignment; 5 Share unavailable; 6 partial (some readings posted, the rest next time).
  */
 import { buildSystem } from "../app/system.js";
-import { isSharebridgeError, SharebridgeError } from "../errors.js";
+import { describeError, isSharebridgeError, SharebridgeError } from "../errors.js";
 import { formatShareDate } from "../share/dates.js";
 import { INTERACTIVE_RETRY } from "../share/settings.js";
 import { type CycleReport, planOnly, runCycle } from "../sync/cycle.js";
+import { decideOnFailure } from "../sync/failure-policy.js";
+import { type LastCycle, withLastCycle } from "../sync/state.js";
 import { acquireStateLock } from "../sync/state-lock.js";
 import { countOf } from "../util/plural.js";
 import type { Command } from "./command.js";
@@ -63,6 +65,11 @@ ${CONFIG_FLAGS_USAGE}`,
     const stderrIsTty = (context.stderr as { isTTY?: boolean }).isTTY === true;
     const bar = stderrIsTty ? progressBar(context.stderr, "reading pages") : undefined;
     let session: Awaited<ReturnType<typeof system.openReceiver>> | undefined;
+    // A one-shot sync (cron) leaves its cycle in the state file, as the daemon does, for `status`.
+    const recordCycle = (cycle: Omit<LastCycle, "atMs">) =>
+      system.store
+        .update((state) => withLastCycle(state, { ...cycle, atMs: context.clock.now() }))
+        .catch((error: unknown) => context.log.warn({ err: error }, "could not record the cycle"));
     try {
       const login = system.share.loginState;
       if (!dryRun && login.state !== "closed" && !(await system.share.operatorActed())) {
@@ -93,9 +100,16 @@ ${CONFIG_FLAGS_USAGE}`,
         }
       }
       context.stderr.write(summary(report));
+      if (!dryRun) await recordCycle({ outcome: report.outcome, backlog: report.backlog });
       return EXIT.OK;
     } catch (error) {
       bar?.done();
+      const backlog = isSharebridgeError(error) ? error.context["backlog"] : undefined;
+      await recordCycle({
+        outcome: decideOnFailure(error, { shareFailures: 0, readingIntervalSeconds: 0, jitter: 0 }).outcome,
+        error: describeError(error),
+        backlog: typeof backlog === "number" ? backlog : undefined,
+      });
       const posted = isSharebridgeError(error) ? error.context["posted"] : undefined;
       if (typeof posted === "number" && posted > 0) {
         context.log.error({ code: (error as SharebridgeError).code, posted }, (error as Error).message);

@@ -185,9 +185,12 @@ async function consume(lane: Lane, input: DeliverInput): Promise<void> {
 }
 
 /**
- * A sink's failure as the cycle reports it: the same error (same code, so the same exit code and
- * policy) with how many readings were acknowledged before it and how many are left.
+ * A failure as the cycle reports it: the same error (same code, so the same exit code and policy)
+ * with how many readings were acknowledged before it and how many are left (a count the error
+ * already carries, from a stage that saw more, is kept when larger).
  */
 export function withProgress(error: unknown, posted: number, backlog: number): unknown {
-  return isSharebridgeError(error) ? error.within("", { posted, backlog }) : error;
+  if (!isSharebridgeError(error)) return error;
+  const known = error.context["backlog"];
+  return error.within("", { posted, backlog: Math.max(backlog, typeof known === "number" ? known : 0) });
 }

@@ -26,12 +26,13 @@ import { RESETTING_DISCONTINUITIES } from "../records/cursor.js";
 import type { Discontinuity, IncrementalReader, RecordCursor } from "../records/incremental-reader.js";
 import type { EgvRecord } from "../records/record-types.js";
 import type { ShareReading } from "../share/readings.js";
-import { toShareEgv } from "../sinks/share-sink.js";
+import { SHARE_SINK_NAME, toShareEgv } from "../sinks/share-sink.js";
 import type { Sink } from "../sinks/sink.js";
 import { type CycleClock, clockForCycle } from "../time/clock-model.js";
 import { HOLD_TOLERANCE_SECONDS } from "../time/held-offset.js";
 import type { TrueClock } from "../time/reference-clock.js";
 import type { TimeMode } from "../time/share-times.js";
+import { withProgress } from "./cycle-deliver.js";
 import { agreedShift, latestOnShare, type ShareReadBack } from "./offset-recovery.js";
 import { openRecordStream } from "./record-stream.js";
 import { type EgvCursor, type LastReading, type SyncState, serialKey, sinkState } from "./state.js";
@@ -208,6 +209,16 @@ export async function planCycle(input: PlanInput): Promise<CyclePlan> {
       : undefined;
   let onShare: readonly ShareReading[] | undefined;
   const held: EgvRecord[] = [];
+  /** Share could not be asked about a fresh offset: deliver nothing, count what waits. */
+  let blocked: unknown;
+  let waiting = 0;
+  const shareCursor = cursors.get(SHARE_SINK_NAME);
+  const countWaiting = (records: readonly EgvRecord[]) => {
+    for (const reading of classifyAll(records)) {
+      if (isPostable(reading) && (shareCursor === undefined || reading.index > shareCursor.lastIndex))
+        waiting++;
+    }
+  };
   const decide = () => {
     const ours = classifyAll(held).filter(isPostable).map(toShareEgv);
     const shift = agreedShift(ours, onShare ?? []);
@@ -237,9 +248,24 @@ export async function planCycle(input: PlanInput): Promise<CyclePlan> {
           "bad record skipped",
         );
       }
+      if (blocked !== undefined) {
+        countWaiting(chunk.records);
+        continue;
+      }
       if (recover !== undefined && !settled) {
         if (chunk.records.length === 0) continue;
-        onShare ??= await latestOnShare(recover, settings.backfillHours, input.signal);
+        try {
+          onShare ??= await latestOnShare(recover, settings.backfillHours, input.signal);
+        } catch (error) {
+          // Share cannot confirm the offset: nothing is posted with it this cycle. The rest of the
+          // read only counts what waits (the backlog `status` shows), then the cycle fails with it.
+          if (!isShareFailure(error)) throw error;
+          blocked = error;
+          countWaiting(held);
+          countWaiting(chunk.records);
+          held.length = 0;
+          continue;
+        }
         held.push(...chunk.records);
         if (!passedShare(held, clock, onShare)) continue;
         const decided = decide();
@@ -251,6 +277,7 @@ export async function planCycle(input: PlanInput): Promise<CyclePlan> {
       const released = release(chunk.records);
       if (released.length > 0) yield released;
     }
+    if (blocked !== undefined) throw withProgress(blocked, 0, waiting);
     if (held.length > 0) {
       const decided = decide();
       await settle();

@@ -35,7 +35,7 @@ import type { OpenReceiverSession } from "./receiver-session.js";
 import { nextWake } from "./schedule.js";
 import { type DaemonClock, realDaemonClock, runLoop } from "./scheduler.js";
 import type { ShareAccess } from "./share-access.js";
-import { type SyncState, serialKey } from "./state.js";
+import { type SyncState, serialKey, withLastCycle } from "./state.js";
 import type { StateStore } from "./state-store.js";
 
 export type { DaemonClock } from "./scheduler.js";
@@ -307,7 +307,9 @@ export class Daemon {
       ...(error === undefined ? {} : { error }),
     };
     const lastCycle = { atMs, outcome, error, backlog: this.#backlog };
-    this.#lastCycleWrite = this.#o.store.update((state) => ({ ...state, lastCycle })).catch(() => undefined);
+    this.#lastCycleWrite = this.#o.store
+      .update((state) => withLastCycle(state, lastCycle))
+      .catch(() => undefined);
   }
 
   /** Logs what the daemon waits for, once per change. */

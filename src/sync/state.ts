@@ -256,6 +256,11 @@ export function withReceiver(
   return { ...state, receivers: { ...state.receivers, [key]: change(state.receivers[key] ?? {}) } };
 }
 
+/** The state with a cycle's record (what `status` shows as the last cycle). */
+export function withLastCycle(state: SyncState, lastCycle: LastCycle): SyncState {
+  return { ...state, lastCycle };
+}
+
 /** Immutable update of one sink's state for a receiver. */
 export function withSink(
   state: SyncState,

@@ -62,6 +62,8 @@ describe("sharebridge sync", () => {
       (share.account("carer").egvs.at(-1)?.stMs ?? 0) / 1000,
     );
     expect(JSON.stringify(state)).not.toContain("pw-for-tests");
+    // A one-shot sync leaves its cycle for `status`, as the daemon does.
+    expect(state.lastCycle).toMatchObject({ outcome: "nothing-new", backlog: 0 });
   });
 
   it("--dry-run prints the posts as JSON lines and changes nothing", async () => {
@@ -100,6 +102,12 @@ describe("sharebridge sync", () => {
     share.setOutage(true);
     const down = await cli(["sync", "--config", join(dir, "synced.json"), ...args]);
     expect(down.code).toBe(EXIT.SHARE_UNAVAILABLE);
+    const state = JSON.parse(await readFile(join(dir, "state", "state.json"), "utf8"));
+    expect(state.lastCycle.outcome).toBe("share-error");
+    expect(state.lastCycle.backlog).toBeGreaterThan(250);
+    // Share as the clock too (whatever this host's NTP says): still waiting for Share, exit 5, not 7.
+    const asClock = await cli(["sync", ...args]);
+    expect(asClock.code).toBe(EXIT.SHARE_UNAVAILABLE);
 
     await writeFile(join(dir, "config.json"), JSON.stringify({ share: { pasword: "x" } }));
     const bad = await cli(["sync", "--config", join(dir, "config.json"), ...args]);
