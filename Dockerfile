@@ -48,5 +48,6 @@ EXPOSE 9477
 # the daemon's /healthz wherever the configuration's http.listen puts it.
 HEALTHCHECK --interval=60s --timeout=10s --start-period=120s --retries=3 \
   CMD ["node", "/app/dist/main.js", "health"]
-ENTRYPOINT ["node", "/app/dist/main.js"]
+# --max-semi-space-size=2 as in systemd/sharebridge.service: the daemon's resident memory about 3 MiB lower.
+ENTRYPOINT ["node", "--max-semi-space-size=2", "/app/dist/main.js"]
 CMD ["run"]

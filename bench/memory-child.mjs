@@ -11,19 +11,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createReceiverEmulator } from "../dist/emulator/receiver/index.js";
 import { startShareEmulator } from "../dist/emulator/share/index.js";
-import { silentLogger } from "../dist/observe/log.js";
-import { Daemon } from "../dist/sync/daemon.js";
-import { openReceiverSession } from "../dist/sync/receiver-session.js";
-import { ShareAccess } from "../dist/sync/share-access.js";
-import { SYNC_STATE_SCHEMA } from "../dist/sync/state.js";
-import { StateStore } from "../dist/sync/state-store.js";
+import { buildSystem } from "../dist/app/system.js";
+import { configFromDocument } from "../dist/config/load.js";
+import { silentLogger } from "../dist/log.js";
 
 const USER = "wearer";
 const PASSWORD = "c0rrect-h0rse!";
 const BOUNDED = process.argv[2] === "bounded";
 const MARKS = BOUNDED ? [100, 1000, 4000, 8000] : [100, 1000, 2000];
 
-const time = { now: Date.now() - 6 * 3_600_000 };
+// A fixed start: the figures do not depend on the day the benchmark runs.
+const time = { now: Date.UTC(2026, 2, 10, 8, 31, 0) };
 const now = () => time.now;
 const receiver = createReceiverEmulator({
   profile: "g4",
@@ -37,48 +35,14 @@ const share = await startShareEmulator({ accounts: [{ name: USER, password: PASS
 const dir = await mkdtemp(join(tmpdir(), "sharebridge-memory-"));
 const passwordFile = join(dir, "password");
 await writeFile(passwordFile, `${PASSWORD}\n`);
-const config = {
-  device: "(bench)",
+const config = configFromDocument({
   stateDir: join(dir, "state"),
-  readingIntervalSeconds: 300,
-  backfillHours: 24,
-  clock: { mode: "corrected", assumeSynchronized: true },
-  share: {
-    region: undefined,
-    server: share.url("us"),
-    username: USER,
-    passwordFile,
-    replaceReceiver: "auto",
-    requestDeadlineSeconds: 60,
-  },
-  http: { listen: null },
+  clock: { assumeSynchronized: true },
+  share: { server: share.url("us"), username: USER, passwordFile },
   log: { level: "silent" },
-};
-const store = await StateStore.open(config.stateDir, SYNC_STATE_SCHEMA);
-const access = await ShareAccess.create({
-  config,
-  store,
-  log: silentLogger,
-  now,
-  retry: { retries: 0, minDelayMs: 0, maxDelayMs: 0 },
 });
-const controller = new AbortController();
-const samples = {};
-let daemon;
-const cycles = () => Object.values(daemon.snapshot().cycles).reduce((a, b) => a + b, 0);
-const sample = () => {
-  globalThis.gc?.();
-  const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
-  return { rss, heapUsed, heapTotal, external };
-};
-daemon = new Daemon({
-  mode: "corrected",
-  backfillHours: 24,
-  readingIntervalSeconds: 300,
-  store,
-  openReceiver: () => openReceiverSession(receiver.opener(), { log: silentLogger, now }),
-  share: access,
-  hostSync: async () => ({ synchronised: true, source: "bench", detail: "bench" }),
+const system = await buildSystem(config, {
+  log: silentLogger,
   clock: {
     now,
     sleep: async (ms, signal) => {
@@ -101,15 +65,25 @@ daemon = new Daemon({
       await new Promise((resolve) => setImmediate(resolve));
     },
   },
-  log: silentLogger,
-  random: () => 0.5,
-  stallMs: 1e12,
+  retry: { retries: 0, minDelayMs: 0, maxDelayMs: 0 },
+  opener: () => receiver.opener(),
+  hostSync: async () => ({ synchronised: true, source: "bench", detail: "bench" }),
 });
+const controller = new AbortController();
+const samples = {};
+let daemon;
+const cycles = () => Object.values(daemon.snapshot().cycles).reduce((a, b) => a + b, 0);
+const sample = () => {
+  globalThis.gc?.();
+  const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+  return { rss, heapUsed, heapTotal, external };
+};
+daemon = system.daemon({ random: () => 0.5, stallMs: 1e12 });
 const before = sample();
 const started = performance.now();
 await daemon.run(controller.signal);
 const wallMs = performance.now() - started;
-await access.close();
+await system.close();
 await share.close();
 await receiver.close();
 await rm(dir, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import { tcpOpener } from "../dist/receiver/transports/tcp.js";
 import { IncrementalReader } from "../dist/records/incremental-reader.js";
 import { ShareClient } from "../dist/share/client.js";
 import { createShareSettings } from "../dist/share/settings.js";
+import { ShareSink } from "../dist/sinks/share-sink.js";
 import { runCycle } from "../dist/sync/cycle.js";
 import { SYNC_STATE_SCHEMA } from "../dist/sync/state.js";
 import { StateStore } from "../dist/sync/state-store.js";
@@ -53,8 +54,8 @@ export async function receiverProcess(args) {
   return { host: match[1], port: Number(match[2]), stop: started.stop };
 }
 
-/** `sharebridge emulate share` with the benchmark account → { url, stop }. */
-export async function shareProcess() {
+/** `sharebridge emulate share` with the benchmark account (and `args`, e.g. --latency) → { url, stop }. */
+export async function shareProcess(args = []) {
   const started = await startCli([
     "emulate",
     "share",
@@ -62,6 +63,7 @@ export async function shareProcess() {
     "127.0.0.1:0",
     "--account",
     `${USER}:${PASSWORD}`,
+    ...args,
   ]);
   const url = started.line.split(" ").at(-1);
   return { url, stop: started.stop };
@@ -114,9 +116,11 @@ export function countingOpener(opener) {
 }
 
 /**
- * A sync bench: one receiver connection (optionally limited to `pagesPerRequest`), a Share client
- * and a state store in a temporary directory. `cycle()` runs one sync cycle and returns its report
- * with the figures of that cycle alone.
+ * A sync bench: one receiver connection (optionally limited to `pagesPerRequest`), a Share client,
+ * the Share sink and a state store in a temporary directory. `cycle()` runs one sync cycle and
+ * returns its report with the figures of that cycle alone, among them the time the cycle spent
+ * waiting for the receiver (link time) and for Share (the posts and the read-back, each from request
+ * to answer): the two bounds a cycle that reads and posts at the same time cannot beat.
  */
 export async function syncBench({
   receiver,
@@ -135,6 +139,19 @@ export async function syncBench({
       retry: { retries: 0 },
     }),
   });
+  let shareMs = 0;
+  const timed = async (work) => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      shareMs += performance.now() - started;
+    }
+  };
+  const poster = {
+    postBatch: (serial, batch, signal) => timed(() => client.postBatch(serial, batch, signal)),
+  };
+  const readBack = { readLatestGlucose: (options) => timed(() => client.readLatestGlucose(options)) };
   const link = countingOpener(tcpOpener(receiver.host, receiver.port));
   const opened = performance.now();
   const rx = await Receiver.open(link.opener, { pagesPerRequest, timeoutMs: 2000 });
@@ -147,21 +164,25 @@ export async function syncBench({
     /** Everything since the connection opened (identity reads included). */
     totals() {
       link.settle();
-      return { ...link.counts, roundTrips: rx.stats.requests, httpRequests: client.stats.requests };
+      return { ...link.counts, roundTrips: rx.stats.requests, httpRequests: client.stats.requests, shareMs };
     },
     async cycle() {
       link.settle();
-      const before = { ...link.counts, requests: rx.stats.requests, http: client.stats.requests };
+      const before = { ...link.counts, requests: rx.stats.requests, http: client.stats.requests, shareMs };
       const cpu = process.cpuUsage();
       const started = performance.now();
-      const report = await runCycle(session, client, store, {
-        mode: "corrected",
-        backfillHours,
-        readingIntervalSeconds,
-        trueClock: async () => HOST_CLOCK,
-        now: Date.now,
-        log: silentLogger,
-      });
+      const report = await runCycle(
+        {
+          session,
+          store,
+          sinks: [new ShareSink(() => poster)],
+          trueClock: async () => HOST_CLOCK,
+          clock: { now: Date.now },
+          readBack,
+          log: silentLogger,
+        },
+        { mode: "corrected", backfillHours, readingIntervalSeconds },
+      );
       link.settle();
       const wallMs = performance.now() - started;
       const used = process.cpuUsage(cpu);
@@ -171,6 +192,7 @@ export async function syncBench({
         bytesOut: link.counts.bytesOut - before.bytesOut,
         bytesIn: link.counts.bytesIn - before.bytesIn,
         linkMs: link.counts.linkMs - before.linkMs,
+        shareMs: shareMs - before.shareMs,
         httpRequests: client.stats.requests - before.http,
         cpuMs: (used.user + used.system) / 1000,
         wallMs,
@@ -190,3 +212,95 @@ export const median = (values) => {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A free TCP port on loopback (bound and released at once). */
+export async function freePort() {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The daemon's Prometheus figures: name{labels} → value. */
+export async function scrape(port) {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out = {};
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const space = line.lastIndexOf(" ");
+    out[line.slice(0, space)] = Number(line.slice(space + 1));
+  }
+  return out;
+}
+
+/** Sum of a metric's samples over all labels. */
+export const sumOf = (metrics, name) =>
+  Object.entries(metrics)
+    .filter(([key]) => key === name || key.startsWith(`${name}{`))
+    .reduce((sum, [, value]) => sum + value, 0);
+
+/**
+ * `sharebridge run` (dist/main.js, its own process, started as the systemd unit starts it) against
+ * `device` and a Share emulator in this process (`latency` "MS:JITTER"), until Share holds `expected`
+ * readings; returns the wall time, the daemon's cycles and reconnections, then stops it with SIGTERM.
+ */
+export async function daemonUntilPosted({ device, latency, backfillHours, expected, timeoutMs }) {
+  const { startShareEmulator } = await import("../dist/emulator/share/index.js");
+  const [latencyMs, jitterMs] = latency.split(":").map(Number);
+  const share = await startShareEmulator({
+    accounts: [{ name: USER, password: PASSWORD, region: "us" }],
+    knobs: { faults: { latencyMs, latencyJitterMs: jitterMs } },
+  });
+  const dir = await mkdtemp(join(tmpdir(), "sharebridge-bench-daemon-"));
+  const port = await freePort();
+  const { writeFile } = await import("node:fs/promises");
+  await writeFile(join(dir, "password"), `${PASSWORD}\n`);
+  await writeFile(
+    join(dir, "config.json"),
+    JSON.stringify({
+      device,
+      stateDir: join(dir, "state"),
+      backfillHours,
+      clock: { assumeSynchronized: true },
+      share: { server: share.url("us"), username: USER, passwordFile: join(dir, "password") },
+      http: { listen: `127.0.0.1:${port}` },
+      log: { level: "warn" },
+    }),
+  );
+  const started = performance.now();
+  const daemon = spawn(
+    process.execPath,
+    [...DAEMON_NODE_FLAGS, MAIN, "run", "--config", join(dir, "config.json")],
+    {
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
+  try {
+    for (;;) {
+      await sleep(200);
+      if (share.account(USER).egvs.length >= expected) break;
+      if (performance.now() - started > timeoutMs)
+        throw new Error(`only ${share.account(USER).egvs.length} of ${expected} readings in time`);
+    }
+    const wallMs = performance.now() - started;
+    const metrics = await scrape(port);
+    return {
+      posted: share.account(USER).egvs.length,
+      wallMs,
+      cycles: sumOf(metrics, "sharebridge_cycles_total"),
+      reopens: metrics['sharebridge_link_errors_total{kind="reopens"}'] ?? 0,
+    };
+  } finally {
+    await stop(daemon);
+    await share.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The node flags the daemon runs with as shipped (systemd/sharebridge.service, the Dockerfile). */
+export const DAEMON_NODE_FLAGS = ["--max-semi-space-size=2"];

@@ -50,8 +50,8 @@ async function udevadmAvailable(): Promise<boolean> {
 }
 
 async function serialportList() {
-  const { SerialPort } = await import("serialport");
-  return SerialPort.list();
+  const { autoDetect } = await import("@serialport/bindings-cpp");
+  return autoDetect().list();
 }
 
 /** Maps real tty nodes to their /dev/serial/by-id links. */

@@ -5,8 +5,14 @@
  *
  * An unplug surfaces as the port closing with a DisconnectedError (serialport) or as the read side
  * ending; both become DEVICE_DISCONNECTED.
+ *
+ * serialport's stream and its native binding (about 11 MiB resident) are loaded on the first open of
+ * a serial device, not with this module: a daemon on `tcp://` or a command that opens no port never
+ * pays for them. They are what the `serialport` package itself is made of (its `SerialPort` is this
+ * stream over the auto-detected binding), taken without the dozen parsers and the mock binding that
+ * package also loads and sharebridge does not use (about 1.5 MiB more).
  */
-import { SerialPort } from "serialport";
+import type { SerialPortStream } from "@serialport/stream";
 import { SharebridgeError } from "../../errors.js";
 import type { Transport, TransportOpener, TransportSink } from "../transport.js";
 
@@ -56,7 +62,7 @@ interface HangupPoller {
  * unplug goes unnoticed until the next write. The Linux/macOS binding's poller also reports
  * "disconnect" to whoever asks for it, so ask, where that poller exists.
  */
-function watchHangup(port: SerialPort, onHangup: () => void): void {
+function watchHangup(port: SerialPortStream, onHangup: () => void): void {
   const poller = (port.port as { poller?: HangupPoller } | undefined)?.poller;
   if (typeof poller?.once !== "function") return;
   poller.once("disconnect", (error) => {
@@ -66,7 +72,12 @@ function watchHangup(port: SerialPort, onHangup: () => void): void {
 }
 
 async function openSerial(path: string, sink: TransportSink, openTimeoutMs: number): Promise<Transport> {
-  const port = new SerialPort({
+  const [{ SerialPortStream }, { autoDetect }] = await Promise.all([
+    import("@serialport/stream"),
+    import("@serialport/bindings-cpp"),
+  ]);
+  const port = new SerialPortStream({
+    binding: autoDetect(),
     path,
     baudRate: 115200,
     dataBits: 8,
