@@ -141,6 +141,8 @@ export async function run(print) {
       `${probes} probes for ${readingsSeen} readings posted, ${(probes / readingsSeen).toFixed(1)} extra receiver round trips per reading`,
   );
   if (rssKiB !== undefined) {
-    print(`the daemon process's resident memory after these cycles: ${(rssKiB / 1024).toFixed(1)} MiB (VmRSS)`);
+    print(
+      `the daemon process's resident memory after these cycles: ${(rssKiB / 1024).toFixed(1)} MiB (VmRSS)`,
+    );
   }
 }

@@ -9,10 +9,10 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createReceiverEmulator } from "../dist/emulator/receiver/index.js";
-import { startShareEmulator } from "../dist/emulator/share/index.js";
 import { buildSystem } from "../dist/app/system.js";
 import { configFromDocument } from "../dist/config/load.js";
+import { createReceiverEmulator } from "../dist/emulator/receiver/index.js";
+import { startShareEmulator } from "../dist/emulator/share/index.js";
 import { silentLogger } from "../dist/log.js";
 
 const USER = "wearer";

@@ -32,7 +32,21 @@ const CYCLES = 1000;
 async function daemonAfterCycles(nodeFlags) {
   const dir = await mkdtemp(join(tmpdir(), "sharebridge-rss-"));
   const tty = join(dir, "tty");
-  const receiver = await startCli(["emulate", "receiver", "--pty", tty, "--profile", "g4", "--seed", "5", "--days", "1", "--live", "--interval", "1"]);
+  const receiver = await startCli([
+    "emulate",
+    "receiver",
+    "--pty",
+    tty,
+    "--profile",
+    "g4",
+    "--seed",
+    "5",
+    "--days",
+    "1",
+    "--live",
+    "--interval",
+    "1",
+  ]);
   const share = await shareProcess();
   const port = await freePort();
   await writeFile(join(dir, "password"), `${PASSWORD}\n`);

@@ -9,7 +9,7 @@ import { toHex } from "../util/hex.js";
 import { decodePageHeader } from "../wire/page.js";
 import type { Command } from "./command.js";
 import { EXIT } from "./exit-codes.js";
-import { integerOption } from "./option-values.js";
+import { integerOption, oneOfOption } from "./option-values.js";
 import { withReceiver } from "./receiver-connection.js";
 import { parseRecordTypeOption, RECORD_TYPE_OPTIONS, type RecordTypeOption } from "./record-type-option.js";
 
@@ -47,10 +47,7 @@ const command: Command = {
   async run(context) {
     const typeName = parseRecordTypeOption(context.values["type"], DUMP_TYPES);
     const recordType = RECORD_TYPE_OPTIONS[typeName];
-    const format = context.values["format"] ?? "hex";
-    if (format !== "hex" && format !== "json") {
-      throw new SharebridgeError("USAGE", "--format must be hex or json", { value: String(format) });
-    }
+    const format = oneOfOption(context.values, "format", ["hex", "json"] as const) ?? "hex";
     const first = integerOption(context.values, "first", 0, MAX_PAGE_NUMBER);
     const count = integerOption(context.values, "count", 1, MAX_PAGE_NUMBER);
     await withReceiver(context, async (receiver) => {

@@ -21,6 +21,7 @@ import { detectHostSync } from "../time/host-sync.js";
 import { resolveTrueClock, type TrueClock } from "../time/reference-clock.js";
 import type { Command } from "./command.js";
 import { EXIT } from "./exit-codes.js";
+import { oneOfOption } from "./option-values.js";
 import { withReceiver } from "./receiver-connection.js";
 import { parseRecordTypeOption, RECORD_TYPE_OPTIONS, type RecordTypeOption } from "./record-type-option.js";
 
@@ -140,10 +141,7 @@ const command: Command = {
     const typeName = parseRecordTypeOption(context.values["type"], RECORD_TYPES);
     const recordType = RECORD_TYPE_OPTIONS[typeName];
     const sinceMs = parseSince(context.values["since"]);
-    const format = context.values["format"] ?? "json";
-    if (format !== "json" && format !== "csv") {
-      throw new SharebridgeError("USAGE", "--format must be json or csv", { value: String(format) });
-    }
+    const format = oneOfOption(context.values, "format", ["json", "csv"] as const) ?? "json";
     // `assumeSynchronized: false` in the configuration means "detect", as for the daemon.
     const assumeSynchronized = context.config.clock.assumeSynchronized ? true : undefined;
     const { clock } = await resolveTrueClock({ hostSync: await detectHostSync({ assumeSynchronized }) });

@@ -37,7 +37,7 @@ import { parseState, type ReceiverState, type SyncState, serialKey } from "../sy
 import { inspectStateFile, STATE_FILE_NAME } from "../sync/state-store.js";
 import { countOf } from "../util/plural.js";
 import { type AuthState, summarizeAuth } from "./auth-state.js";
-import { type ProbeDevice, type ProbeOptions, probeReceiver } from "./receiver-probe.js";
+import { type ProbeDevice, type ProbeOptions, probeReceiver, type ReceiverProbe } from "./receiver-probe.js";
 import { ageInWords, durationInWords, isoOrNull, isValidTime } from "./words.js";
 
 export type StateFileState = "ok" | "absent" | "unreadable" | "corrupt";
@@ -49,18 +49,8 @@ export interface StatusReport {
     readonly state: StateFileState;
     readonly problem: string | null;
   };
-  readonly receiver: {
-    readonly present: boolean;
-    readonly inUse: boolean;
-    readonly device: string | null;
-    readonly serial: string | null;
-    readonly generation: string | null;
-    readonly productName: string | null;
-    readonly firmwareVersion: string | null;
-    readonly batteryPercent: number | null;
-    readonly batteryState: string | null;
-    readonly problem: string | null;
-  };
+  /** The probe's findings, its error in words. */
+  readonly receiver: Omit<ReceiverProbe, "error"> & { readonly problem: string | null };
   readonly serial: string | null;
   readonly lastReading: {
     readonly glucose: number;

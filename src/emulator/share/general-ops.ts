@@ -61,6 +61,14 @@ function applicationIdAccepted(knobs: ShareEmulatorKnobs, region: ShareRegion, i
 }
 
 /** Validates a login body: the identity field, password and application id. */
+/** The answer to a login with `password`: a lockout or credential fault, or `success()`. */
+function loginAnswer(ctx: OpContext, account: AccountRecord, password: string, success: () => Reply): Reply {
+  const verdict = verify(ctx, account, password);
+  if (verdict === "locked") return lockoutFault(ctx.knobs);
+  if (verdict === "wrong") return credentialFault(ctx.knobs, "password");
+  return success();
+}
+
 function loginFields(ctx: OpContext, identityField: "accountName" | "accountId"): [string, string] | Reply {
   const body = bodyObject(ctx.body);
   const identity = body?.[identityField];
@@ -99,10 +107,7 @@ export const GENERAL_OPERATIONS: Readonly<Record<string, Operation>> = {
       if (!Array.isArray(fields)) return fields;
       const account = ctx.state.findByIdentity(lookupRegion(ctx), fields[0]);
       if (account === undefined) return credentialFault(ctx.knobs, "not-found");
-      const verdict = verify(ctx, account, fields[1]);
-      if (verdict === "locked") return lockoutFault(ctx.knobs);
-      if (verdict === "wrong") return credentialFault(ctx.knobs, "password");
-      return json(account.accountId);
+      return loginAnswer(ctx, account, fields[1], () => json(account.accountId));
     },
   },
 
@@ -117,10 +122,9 @@ export const GENERAL_OPERATIONS: Readonly<Record<string, Operation>> = {
       const account = ctx.state.findById(lookupRegion(ctx), fields[0]);
       // An unknown account id answers like a wrong password (share-api §3.1).
       if (account === undefined) return credentialFault(ctx.knobs, "password");
-      const verdict = verify(ctx, account, fields[1]);
-      if (verdict === "locked") return lockoutFault(ctx.knobs);
-      if (verdict === "wrong") return credentialFault(ctx.knobs, "password");
-      return json(ctx.state.openSession(account, ctx.now).sessionId);
+      return loginAnswer(ctx, account, fields[1], () =>
+        json(ctx.state.openSession(account, ctx.now).sessionId),
+      );
     },
   },
 
