@@ -177,7 +177,6 @@ describe("SIGKILL at random points", () => {
     const killsMs = performance.now() - started;
 
     // One more run: it catches up and stops cleanly on SIGTERM.
-    const finalStart = performance.now();
     const last = spawnDaemon(args);
     running = last;
     await waitFor(
@@ -204,6 +203,10 @@ describe("SIGKILL at random points", () => {
 
     const ledger = new Ledger();
     ledger.capture(receiver);
+    // The daemons run on the host's clock: the last run's window starts an hour before it started,
+    // by its own clock (the time of its first log line).
+    const finalStart = Number(last.lines.find((line) => line.msg === "sharebridge daemon started")?.["time"]);
+    expect(Number.isFinite(finalStart)).toBe(true);
     const counts = tally(ledger, share, USER, await heldOffsets(stateFile), {
       // The window is the last hour as of the run that caught up; older readings may have aged out
       // of the window while earlier runs were killed.
