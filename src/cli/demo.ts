@@ -95,6 +95,9 @@ const command: Command = {
           passwordFile: join(dir, "password"),
           replaceReceiver: "auto",
         },
+        display: { units: "mg/dL" },
+        archive: { retentionDays: 90 },
+        alerts: { format: "ntfy", afterMinutes: 20 },
         http: { listen: null },
         log: { level: "warn" },
       };

@@ -7,6 +7,8 @@
  * hold 40–69, the target rows 70–180, the rows above 181–400, each zone divided evenly. So a 58
  * mg/dL low is always drawn below the marked range, and a 185 above it.
  */
+import { TARGET_HIGH_MG_DL, TARGET_LOW_MG_DL } from "../readings/units.js";
+
 export interface ChartPoint {
   readonly tMs: number;
   readonly mgdl: number;
@@ -26,8 +28,8 @@ export interface ChartOptions {
 
 const MIN = 40;
 const MAX = 400;
-const LOW = 70;
-const HIGH = 180;
+const LOW = TARGET_LOW_MG_DL;
+const HIGH = TARGET_HIGH_MG_DL;
 const DAY_MS = 86_400_000;
 
 const two = (n: number) => String(n).padStart(2, "0");

@@ -49,6 +49,9 @@ describe("configuration", () => {
         replaceReceiver: "auto",
         applicationId: undefined,
       },
+      display: { units: "mg/dL" },
+      archive: { retentionDays: 90 },
+      alerts: { format: "ntfy", afterMinutes: 20 },
       http: { listen: null },
       log: { level: "info" },
     });

@@ -32,6 +32,9 @@ function config(dir: string, share: Partial<Config["share"]> = { region: "us", u
       replaceReceiver: "auto",
       ...share,
     },
+    display: { units: "mg/dL" },
+    archive: { retentionDays: 90 },
+    alerts: { format: "ntfy", afterMinutes: 20 },
     http: { listen: null },
     log: { level: "info" },
   };
