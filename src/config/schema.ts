@@ -17,7 +17,6 @@
  */
 
 import { describeError } from "../errors.js";
-import { ALERT_FORMATS, webhookProblem } from "./webhook-url.js";
 import { LOG_LEVELS } from "../log.js";
 import { DISPLAY_UNITS } from "../readings/units.js";
 import { SHARE_REGIONS } from "../share/regions.js";
@@ -25,6 +24,7 @@ import { parseServerUrl } from "../share/server-url.js";
 import { TIME_MODES } from "../time/share-times.js";
 import { isUuid } from "../util/uuid.js";
 import { address, boolean, choice, integer, isKeySpec, type KeySpec, text, type ValueOf } from "./kinds.js";
+import { ALERT_FORMATS, webhookProblem } from "./webhook-url.js";
 
 /** Share account names are user names, e-mail addresses or phone numbers (share-api §2). */
 const MAX_USERNAME_LENGTH = 254;
