@@ -22,12 +22,14 @@
  */
 import { isSharebridgeError } from "../errors.js";
 import type { Logger } from "../log.js";
+import type { LoginBreakerState } from "../share/login-breaker.js";
 import { SHARE_SINK_NAME } from "../sinks/share-sink.js";
 import type { Sink } from "../sinks/sink.js";
 import type { TrueClockSource } from "../time/true-clock-source.js";
+import { BatteryWatch } from "./battery-watch.js";
 import { type CycleSettings, runCycle } from "./cycle.js";
 import { DaemonMetrics } from "./daemon-metrics.js";
-import type { DaemonPhase, DaemonSnapshot } from "./daemon-status.js";
+import type { DaemonPhase, DaemonSnapshot, ShareLogin } from "./daemon-status.js";
 import { decideOnFailure } from "./failure-policy.js";
 import { newRecordStored } from "./new-record-probe.js";
 import type { ShareReadBack } from "./offset-recovery.js";
@@ -81,6 +83,7 @@ export class Daemon {
   readonly #random: () => number;
   readonly #startedAtMs: number;
   readonly #metrics = new DaemonMetrics();
+  readonly #battery = new BatteryWatch();
   #session: OpenReceiverSession | undefined;
   #phase: DaemonPhase = "starting";
   #waitingFor: string | undefined;
@@ -122,6 +125,8 @@ export class Daemon {
       linkErrors: this.#metrics.linkErrors(this.#session?.stats),
       shareErrors: this.#metrics.shareErrors(),
       nextWakeAtMs: this.#nextWakeAtMs,
+      battery: this.#battery.current(serial),
+      shareLogin: shareLogin(this.#o.share.loginState),
     };
   }
 
@@ -187,6 +192,7 @@ export class Daemon {
       if (report.posted > 0)
         this.#o.log.info({ posted: report.posted, serial: report.serial }, "readings posted");
       await this.#o.share.persist();
+      await this.#battery.check(report.serial, session.receiver, this.#clock.now());
       await this.#keepMonitoringAlive(report.serial, signal);
       this.#wait("idle", undefined);
       const now = this.#clock.now();
@@ -333,6 +339,14 @@ export class Daemon {
     this.#metrics.closeLink(session.stats);
     await session.close().catch(() => undefined);
   }
+}
+
+function shareLogin(login: LoginBreakerState): ShareLogin {
+  return {
+    state: login.state,
+    sinceMs: login.sinceMs,
+    untilMs: login.state === "locked-out" ? login.untilMs : undefined,
+  };
 }
 
 function describe(error: unknown): string {
