@@ -46,6 +46,7 @@ ${CONFIG_FLAGS_USAGE}`,
         ? undefined
         : await (await import("./health-endpoint.js")).startHealthEndpoint(
             config.http.listen,
+            system,
             daemon,
             context.log,
           );

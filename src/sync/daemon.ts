@@ -20,7 +20,7 @@
  * is abandoned, state is already saved after every acknowledged batch, the port is closed), and
  * through `onStall` when its own loop stops moving, so that systemd restarts it.
  */
-import { isSharebridgeError } from "../errors.js";
+import { isReceiverFailure, isSharebridgeError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { LoginBreakerState } from "../share/login-breaker.js";
 import { SHARE_SINK_NAME } from "../sinks/share-sink.js";
@@ -209,6 +209,9 @@ export class Daemon {
     } catch (error) {
       if (signal.aborted) return 0;
       await this.#o.share.persist().catch(() => undefined);
+      // Share or the clock failed, the receiver answered: its battery can still be read.
+      if (!isReceiverFailure(error))
+        await this.#battery.check(session.serial, session.receiver, this.#clock.now());
       return this.#failed(started, error);
     }
   }
