@@ -3,6 +3,7 @@
  * on SIGTERM/SIGINT after saving state and closing the port, 2 on a configuration error, 70 when its
  * own loop stalls (systemd then restarts it).
  */
+import { startAlerts } from "../app/alerts.js";
 import { buildSystem } from "../app/system.js";
 import { waitForUsableStateDirectory } from "../sync/state-directory.js";
 import { acquireStateLock } from "../sync/state-lock.js";
@@ -50,9 +51,11 @@ ${CONFIG_FLAGS_USAGE}`,
             daemon,
             context.log,
           );
+    const alerts = await startAlerts(system, daemon);
     try {
       await daemon.run(context.signal);
     } finally {
+      await alerts?.stop();
       await health?.close();
       await system.close();
       await lock.release();
