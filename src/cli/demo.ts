@@ -170,6 +170,7 @@ const command: Command = {
             toMs: now,
             width: 64,
             height: 12,
+            unit: config.display.units,
           },
         ).trimEnd(),
       );
