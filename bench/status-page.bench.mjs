@@ -11,6 +11,7 @@ import { silentLogger } from "../dist/log.js";
 import { startHealthServer } from "../dist/observe/health-server.js";
 import { statusPage } from "../dist/observe/page/status-page.js";
 import { ArchiveSink } from "../dist/sinks/archive/archive-sink.js";
+import { chromiumLaunchOptions } from "../test/support/chromium.mjs";
 
 const SERIAL = "SM12345678";
 const READINGS = 288;
@@ -116,19 +117,7 @@ export async function run(print) {
     }
 
     const profile = await mkdtemp(join(tmpdir(), "sharebridge-page-bench-chromium-"));
-    browser = await puppeteer.launch({
-      executablePath: process.env.SHAREBRIDGE_CHROMIUM ?? "/usr/bin/chromium",
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        `--user-data-dir=${profile}`,
-      ],
-    });
+    browser = await puppeteer.launch(chromiumLaunchOptions(profile));
     const page = await browser.newPage();
     await page.setViewport({ width: 412, height: 915, deviceScaleFactor: 2 });
     for (const [label, path] of [

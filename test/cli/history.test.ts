@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.js";
 import type { Reading } from "../../src/readings/reading.js";
 import { ArchiveSink } from "../../src/sinks/archive/archive-sink.js";
+import { sinkContext } from "../sinks/support/sink-context.js";
 import { cli } from "../support/cli.js";
 
 const T = Date.UTC(2026, 2, 10, 14, 30, 0);
@@ -41,15 +42,7 @@ function reading(i: number, glucose: number | undefined, change: Partial<Reading
 async function archive(): Promise<void> {
   const sink = new ArchiveSink({ dir: join(dir, "state", "archive"), retentionDays: 90, log: silentLogger });
   const readings = [reading(0, 123), reading(1, undefined), reading(2, 39), reading(3, 181), reading(4, 99)];
-  await sink
-    .open({
-      serial: SERIAL,
-      signal: undefined,
-      log: silentLogger,
-      nowUtcMs: () => T,
-      settle: async () => undefined,
-    })
-    .write(readings);
+  await sink.open(sinkContext({ serial: SERIAL, now: () => T })).write(readings);
   const outcomes = ["stored", "skipped", "stored", "quarantined"] as const;
   outcomes.forEach((outcome, i) => {
     sink.noteOutcome({

@@ -16,6 +16,7 @@ import { readArchive } from "../../src/sinks/archive/archive-reader.js";
 import { ArchiveSink } from "../../src/sinks/archive/archive-sink.js";
 import type { SinkContext } from "../../src/sinks/sink.js";
 import { TEST_EPOCH_MS } from "../support/epoch.js";
+import { sinkContext } from "./support/sink-context.js";
 
 const SERIAL = "SM12345678";
 const MINUTE = 60_000;
@@ -46,17 +47,9 @@ function reading(i: number, startMs: number, change: Partial<Reading> = {}): Rea
   };
 }
 
-/** A sink context as the engine gives it, with the cursor kept in memory. */
+/** A sink context with the cursor kept in memory. */
 function context(now: () => number, settled: number[] = []): SinkContext {
-  return {
-    serial: SERIAL,
-    signal: undefined,
-    log: silentLogger,
-    nowUtcMs: now,
-    async settle(through) {
-      settled.push(through.index);
-    },
-  };
+  return sinkContext({ now, settled });
 }
 
 function sink(retentionDays = 90): ArchiveSink {
@@ -185,12 +178,12 @@ describe("archive sink", () => {
   it("readings written but not settled (a crash between the two) are not written again by the next process", async () => {
     const now = () => TEST_EPOCH_MS;
     const first = sink();
-    const dying: SinkContext = {
-      ...context(now),
-      async settle() {
+    const dying = sinkContext({
+      now,
+      settle: async () => {
         throw new Error("the process died before its cursor was saved");
       },
-    };
+    });
     await first.open(dying).write([0, 1, 2].map((i) => reading(i, TEST_EPOCH_MS - DAY)));
     expect(first.problem()?.message).toMatch(/^cannot write the archive/);
     const settled: number[] = [];

@@ -2,6 +2,7 @@
 // browser tests Debian's chromium. Say so plainly instead of letting tests fail with ENOENT.
 import { spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
+import { CHROMIUM } from "./chromium.mjs";
 
 const probe = spawnSync("socat", ["-V"], { stdio: "ignore" });
 if (probe.error !== undefined) {
@@ -11,12 +12,11 @@ if (probe.error !== undefined) {
   process.exit(1);
 }
 
-const chromium = process.env.SHAREBRIDGE_CHROMIUM ?? "/usr/bin/chromium";
 try {
-  accessSync(chromium, constants.X_OK);
+  accessSync(CHROMIUM, constants.X_OK);
 } catch {
   console.error(
-    `The status page's browser tests need chromium at ${chromium} (or set SHAREBRIDGE_CHROMIUM): sudo apt-get install chromium`,
+    `The status page's browser tests need chromium at ${CHROMIUM} (or set SHAREBRIDGE_CHROMIUM): sudo apt-get install chromium`,
   );
   process.exit(1);
 }

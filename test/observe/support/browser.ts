@@ -1,14 +1,9 @@
-/**
- * The system's chromium (Debian's package, /usr/bin/chromium), driven by puppeteer-core: nothing is
- * downloaded. Headless, sandbox off (CI runs as root), and everything that would reach the network
- * on its own turned off, with a fresh profile in a temporary directory each time.
- */
+/** The system's chromium for a test (test/support/chromium.mjs), with a fresh profile each time. */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import puppeteer, { type Browser } from "puppeteer-core";
-
-export const CHROMIUM = process.env["SHAREBRIDGE_CHROMIUM"] ?? "/usr/bin/chromium";
+import { chromiumLaunchOptions } from "../../support/chromium.mjs";
 
 export interface TestBrowser {
   readonly browser: Browser;
@@ -17,19 +12,7 @@ export interface TestBrowser {
 
 export async function launchBrowser(): Promise<TestBrowser> {
   const profile = await mkdtemp(join(tmpdir(), "sharebridge-chromium-"));
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      `--user-data-dir=${profile}`,
-    ],
-  });
+  const browser = await puppeteer.launch(chromiumLaunchOptions(profile));
   return {
     browser,
     async close() {
