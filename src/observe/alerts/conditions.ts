@@ -4,7 +4,7 @@
  *
  *   uploads-stopped      no reading reached Share for `afterMinutes`, while the receiver has readings
  *                        Share lacks (one newer than the last post), or while sharebridge waits for
- *                        Share, a clock or a person
+ *                        Share, a clock or a person (not while share-login holds: that alert says it)
  *   share-login          Share refused the password, or locked the account (at once)
  *   receiver-missing     the receiver has been missing for `afterMinutes`
  *   receiver-battery     the receiver's battery is under 20 % (clears at 25 %, so a level that wavers
@@ -126,9 +126,11 @@ export function evaluateConditions(
   active: ReadonlySet<ConditionId>,
 ): Map<ConditionId, ActiveCondition> {
   const afterMs = afterMinutes * 60_000;
+  const login = shareLogin(facts);
   const found: [ConditionId, ActiveCondition | undefined][] = [
-    ["uploads-stopped", uploadsStopped(facts, afterMs)],
-    ["share-login", shareLogin(facts)],
+    // A refused or locked login stops uploads too: its own alert says why, once.
+    ["uploads-stopped", login === undefined ? uploadsStopped(facts, afterMs) : undefined],
+    ["share-login", login],
     ["receiver-missing", receiverMissing(facts, afterMs)],
     ["receiver-battery", receiverBattery(facts, active.has("receiver-battery"))],
     ["reading-quarantined", readingQuarantined(facts)],
