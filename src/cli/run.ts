@@ -42,16 +42,27 @@ ${CONFIG_FLAGS_USAGE}`,
         process.exit(EXIT.STALLED);
       },
     });
-    const health =
-      config.http.listen === null
-        ? undefined
-        : await (await import("./health-endpoint.js")).startHealthEndpoint(
-            config.http.listen,
-            system,
-            daemon,
-            context.log,
-          );
-    const alerts = await startAlerts(system, daemon);
+    // The listener and the alerts start before the loop; if either cannot (a token missing beyond
+    // loopback, a port in use), nothing is left held.
+    let health: { close(): Promise<void> } | undefined;
+    let alerts: Awaited<ReturnType<typeof startAlerts>>;
+    try {
+      health =
+        config.http.listen === null
+          ? undefined
+          : await (await import("./health-endpoint.js")).startHealthEndpoint(
+              config.http.listen,
+              system,
+              daemon,
+              context.log,
+            );
+      alerts = await startAlerts(system, daemon);
+    } catch (error) {
+      await health?.close();
+      await system.close();
+      await lock.release();
+      throw error;
+    }
     try {
       await daemon.run(context.signal);
     } finally {
