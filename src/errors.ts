@@ -122,6 +122,12 @@ export const USAGE_ERROR_CODES = [
   "SHARE_INPUT_INVALID",
 ] as const;
 
+/** An alert could not be delivered to the configured webhook (src/observe/alerts/). */
+export const ALERT_ERROR_CODES = [
+  /** The webhook did not answer with a 2xx (context.status), or could not be reached (context.errno). */
+  "ALERT_UNDELIVERED",
+] as const;
+
 /** Interrupted, or a bug. */
 export const APP_ERROR_CODES = ["ABORTED", "INTERNAL"] as const;
 
@@ -131,6 +137,7 @@ export type ClockErrorCode = (typeof CLOCK_ERROR_CODES)[number];
 export type ShareErrorCode = (typeof SHARE_ERROR_CODES)[number];
 export type StateErrorCode = (typeof STATE_ERROR_CODES)[number];
 export type UsageErrorCode = (typeof USAGE_ERROR_CODES)[number];
+export type AlertErrorCode = (typeof ALERT_ERROR_CODES)[number];
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 export type ErrorCode =
   | ReceiverErrorCode
@@ -139,6 +146,7 @@ export type ErrorCode =
   | ShareErrorCode
   | StateErrorCode
   | UsageErrorCode
+  | AlertErrorCode
   | AppErrorCode;
 
 /** Every code, list by list (tests walk it: each code has a documented exit code). */
@@ -149,6 +157,7 @@ export const ERROR_CODE_LISTS = {
   share: SHARE_ERROR_CODES,
   state: STATE_ERROR_CODES,
   usage: USAGE_ERROR_CODES,
+  alert: ALERT_ERROR_CODES,
   app: APP_ERROR_CODES,
 } as const;
 
@@ -270,6 +279,8 @@ export const isClockFailure = guard<ClockErrorCode>(CLOCK_ERROR_CODES);
 export const isStateFailure = guard<StateErrorCode>(STATE_ERROR_CODES);
 /** The command line, the configuration or an argument is wrong. */
 export const isUsageFailure = guard<UsageErrorCode>(USAGE_ERROR_CODES);
+/** An alert could not be delivered. */
+export const isAlertFailure = guard<AlertErrorCode>(ALERT_ERROR_CODES);
 
 /** Shorthand for throwing in expression position: `x ?? fail("USAGE", "x is required")`. */
 export function fail<C extends ErrorCode>(

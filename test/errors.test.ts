@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
+  ALERT_ERROR_CODES,
   APP_ERROR_CODES,
   CLOCK_ERROR_CODES,
   describeError,
   ERROR_CODE_LISTS,
   ERROR_CODES,
   type ErrorCode,
+  isAlertFailure,
   isClockFailure,
   isReceiverFailure,
   isRecordFailure,
@@ -83,6 +85,7 @@ describe("error code lists", () => {
         SHARE_ERROR_CODES.length +
         STATE_ERROR_CODES.length +
         USAGE_ERROR_CODES.length +
+        ALERT_ERROR_CODES.length +
         APP_ERROR_CODES.length,
     );
   });
@@ -95,6 +98,7 @@ describe("error code lists", () => {
       share: isShareFailure,
       state: isStateFailure,
       usage: isUsageFailure,
+      alert: isAlertFailure,
     } as const;
     const yes = (code: ErrorCode) =>
       Object.entries(guards)

@@ -8,15 +8,20 @@
  *           ├─► Share account (credentials from the password file, the systemd credential or the
  *           │   Docker secret) ─► Share sink, Share's read-back, Share's clock
  *           ├─► receiver opener (device: auto, a path, tcp://, emulate)
- *           └─► true clock (host synchronisation, else Share's server time)
+ *           ├─► true clock (host synchronisation, else Share's server time)
+ *           └─► archive sink (archive.retentionDays > 0): the local history in <stateDir>/archive,
+ *               told Share's outcome of every reading through `outcomes`
  */
 
 import type { FileHandle } from "node:fs/promises";
+import { join } from "node:path";
 import { credentialsFromConfig } from "../config/credentials.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { TransportOpener } from "../receiver/transport.js";
 import type { ShareRetry } from "../share/settings.js";
+import { ARCHIVE_DIR_NAME } from "../sinks/archive/archive-files.js";
+import { ArchiveSink } from "../sinks/archive/archive-sink.js";
 import { Outcomes } from "../sinks/outcomes.js";
 import { ShareSink } from "../sinks/share-sink.js";
 import type { Sink } from "../sinks/sink.js";
@@ -27,6 +32,7 @@ import { type OpenReceiverSession, openReceiverSession } from "../sync/receiver-
 import { type DaemonClock, realDaemonClock } from "../sync/scheduler.js";
 import { DAEMON_SHARE_RETRY, ShareAccess } from "../sync/share-access.js";
 import { SYNC_STATE_SCHEMA, type SyncState } from "../sync/state.js";
+import { prepareStateDirectory } from "../sync/state-directory.js";
 import { StateStore } from "../sync/state-store.js";
 import { detectHostSync, type HostSyncState } from "../time/host-sync.js";
 import { type TrueClockSource, trueClockSource } from "../time/true-clock-source.js";
@@ -59,6 +65,8 @@ export interface System {
   readonly readBack: ShareReadBack;
   /** What Share made of each reading, for sinks and listeners that keep a record (sinks/outcomes.ts). */
   readonly outcomes: Outcomes;
+  /** The local history; undefined when archive.retentionDays is 0. */
+  readonly archive: ArchiveSink | undefined;
   readonly clock: DaemonClock;
   readonly log: Logger;
   openReceiver(): Promise<OpenReceiverSession>;
@@ -84,8 +92,14 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
     clock,
   });
   const outcomes = new Outcomes();
-  // The client can be rebuilt (new credentials): every use goes through `share.client`.
-  const sinks: readonly Sink[] = [new ShareSink(() => share.client, outcomes)];
+  const archive = await openArchive(config, log);
+  if (archive !== undefined) outcomes.subscribe(archive.noteOutcome);
+  // The client can be rebuilt (new credentials): every use goes through `share.client`. Share first:
+  // the engine hands each chunk to the sinks in this order.
+  const sinks: readonly Sink[] = [
+    new ShareSink(() => share.client, outcomes),
+    ...(archive === undefined ? [] : [archive]),
+  ];
   const readBack: ShareReadBack = { readLatestGlucose: (o) => share.client.readLatestGlucose(o) };
   const trueClock = trueClockSource({
     // `assumeSynchronized: false` in the file means "detect", not "assume unsynchronised".
@@ -124,6 +138,7 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
     trueClock,
     readBack,
     outcomes,
+    archive,
     clock,
     log,
     async openReceiver() {
@@ -151,9 +166,25 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
       });
     },
     async close() {
+      await archive?.close(clock.now());
       await share.close();
       await device?.release();
     },
   };
   return system;
+}
+
+/**
+ * The archive sink over `<stateDir>/archive` (created mode 0700; when root runs a command in the
+ * service's directory, new files go to the directory's owner, as the state file does).
+ */
+async function openArchive(config: Config, log: Logger): Promise<ArchiveSink | undefined> {
+  if (config.archive.retentionDays === 0) return undefined;
+  const prepared = await prepareStateDirectory(join(config.stateDir, ARCHIVE_DIR_NAME));
+  return new ArchiveSink({
+    dir: prepared.dir,
+    retentionDays: config.archive.retentionDays,
+    owner: prepared.ownerForNewFiles,
+    log,
+  });
 }

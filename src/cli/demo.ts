@@ -18,6 +18,8 @@ import { createReceiverEmulator, PROFILE_IDS, type ProfileId } from "../emulator
 import { startShareEmulator } from "../emulator/share/index.js";
 import { SharebridgeError } from "../errors.js";
 import { createLogger } from "../log.js";
+import { startHealthServer } from "../observe/health-server.js";
+import { statusPage } from "../observe/page/status-page.js";
 import { ShareClient } from "../share/client.js";
 import { createShareSettings, INTERACTIVE_RETRY } from "../share/settings.js";
 import { countOf } from "../util/plural.js";
@@ -88,6 +90,7 @@ const command: Command = {
         // The emulators run on this machine's clock: it is the true time here.
         clock: { assumeSynchronized: true },
         share: { server: share.url("us"), username: ACCOUNT, passwordFile: join(dir, "password") },
+        display: { units: context.config.display.units },
         log: { level: "warn" },
       });
       const system = await buildSystem(config, {
@@ -101,6 +104,15 @@ const command: Command = {
       });
       cleanup.unshift(() => system.close());
       const daemon = system.daemon();
+      // The status page on loopback, open while the demo runs (a port of its own: any free one).
+      const page = await startHealthServer({
+        listen: { host: "127.0.0.1", port: 0 },
+        snapshot: () => daemon.snapshot(),
+        log,
+        page: statusPage({ archive: system.archive, unit: config.display.units }),
+      });
+      cleanup.unshift(() => page.close());
+      out(`Status page: http://127.0.0.1:${page.port}/ (open while the demo runs)`);
 
       // Watch Share's storage: when each reading arrives there, for the lag figures.
       const firstSeen = new Map<number, number>();
@@ -147,6 +159,7 @@ const command: Command = {
             toMs: now,
             width: 64,
             height: 12,
+            unit: config.display.units,
           },
         ).trimEnd(),
       );

@@ -25,6 +25,8 @@ export const EXIT = {
   STATE: 9,
   /** Another sharebridge process (the daemon, named by its PID) holds the state directory. */
   LOCKED: 10,
+  /** `alerts test`: the webhook did not take the message. */
+  ALERT_UNDELIVERED: 11,
   /** The daemon's loop stopped making progress; systemd restarts it (Restart=on-failure). */
   STALLED: 70,
   /** Interrupted by SIGINT/SIGTERM before finishing. */
@@ -84,6 +86,7 @@ export const EXIT_CODE_BY_ERROR: Readonly<Record<ErrorCode, ExitCode>> = {
   STATE_PERMISSION: EXIT.STATE,
   STATE_LOCKED: EXIT.LOCKED,
   PAGE_INDEX_MISMATCH: EXIT.RECEIVER,
+  ALERT_UNDELIVERED: EXIT.ALERT_UNDELIVERED,
 };
 
 export function exitCodeFor(error: unknown): ExitCode {

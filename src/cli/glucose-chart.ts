@@ -7,6 +7,14 @@
  * hold 40–69, the target rows 70–180, the rows above 181–400, each zone divided evenly. So a 58
  * mg/dL low is always drawn below the marked range, and a 185 above it.
  */
+import {
+  type DisplayUnit,
+  inUnit,
+  numberText,
+  TARGET_HIGH_MG_DL,
+  TARGET_LOW_MG_DL,
+} from "../readings/units.js";
+
 export interface ChartPoint {
   readonly tMs: number;
   readonly mgdl: number;
@@ -22,12 +30,14 @@ export interface ChartOptions {
    * the two ends differ. Default: the host's local time, `HH:MM` or `MM-DD HH:MM`.
    */
   readonly formatTime?: (ms: number, withDate: boolean) => string;
+  /** The value axis's unit (display.units). Default mg/dL. */
+  readonly unit?: DisplayUnit;
 }
 
 const MIN = 40;
 const MAX = 400;
-const LOW = 70;
-const HIGH = 180;
+const LOW = TARGET_LOW_MG_DL;
+const HIGH = TARGET_HIGH_MG_DL;
 const DAY_MS = 86_400_000;
 
 const two = (n: number) => String(n).padStart(2, "0");
@@ -80,11 +90,12 @@ export function renderGlucoseChart(points: readonly ChartPoint[], options: Chart
     [below]: LOW,
     0: MIN,
   };
-  const lines: string[] = [" mg/dL"];
+  const unit = options.unit ?? "mg/dL";
+  const lines: string[] = [` ${unit}`];
   for (let row = height - 1; row >= 0; row--) {
     const inRange = row >= below && row < below + within;
     const mark = labels[row];
-    const label = mark === undefined ? "    " : String(mark).padStart(4);
+    const label = mark === undefined ? "    " : numberText(inUnit(mark, unit), unit).padStart(4);
     let line = `${label} ${inRange ? "┃" : "│"}`;
     for (const mgdl of columns) line += mgdl !== undefined && rowOf(mgdl, rows) === row ? "•" : " ";
     lines.push(line.trimEnd());

@@ -47,6 +47,15 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: "Show the state at a glance: receiver, battery, last reading and post, backlog, clock, login",
     load: () => import("./status.js"),
   },
+  history: {
+    summary:
+      "Print the local history of readings and what became of each on Share (table, JSON lines or CSV)",
+    load: () => import("./history.js"),
+  },
+  "alerts test": {
+    summary: "Send one test message to the alert webhook (alerts.webhook) and say what it answered",
+    load: () => import("./alerts-test.js"),
+  },
   doctor: {
     summary: "Check the setup (device, permissions, udev, clock, disk, Share login) and say how to fix it",
     load: () => import("./doctor.js"),

@@ -9,7 +9,6 @@
  * displays, and a note on stderr says so. Records the decoder could not read are logged with their
  * bytes on stderr and left out.
  */
-import { SharebridgeError } from "../errors.js";
 import { ReadSystemTime } from "../receiver/commands.js";
 import type { ReceiverApi } from "../receiver/receiver-api.js";
 import { IncrementalReader } from "../records/incremental-reader.js";
@@ -20,6 +19,7 @@ import { RECEIVER_EPOCH_MS } from "../time/epoch.js";
 import { detectHostSync } from "../time/host-sync.js";
 import { resolveTrueClock, type TrueClock } from "../time/reference-clock.js";
 import type { Command } from "./command.js";
+import { csvLines, jsonLine, parseSince, type Row } from "./data-lines.js";
 import { EXIT } from "./exit-codes.js";
 import { oneOfOption } from "./option-values.js";
 import { withReceiver } from "./receiver-connection.js";
@@ -36,7 +36,8 @@ const RECORD_TYPES: readonly RecordTypeOption[] = [
   "settings",
 ];
 
-export type Row = Record<string, unknown>;
+export type { Row } from "./data-lines.js";
+export { csvLines, jsonLine };
 
 export interface RecordsExport {
   readonly rows: Row[];
@@ -99,35 +100,6 @@ function toRow(record: DexcomRecord, wtMs: number, cycle: CycleClock): Row {
       break;
   }
   return row;
-}
-
-export function jsonLine(row: Row): string {
-  return `${JSON.stringify(row)}\n`;
-}
-
-function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return "";
-  const text = typeof value === "object" ? JSON.stringify(value) : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/** CSV: a header row from the first row's keys (every row of a type has the same keys), then rows. */
-export function csvLines(rows: readonly Row[]): string[] {
-  const [first] = rows;
-  if (first === undefined) return [];
-  const keys = Object.keys(first);
-  return [`${keys.join(",")}\n`, ...rows.map((row) => `${keys.map((key) => csvCell(row[key])).join(",")}\n`)];
-}
-
-function parseSince(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = typeof value === "string" && /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
-  if (!Number.isFinite(ms)) {
-    throw new SharebridgeError("USAGE", "--since must be an ISO date or time, e.g. 2024-05-01T08:00Z", {
-      value: String(value),
-    });
-  }
-  return ms;
 }
 
 const command: Command = {

@@ -3,6 +3,7 @@
  * on SIGTERM/SIGINT after saving state and closing the port, 2 on a configuration error, 70 when its
  * own loop stalls (systemd then restarts it).
  */
+import { startAlerts } from "../app/alerts.js";
 import { buildSystem } from "../app/system.js";
 import { waitForUsableStateDirectory } from "../sync/state-directory.js";
 import { acquireStateLock } from "../sync/state-lock.js";
@@ -41,17 +42,31 @@ ${CONFIG_FLAGS_USAGE}`,
         process.exit(EXIT.STALLED);
       },
     });
-    const health =
-      config.http.listen === null
-        ? undefined
-        : await (await import("./health-endpoint.js")).startHealthEndpoint(
-            config.http.listen,
-            daemon,
-            context.log,
-          );
+    // The listener and the alerts start before the loop; if either cannot (a token missing beyond
+    // loopback, a port in use), nothing is left held.
+    let health: { close(): Promise<void> } | undefined;
+    let alerts: Awaited<ReturnType<typeof startAlerts>>;
+    try {
+      health =
+        config.http.listen === null
+          ? undefined
+          : await (await import("./health-endpoint.js")).startHealthEndpoint(
+              config.http.listen,
+              system,
+              daemon,
+              context.log,
+            );
+      alerts = await startAlerts(system, daemon);
+    } catch (error) {
+      await health?.close();
+      await system.close();
+      await lock.release();
+      throw error;
+    }
     try {
       await daemon.run(context.signal);
     } finally {
+      await alerts?.stop();
       await health?.close();
       await system.close();
       await lock.release();

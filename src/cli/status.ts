@@ -49,7 +49,9 @@ ${CONFIG_FLAGS_USAGE}`,
       now: () => context.clock.now(),
     });
     context.stdout.write(
-      context.values["json"] === true ? `${JSON.stringify(report)}\n` : formatStatus(report),
+      context.values["json"] === true
+        ? `${JSON.stringify(report)}\n`
+        : formatStatus(report, config.display.units),
     );
     return EXIT.OK;
   },

@@ -150,19 +150,37 @@ export async function loadConfig(sources: ConfigSources = {}): Promise<LoadedCon
  * The password file to read: share.passwordFile, else the systemd credential, else the Docker
  * secret. Undefined when none exists (the caller names all three in its error).
  */
-export async function resolvePasswordFile(
+export function resolvePasswordFile(
   config: Config,
   env: Readonly<Record<string, string | undefined>> = process.env,
   dockerSecret = DOCKER_SECRET_FILE,
 ): Promise<{ path: string; source: string } | undefined> {
-  if (config.share.passwordFile !== undefined)
-    return { path: config.share.passwordFile, source: "share.passwordFile" };
+  return resolveSecretFile(
+    { path: config.share.passwordFile, key: "share.passwordFile", credential: CREDENTIAL_NAME, dockerSecret },
+    env,
+  );
+}
+
+/**
+ * A secret's file: the configured path (`key`), else the systemd credential named `credential` in
+ * $CREDENTIALS_DIRECTORY, else the Docker secret file. Undefined when none exists.
+ */
+export async function resolveSecretFile(
+  where: {
+    readonly path: string | undefined;
+    readonly key: string;
+    readonly credential: string;
+    readonly dockerSecret: string;
+  },
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<{ path: string; source: string } | undefined> {
+  if (where.path !== undefined) return { path: where.path, source: where.key };
   const credentials = env["CREDENTIALS_DIRECTORY"];
   if (credentials !== undefined && credentials !== "") {
-    const path = join(credentials, CREDENTIAL_NAME);
+    const path = join(credentials, where.credential);
     if (await exists(path)) return { path, source: "systemd credential" };
   }
-  if (await exists(dockerSecret)) return { path: dockerSecret, source: "Docker secret" };
+  if (await exists(where.dockerSecret)) return { path: where.dockerSecret, source: "Docker secret" };
   return undefined;
 }
 

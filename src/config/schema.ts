@@ -18,11 +18,13 @@
 
 import { describeError } from "../errors.js";
 import { LOG_LEVELS } from "../log.js";
+import { DISPLAY_UNITS } from "../readings/units.js";
 import { SHARE_REGIONS } from "../share/regions.js";
 import { parseServerUrl } from "../share/server-url.js";
 import { TIME_MODES } from "../time/share-times.js";
 import { isUuid } from "../util/uuid.js";
 import { address, boolean, choice, integer, isKeySpec, type KeySpec, text, type ValueOf } from "./kinds.js";
+import { ALERT_FORMATS, webhookProblem } from "./webhook-url.js";
 
 /** Share account names are user names, e-mail addresses or phone numbers (share-api §2). */
 const MAX_USERNAME_LENGTH = 254;
@@ -172,13 +174,69 @@ export const CONFIG_KEYS = {
   },
   http: {
     listen: address({
-      help: "Where the `/healthz` and `/metrics` endpoint listens: `HOST:PORT`, or just `PORT` on loopback.",
+      help: "Where the status page, `/healthz` and `/metrics` listen: `HOST:PORT`, or just `PORT` on loopback.",
       details:
-        "`null` turns it off. It has no authentication: keep it on loopback unless a firewall guards it.",
+        "`null` turns it off. Any address other than loopback needs `http.tokenFile`; see [The status page](#the-status-page).",
       default: null,
       defaultText: "`null` (off)",
       env: "SHAREBRIDGE_HTTP_LISTEN",
       fix: "write e.g. 127.0.0.1:9477, or null to turn the endpoint off",
+    }),
+    tokenFile: text({
+      help: "A file holding the status page's access token on one line, at least 16 characters.",
+      details:
+        "Needed when `http.listen` is not loopback; when set, the page, `/status.json` and `/metrics` ask for it (`/healthz` never does). Without it, sharebridge uses the systemd credential `http-token`, then the Docker secret `/run/secrets/http-token`.",
+      default: undefined,
+      env: "SHAREBRIDGE_HTTP_TOKEN_FILE",
+      fix: "give the path of the token file",
+      typeText: "a file",
+    }),
+  },
+  display: {
+    units: choice({
+      help: "Glucose units for the status page, `history`, `status` and the demo.",
+      details: "`mmol/L` is shown with one decimal. Share and the archive always carry mg/dL.",
+      values: DISPLAY_UNITS,
+      default: "mg/dL",
+      env: "SHAREBRIDGE_DISPLAY_UNITS",
+    }),
+  },
+  archive: {
+    retentionDays: integer({
+      help: "How many days of readings the local history (`archive/` in the state directory) keeps.",
+      details: "`0` turns the history off (the status page then has no chart).",
+      default: 90,
+      min: 0,
+      max: 3650,
+      unit: "days",
+      env: "SHAREBRIDGE_ARCHIVE_RETENTION_DAYS",
+    }),
+  },
+  alerts: {
+    webhook: text({
+      help: "A URL to call when uploads stop or need attention; see [Alerts](#alerts).",
+      details:
+        "http or https, e.g. an ntfy topic such as `https://ntfy.sh/your-secret-topic`. Treat it as a secret: it is never logged.",
+      default: undefined,
+      env: "SHAREBRIDGE_ALERTS_WEBHOOK",
+      fix: "give an http or https URL, e.g. https://ntfy.sh/your-secret-topic",
+      typeText: "a URL",
+      maxLength: 2048,
+      check: webhookProblem,
+    }),
+    format: choice({
+      help: "How alerts are sent: `ntfy` (plain text with a Title header) or `json`.",
+      values: ALERT_FORMATS,
+      default: "ntfy",
+      env: "SHAREBRIDGE_ALERTS_FORMAT",
+    }),
+    afterMinutes: integer({
+      help: "How long uploads may stop, or the receiver be missing, before an alert.",
+      default: 20,
+      min: 5,
+      max: 1440,
+      unit: "minutes",
+      env: "SHAREBRIDGE_ALERTS_AFTER_MINUTES",
     }),
   },
   log: {

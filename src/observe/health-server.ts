@@ -6,8 +6,13 @@
  *                  (`isHealthy`), else 503 {"status":"unhealthy","reason":…}: Docker's HEALTHCHECK
  *                  and systemd watchdog scripts need only the status code
  *   GET /metrics   the Prometheus text exposition (metrics.ts)
+ *   GET /          the status page, and GET /status.json its facts (observe/page/), when given
  *   HEAD           the same headers without a body
  *   other methods  405 with an Allow header; other paths 404
+ *
+ * Access (observe/page/page-access.ts): with a token (http.tokenFile) everything but /healthz asks
+ * for it. Listening beyond loopback requires one, and then /healthz leaves out the serial and the
+ * reason's free text: it stays open for health checks and says nothing personal.
  *
  * Every request is untrusted: no request body is ever read (a request announcing one is answered
  * and its connection closed), headers must arrive within a few seconds and stay small, and at most
@@ -15,15 +20,16 @@
  * oldest connection that is not in the middle of a request (a slow client still sending headers,
  * an idle keep-alive) is dropped to make room, rather than the newcomer refused: slow clients can
  * hold at most the bound, never the endpoint, and a health probe that sends its request promptly
- * is always answered. A Pi Zero must not be kept busy by a stuck or hostile client. The endpoint has no authentication, which is why it binds loopback unless told
- * otherwise; binding anything else is logged as a warning.
+ * is always answered. A Pi Zero must not be kept busy by a stuck or hostile client.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { SharebridgeError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { type DaemonSnapshot, isHealthy } from "../sync/daemon-status.js";
+import { json, type Reply, text } from "./http-reply.js";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.js";
+import { type AccessCheck, checkAccess } from "./page/page-access.js";
 
 export interface HealthServerOptions {
   /** Where to listen; port 0 picks a free port (tests). */
@@ -33,6 +39,17 @@ export interface HealthServerOptions {
   readonly log: Logger;
   /** Time allowed for a request's headers, ms. Default 5000; tests shorten it. */
   readonly headersTimeoutMs?: number;
+  /** The status page's routes (observe/page/status-page.ts); without them only /healthz and /metrics. */
+  readonly page?: PageRoutes | undefined;
+  /** The access token (http.tokenFile); required to listen beyond loopback. */
+  readonly token?: string | undefined;
+}
+
+/** Paths served besides /healthz and /metrics, and how (the status page). */
+export interface PageRoutes {
+  readonly paths: readonly string[];
+  /** The answer for `path` (one of `paths`), given the request's address and the daemon's facts. */
+  reply(path: string, url: URL, snapshot: DaemonSnapshot): Promise<Reply>;
 }
 
 export interface HealthServer {
@@ -92,25 +109,6 @@ class ConnectionBudget {
 
 const ALLOWED_METHODS = "GET, HEAD";
 
-interface Reply {
-  readonly status: number;
-  readonly contentType: string;
-  readonly body: string;
-  readonly headers?: Readonly<Record<string, string>>;
-}
-
-const json = (status: number, value: unknown): Reply => ({
-  status,
-  contentType: "application/json; charset=utf-8",
-  body: `${JSON.stringify(value)}\n`,
-});
-
-const text = (status: number, body: string): Reply => ({
-  status,
-  contentType: "text/plain; charset=utf-8",
-  body,
-});
-
 /** Whole seconds from `thenMs` to the snapshot's now, or null when unknown. */
 function ageSeconds(snapshot: DaemonSnapshot, thenMs: number | undefined): number | null {
   return thenMs === undefined ? null : Math.round((snapshot.nowMs - thenMs) / 1000);
@@ -130,17 +128,26 @@ export function unhealthyReason(snapshot: DaemonSnapshot): string {
   return `${what} (limit ${limitSeconds} s, two reading intervals)${waiting}${error}`.slice(0, 500);
 }
 
-/** The /healthz answer: a small JSON object, 200 or 503. */
-export function healthReply(snapshot: DaemonSnapshot): { status: 200 | 503; body: Record<string, unknown> } {
+/**
+ * The /healthz answer: a small JSON object, 200 or 503. `open` (the listener reaches beyond
+ * loopback): without the serial, and the reason without free text (an error's words may name it).
+ */
+export function healthReply(
+  snapshot: DaemonSnapshot,
+  options: { readonly open?: boolean } = {},
+): { status: 200 | 503; body: Record<string, unknown> } {
   const common = {
     phase: snapshot.phase,
-    serial: snapshot.serial ?? null,
+    ...(options.open === true ? {} : { serial: snapshot.serial ?? null }),
     lastSuccessAgeSeconds: ageSeconds(snapshot, snapshot.lastSuccessAtMs),
     lastPostAgeSeconds: ageSeconds(snapshot, snapshot.lastPostUtcMs),
     backlog: snapshot.backlog,
   };
   if (isHealthy(snapshot)) return { status: 200, body: { status: "ok", ...common } };
-  return { status: 503, body: { status: "unhealthy", reason: unhealthyReason(snapshot), ...common } };
+  const reason = unhealthyReason(
+    options.open === true ? { ...snapshot, waitingFor: undefined, lastCycle: undefined } : snapshot,
+  );
+  return { status: 503, body: { status: "unhealthy", reason, ...common } };
 }
 
 /** The request target's path, without query or fragment; absolute-form targets are not served. */
@@ -150,17 +157,35 @@ function pathOf(url: string | undefined): string {
   return end === -1 ? target : target.slice(0, end);
 }
 
-function route(request: IncomingMessage, snapshot: () => DaemonSnapshot): Reply {
+/** The request target as a URL (origin-form only: absolute-form targets are not served). */
+function targetUrl(url: string | undefined): URL {
+  const target = url ?? "";
+  return new URL(target.startsWith("/") ? target : "/-", "http://sharebridge.invalid");
+}
+
+async function route(request: IncomingMessage, options: HealthServerOptions, open: boolean): Promise<Reply> {
   const path = pathOf(request.url);
-  if (path !== "/healthz" && path !== "/metrics") return text(404, "not found: try /healthz or /metrics\n");
+  const pagePaths = options.page?.paths ?? [];
+  if (path !== "/healthz" && path !== "/metrics" && !pagePaths.includes(path)) {
+    const known = [...pagePaths, "/healthz"];
+    return text(404, `not found: try ${known.join(", ")} or /metrics\n`);
+  }
   if (request.method !== "GET" && request.method !== "HEAD") {
     return { ...text(405, "method not allowed\n"), headers: { allow: ALLOWED_METHODS } };
   }
-  const facts = snapshot();
+  const url = targetUrl(request.url);
+  if (path !== "/healthz") {
+    const access: AccessCheck = checkAccess(request, url, options.token);
+    if (!access.allowed) return access.reply;
+  }
+  const facts = options.snapshot();
   if (path === "/metrics")
     return { status: 200, contentType: METRICS_CONTENT_TYPE, body: renderMetrics(facts) };
-  const health = healthReply(facts);
-  return json(health.status, health.body);
+  if (path === "/healthz") {
+    const health = healthReply(facts, { open });
+    return json(health.status, health.body);
+  }
+  return (options.page as PageRoutes).reply(path, url, facts);
 }
 
 /** A request that announces a body: it is never read, so the connection cannot be reused. */
@@ -183,7 +208,8 @@ function answer(request: IncomingMessage, response: ServerResponse, reply: Reply
   if (announcesBody(request)) response.once("finish", () => request.socket.destroy());
 }
 
-function isLoopback(host: string): boolean {
+/** Loopback addresses: localhost, 127.0.0.0/8, ::1. */
+export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
 
@@ -192,20 +218,30 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   const log = options.log.child({ component: "health" });
   const headersTimeoutMs = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   const budget = new ConnectionBudget(MAX_CONNECTIONS);
+  const { host, port } = options.listen;
+  const open = !isLoopback(host);
+  if (open && options.token === undefined) {
+    throw new SharebridgeError(
+      "CONFIG_INVALID",
+      `http.listen: ${host} is not a loopback address, and no access token is set (http.tokenFile)`,
+      {
+        key: "http.tokenFile",
+        fix: "put a token of at least 16 characters in a file (e.g. openssl rand -hex 16 > /etc/sharebridge/http-token) and set http.tokenFile to it, or listen on 127.0.0.1",
+      },
+    );
+  }
   // node enforces the timeouts below only at each connectionsCheckingInterval (default 30 s).
   const server = createServer(
     { maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs) },
     (request, response) => {
       budget.mark(request.socket, true);
       response.once("close", () => budget.mark(request.socket, false));
-      let reply: Reply;
-      try {
-        reply = route(request, options.snapshot);
-      } catch (error) {
-        log.error({ err: error }, "health endpoint could not build its answer");
-        reply = text(500, "internal error\n");
-      }
-      answer(request, response, reply);
+      route(request, options, open)
+        .catch((error: unknown) => {
+          log.error({ err: error }, "health endpoint could not build its answer");
+          return text(500, "internal error\n");
+        })
+        .then((reply) => answer(request, response, reply));
     },
   );
   server.headersTimeout = headersTimeoutMs;
@@ -225,7 +261,6 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     socket.destroy();
   });
 
-  const { host, port } = options.listen;
   await new Promise<void>((resolve, reject) => {
     const refuse = (error: NodeJS.ErrnoException) => {
       const errno = error.code ?? "error";
@@ -255,10 +290,10 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   server.on("error", (error) => log.error({ err: error }, "health endpoint error"));
 
   const bound = (server.address() as AddressInfo).port;
-  if (!isLoopback(host)) {
-    log.warn(
+  if (open) {
+    log.info(
       { host, port: bound },
-      "health and metrics endpoint listening beyond loopback; it has no authentication",
+      "listening beyond loopback: everything but /healthz asks for the access token",
     );
   }
 

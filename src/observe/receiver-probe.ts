@@ -10,10 +10,11 @@
  */
 import { asSharebridgeError, isSharebridgeError, SharebridgeError } from "../errors.js";
 import { type Logger, silentLogger } from "../log.js";
-import { BATTERY_STATES, ReadBatteryLevel, ReadBatteryState } from "../receiver/commands.js";
+import { ReadBatteryLevel, ReadBatteryState } from "../receiver/commands.js";
 import { Receiver } from "../receiver/receiver.js";
 import type { TransportOpener } from "../receiver/transport.js";
 import { readIdentity } from "../records/identity.js";
+import { batteryFacts } from "../sync/battery-watch.js";
 
 /** A device to probe: how to open it and what to release afterwards (an in-process emulator). */
 export interface ProbeDevice {
@@ -97,8 +98,10 @@ export async function probeReceiver(device: ProbeDevice, options: ProbeOptions =
     receiver = opened;
     description = opened.description;
     const identity = await readIdentity(opened);
-    const level = await optional(() => opened.call(ReadBatteryLevel));
-    const state = await optional(() => opened.call(ReadBatteryState));
+    const battery = batteryFacts(
+      await optional(() => opened.call(ReadBatteryLevel)),
+      await optional(() => opened.call(ReadBatteryState)),
+    );
     return {
       present: true,
       device: description,
@@ -106,8 +109,8 @@ export async function probeReceiver(device: ProbeDevice, options: ProbeOptions =
       generation: identity.generation,
       productName: identity.productName,
       firmwareVersion: identity.firmwareVersion,
-      batteryPercent: level !== null && level >= 0 && level <= 100 ? level : null,
-      batteryState: state === null ? null : (BATTERY_STATES[state as keyof typeof BATTERY_STATES] ?? null),
+      batteryPercent: battery.percent,
+      batteryState: battery.state,
       inUse: false,
       error: null,
     };

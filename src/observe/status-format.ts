@@ -3,6 +3,8 @@
  * attention. The numbers behind each line are in the `--json` document (status.ts).
  */
 
+import { type DisplayUnit, glucoseText } from "../readings/units.js";
+import { displayedGlucose } from "../records/glucose.js";
 import { countOf } from "../util/plural.js";
 import { authInWords } from "./auth-state.js";
 import type { StatusReport } from "./status.js";
@@ -42,7 +44,15 @@ function offsetLine(report: StatusReport): string {
   return `${offsetInWords(offset.seconds)}: receiver system clock ${direction} true time`;
 }
 
-export function formatStatus(report: StatusReport): string {
+/** The last reading's value: mg/dL as the receiver stored it, or converted to `unit`. */
+function readingValue(glucose: number, unit: DisplayUnit): string {
+  if (unit === "mg/dL") return `${glucose} mg/dL`;
+  const mgdl = displayedGlucose(glucose);
+  return mgdl === undefined ? `sensor state ${glucose}` : `${glucoseText(mgdl, unit)} ${unit}`;
+}
+
+/** The report in lines; glucose in `unit` (display.units). */
+export function formatStatus(report: StatusReport, unit: DisplayUnit = "mg/dL"): string {
   const nowMs = Date.parse(report.now);
   const when = (iso: string) => {
     const ms = Date.parse(iso);
@@ -55,7 +65,7 @@ export function formatStatus(report: StatusReport): string {
   out += line("Battery", batteryLine(report));
   out += line(
     "Last reading",
-    reading === null ? NONE : `${reading.glucose} mg/dL, ${reading.trend}, ${when(reading.at)}`,
+    reading === null ? NONE : `${readingValue(reading.glucose, unit)}, ${reading.trend}, ${when(reading.at)}`,
   );
   out += line("Last post", report.lastPost === null ? NONE : when(report.lastPost.at));
   out += line("Backlog", report.backlog === null ? NONE : countOf(report.backlog, "reading"));

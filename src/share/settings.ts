@@ -5,8 +5,8 @@
  * (`shareSettingsFromFlags`) and, later, the configuration file both go through it, so an invalid
  * value is refused the same way whatever its source, with the key named in the message.
  */
-import { open } from "node:fs/promises";
 import { fail } from "../errors.js";
+import { readOneLineFile } from "../util/one-line-file.js";
 import { REGION_ENDPOINTS, SHARE_REGIONS, type ShareRegion } from "./regions.js";
 import { Secret } from "./secret.js";
 import { parseServerUrl } from "./server-url.js";
@@ -245,62 +245,10 @@ export async function shareSettingsFromSources(sources: ShareSettingsSources): P
   });
 }
 
-/** Password files are tiny; anything larger is the wrong file. */
-const MAX_PASSWORD_FILE_BYTES = 4096;
-
 /**
  * Reads a password file: the whole content minus one trailing newline (`\n` or `\r\n`, what `echo`
  * and editors add). Other whitespace is kept, because it may be part of the password.
  */
 export async function readPasswordFile(path: string): Promise<Secret> {
-  let bytes: Buffer;
-  try {
-    // Read at most one byte past the limit, so /dev/zero or a log file cannot exhaust memory.
-    const handle = await open(path, "r");
-    try {
-      const buffer = Buffer.alloc(MAX_PASSWORD_FILE_BYTES + 1);
-      let filled = 0;
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-        if (filled === buffer.length) break;
-      }
-      bytes = buffer.subarray(0, filled);
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "unknown";
-    if (code === "EACCES" || code === "EPERM") {
-      // Name who must be able to read it: in a container that is the image's user, not the host's.
-      const uid = process.geteuid?.() ?? -1;
-      return fail(
-        "CONFIG_UNREADABLE",
-        `cannot read the password file ${path} (${code}): uid ${uid} must be able to read it`,
-        {
-          path,
-          errno: code,
-          uid,
-          fix: `give it to uid ${uid}: sudo chown ${uid} ${path} && sudo chmod 0400 ${path} (in a container: the host file mounted there)`,
-        },
-      );
-    }
-    return fail("CONFIG_UNREADABLE", `cannot read the password file ${path} (${code})`, {
-      path,
-      errno: code,
-    });
-  }
-  if (bytes.length > MAX_PASSWORD_FILE_BYTES) {
-    fail("CONFIG_INVALID", `the password file ${path} is larger than ${MAX_PASSWORD_FILE_BYTES} bytes`, {
-      path,
-    });
-  }
-  let text = bytes.toString("utf8");
-  if (text.endsWith("\r\n")) text = text.slice(0, -2);
-  else if (text.endsWith("\n")) text = text.slice(0, -1);
-  if (text === "") fail("CONFIG_INVALID", `the password file ${path} is empty`, { path });
-  if (/[\r\n]/.test(text))
-    fail("CONFIG_INVALID", `the password file ${path} has more than one line`, { path });
-  return new Secret(text);
+  return new Secret(await readOneLineFile(path, "password file"));
 }

@@ -2,6 +2,8 @@
  * What the daemon knows about itself at a given instant: the one source for the health endpoint,
  * the Prometheus metrics and the daemon's own log lines. Plain data, no secrets.
  */
+import type { LoginBreakerState } from "../share/login-breaker.js";
+import type { ReceiverBattery } from "./battery-watch.js";
 import type { LastReading } from "./state.js";
 
 export const DAEMON_PHASES = [
@@ -58,6 +60,17 @@ export interface DaemonSnapshot {
   /** Share failures by error code (SHARE_UNAVAILABLE, SHARE_SESSION, …). */
   readonly shareErrors: Readonly<Record<string, number>>;
   readonly nextWakeAtMs: number | undefined;
+  /** The receiver's battery, read every 30 min after a good cycle (battery-watch.ts); undefined before. */
+  readonly battery?: ReceiverBattery | undefined;
+  /** Share's login state (the login breaker's): closed is fine; refused and locked-out wait for people. */
+  readonly shareLogin?: ShareLogin | undefined;
+}
+
+/** The login breaker's state without its reason text: what the status page and alerts act on. */
+export interface ShareLogin {
+  readonly state: LoginBreakerState["state"];
+  readonly sinceMs?: number | undefined;
+  readonly untilMs?: number | undefined;
 }
 
 /** Healthy when the last successful cycle is less than two reading intervals old (issue: /healthz). */

@@ -20,14 +20,16 @@
  * is abandoned, state is already saved after every acknowledged batch, the port is closed), and
  * through `onStall` when its own loop stops moving, so that systemd restarts it.
  */
-import { isSharebridgeError } from "../errors.js";
+import { isReceiverFailure, isSharebridgeError } from "../errors.js";
 import type { Logger } from "../log.js";
+import type { LoginBreakerState } from "../share/login-breaker.js";
 import { SHARE_SINK_NAME } from "../sinks/share-sink.js";
 import type { Sink } from "../sinks/sink.js";
 import type { TrueClockSource } from "../time/true-clock-source.js";
+import { BatteryWatch } from "./battery-watch.js";
 import { type CycleSettings, runCycle } from "./cycle.js";
 import { DaemonMetrics } from "./daemon-metrics.js";
-import type { DaemonPhase, DaemonSnapshot } from "./daemon-status.js";
+import type { DaemonPhase, DaemonSnapshot, ShareLogin } from "./daemon-status.js";
 import { decideOnFailure } from "./failure-policy.js";
 import { newRecordStored } from "./new-record-probe.js";
 import type { ShareReadBack } from "./offset-recovery.js";
@@ -81,6 +83,7 @@ export class Daemon {
   readonly #random: () => number;
   readonly #startedAtMs: number;
   readonly #metrics = new DaemonMetrics();
+  readonly #battery = new BatteryWatch();
   #session: OpenReceiverSession | undefined;
   #phase: DaemonPhase = "starting";
   #waitingFor: string | undefined;
@@ -127,6 +130,8 @@ export class Daemon {
       linkErrors: this.#metrics.linkErrors(this.#session?.stats),
       shareErrors: this.#metrics.shareErrors(),
       nextWakeAtMs: this.#nextWakeAtMs,
+      battery: this.#battery.current(serial),
+      shareLogin: shareLogin(this.#o.share.loginState),
     };
   }
 
@@ -197,6 +202,7 @@ export class Daemon {
       if (report.posted > 0)
         this.#o.log.info({ posted: report.posted, serial: report.serial }, "readings posted");
       await this.#o.share.persist();
+      await this.#battery.check(report.serial, session.receiver, this.#clock.now());
       await this.#keepMonitoringAlive(report.serial, signal);
       this.#wait("idle", undefined);
       const now = this.#clock.now();
@@ -213,6 +219,9 @@ export class Daemon {
     } catch (error) {
       if (signal.aborted) return 0;
       await this.#o.share.persist().catch(() => undefined);
+      // Share or the clock failed, the receiver answered: its battery can still be read.
+      if (!isReceiverFailure(error))
+        await this.#battery.check(session.serial, session.receiver, this.#clock.now());
       return this.#failed(started, error);
     }
   }
@@ -345,6 +354,14 @@ export class Daemon {
     this.#metrics.closeLink(session.stats);
     await session.close().catch(() => undefined);
   }
+}
+
+function shareLogin(login: LoginBreakerState): ShareLogin {
+  return {
+    state: login.state,
+    sinceMs: login.sinceMs,
+    untilMs: login.state === "locked-out" ? login.untilMs : undefined,
+  };
 }
 
 function describe(error: unknown): string {

@@ -47,6 +47,25 @@ describe("glucose chart", () => {
     );
   });
 
+  it("labels the value axis in mmol/L, one decimal, when asked", () => {
+    const from = Date.UTC(2026, 10, 24, 9, 0);
+    const chart = renderGlucoseChart([{ tMs: from, mgdl: 120 }], {
+      fromMs: from,
+      toMs: from + 60 * 60_000,
+      width: 4,
+      height: 10,
+      formatTime: utc,
+      unit: "mmol/L",
+    });
+    expect(chart.split("\n").filter((line) => /^ \S|^ {0,3}\d/.test(line))).toEqual([
+      " mmol/L",
+      "22.2 │",
+      "10.0 ┃",
+      " 3.9 ┃",
+      " 2.2 │",
+    ]);
+  });
+
   it("shows the date at both ends of a 24 h axis, so they differ", () => {
     const to = Date.UTC(2026, 10, 24, 9, 0);
     const chart = renderGlucoseChart([], {

@@ -50,6 +50,9 @@ describe("configuration", () => {
         requestDeadlineSeconds: 60,
         applicationId: undefined,
       },
+      display: { units: "mg/dL" },
+      archive: { retentionDays: 90 },
+      alerts: { format: "ntfy", afterMinutes: 20 },
       http: { listen: null },
       log: { level: "info" },
     });

@@ -217,15 +217,28 @@ describe("startHealthServer", () => {
     );
   });
 
-  it("warns when listening beyond loopback; close is idempotent", async () => {
+  it("beyond loopback only with an access token; then it says so; close is idempotent", async () => {
+    const refused = await startHealthServer({
+      listen: { host: "0.0.0.0", port: 0 },
+      snapshot: () => current,
+      log: silentLogger,
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isSharebridgeError(refused, "CONFIG_INVALID")).toBe(true);
+    expect((refused as Error).message).toBe(
+      "http.listen: 0.0.0.0 is not a loopback address, and no access token is set (http.tokenFile) [CONFIG_INVALID]",
+    );
     const sink = logSink();
     const open = await startHealthServer({
       listen: { host: "0.0.0.0", port: 0 },
       snapshot: () => current,
       log: sink.log,
+      token: "0123456789abcdef",
     });
     expect(sink.lines().map((l) => [l["level"], l["msg"]])).toEqual([
-      [40, "health and metrics endpoint listening beyond loopback; it has no authentication"],
+      [30, "listening beyond loopback: everything but /healthz asks for the access token"],
     ]);
     await open.close();
     await open.close();

@@ -33,6 +33,9 @@ function config(dir: string, share: Partial<Config["share"]> = { region: "us", u
       requestDeadlineSeconds: 60,
       ...share,
     },
+    display: { units: "mg/dL" },
+    archive: { retentionDays: 90 },
+    alerts: { format: "ntfy", afterMinutes: 20 },
     http: { listen: null },
     log: { level: "info" },
   };
@@ -92,6 +95,10 @@ Share login   ok (alice on https://share2.dexcom.com)
 Last cycle    posted, 4 min ago (2026-05-02 11:56:00 UTC)
 State file    ${dir}/state.json
 `);
+    // display.units: mmol/L, one decimal.
+    expect(formatStatus(report, "mmol/L").split("\n")[2]).toBe(
+      "Last reading  6.8 mmol/L, Flat, 4 min ago (2026-05-02 11:55:50 UTC)",
+    );
     expect(report).toEqual({
       now: "2026-05-02T12:00:00.000Z",
       stateFile: { path: join(dir, "state.json"), state: "ok", problem: null },
