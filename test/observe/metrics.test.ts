@@ -28,7 +28,8 @@ function parseExposition(text: string) {
       const family = families.get(name);
       expect(family, `sample ${line} before its HELP/TYPE`).toBeDefined();
       expect(family?.type).not.toBe("");
-      if (family?.type === "counter") expect(name.endsWith("_total")).toBe(true);
+      // Counters, and only counters, end in _total (Prometheus naming).
+      expect(family?.type === "counter").toBe(name.endsWith("_total"));
       const number = Number(value);
       expect(Number.isFinite(number) || ["NaN", "+Inf", "-Inf"].includes(value)).toBe(true);
       family?.samples.push({ labels, value: number });
