@@ -51,6 +51,8 @@ const config = {
     replaceReceiver: "auto",
   },
   http: { listen: null },
+  receiver: {},
+  mqtt: { topicPrefix: "sharebridge", discoveryPrefix: "homeassistant" },
   log: { level: "silent" },
 };
 const store = await StateStore.open(config.stateDir, SYNC_STATE_SCHEMA);

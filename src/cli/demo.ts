@@ -96,6 +96,8 @@ const command: Command = {
           replaceReceiver: "auto",
         },
         http: { listen: null },
+        receiver: {},
+        mqtt: { topicPrefix: "sharebridge", discoveryPrefix: "homeassistant" },
         log: { level: "warn" },
       };
       // The emulators run on this machine's clock: it is the true time here.

@@ -50,6 +50,16 @@ describe("configuration", () => {
         applicationId: undefined,
       },
       http: { listen: null },
+      receiver: { serial: undefined },
+      mqtt: {
+        url: undefined,
+        username: undefined,
+        passwordFile: undefined,
+        caFile: undefined,
+        clientId: undefined,
+        topicPrefix: "sharebridge",
+        discoveryPrefix: "homeassistant",
+      },
       log: { level: "info" },
     });
   });

@@ -33,6 +33,8 @@ function config(dir: string, share: Partial<Config["share"]> = { region: "us", u
       ...share,
     },
     http: { listen: null },
+    receiver: {},
+    mqtt: { topicPrefix: "sharebridge", discoveryPrefix: "homeassistant" },
     log: { level: "info" },
   };
 }

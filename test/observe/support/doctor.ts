@@ -19,6 +19,8 @@ export function testConfig(
     backfillHours: 24,
     clock: { mode: "corrected", assumeSynchronized: false },
     http: { listen: null },
+    receiver: {},
+    mqtt: { topicPrefix: "sharebridge", discoveryPrefix: "homeassistant" },
     log: { level: "info" },
     ...rest,
     share: {

@@ -133,6 +133,8 @@ export async function daemonBench(options: DaemonBenchOptions = {}): Promise<Dae
         replaceReceiver: "auto",
       },
       http: { listen: null },
+      receiver: {},
+      mqtt: { topicPrefix: "sharebridge", discoveryPrefix: "homeassistant" },
       log: { level: "info" },
     },
     async daemon(overrides = {}) {
