@@ -112,7 +112,7 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
   let device: OpenedDevice | undefined;
   const opener = async (): Promise<TransportOpener> => {
     if (options.opener !== undefined) return options.opener();
-    device ??= await deviceFromSpec(config.device, log);
+    device ??= await deviceFromSpec(config.device, log, { serial: config.receiver.serial });
     return device.opener;
   };
   const system: System = {
@@ -131,6 +131,7 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
         log,
         timeoutMs: options.linkTimeoutMs,
         now: () => clock.now(),
+        expectedSerial: config.receiver.serial,
       });
     },
     cycleDeps(session) {

@@ -55,6 +55,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: "Show the receiver's identity, firmware, clocks, battery and database partitions",
     load: () => import("./receiver-info.js"),
   },
+  "receiver list": {
+    summary: "List every connected receiver with its serial, product and device path",
+    load: () => import("./receiver-list.js"),
+  },
   "receiver records": {
     summary: "Print the decoded records of one partition with their true times (JSON lines or CSV)",
     load: () => import("./receiver-records.js"),
