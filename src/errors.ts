@@ -106,6 +106,12 @@ export const USAGE_ERROR_CODES = [
   "SHARE_INPUT_INVALID",
 ] as const;
 
+/**
+ * The MQTT broker (src/sinks/mqtt/) could not be reached or refused the login. Only `mqtt forget`
+ * fails on it: the daemon logs it and keeps trying, and Share never waits for the broker.
+ */
+export const MQTT_ERROR_CODES = ["MQTT_UNAVAILABLE", "MQTT_REFUSED"] as const;
+
 /** Interrupted, or a bug. */
 export const APP_ERROR_CODES = ["ABORTED", "INTERNAL"] as const;
 
@@ -115,6 +121,7 @@ export type ClockErrorCode = (typeof CLOCK_ERROR_CODES)[number];
 export type ShareErrorCode = (typeof SHARE_ERROR_CODES)[number];
 export type StateErrorCode = (typeof STATE_ERROR_CODES)[number];
 export type UsageErrorCode = (typeof USAGE_ERROR_CODES)[number];
+export type MqttErrorCode = (typeof MQTT_ERROR_CODES)[number];
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 export type ErrorCode =
   | ReceiverErrorCode
@@ -123,6 +130,7 @@ export type ErrorCode =
   | ShareErrorCode
   | StateErrorCode
   | UsageErrorCode
+  | MqttErrorCode
   | AppErrorCode;
 
 /** Every code, list by list (tests walk it: each code has a documented exit code). */
@@ -133,6 +141,7 @@ export const ERROR_CODE_LISTS = {
   share: SHARE_ERROR_CODES,
   state: STATE_ERROR_CODES,
   usage: USAGE_ERROR_CODES,
+  mqtt: MQTT_ERROR_CODES,
   app: APP_ERROR_CODES,
 } as const;
 
@@ -254,6 +263,8 @@ export const isClockFailure = guard<ClockErrorCode>(CLOCK_ERROR_CODES);
 export const isStateFailure = guard<StateErrorCode>(STATE_ERROR_CODES);
 /** The command line, the configuration or an argument is wrong. */
 export const isUsageFailure = guard<UsageErrorCode>(USAGE_ERROR_CODES);
+/** The MQTT broker could not be reached or refused the login. */
+export const isMqttFailure = guard<MqttErrorCode>(MQTT_ERROR_CODES);
 
 /** Shorthand for throwing in expression position: `x ?? fail("USAGE", "x is required")`. */
 export function fail<C extends ErrorCode>(

@@ -7,12 +7,14 @@ import {
   ERROR_CODES,
   type ErrorCode,
   isClockFailure,
+  isMqttFailure,
   isReceiverFailure,
   isRecordFailure,
   isSharebridgeError,
   isShareFailure,
   isStateFailure,
   isUsageFailure,
+  MQTT_ERROR_CODES,
   RECEIVER_ERROR_CODES,
   RECORD_ERROR_CODES,
   SHARE_ERROR_CODES,
@@ -83,6 +85,7 @@ describe("error code lists", () => {
         SHARE_ERROR_CODES.length +
         STATE_ERROR_CODES.length +
         USAGE_ERROR_CODES.length +
+        MQTT_ERROR_CODES.length +
         APP_ERROR_CODES.length,
     );
   });
@@ -95,6 +98,7 @@ describe("error code lists", () => {
       share: isShareFailure,
       state: isStateFailure,
       usage: isUsageFailure,
+      mqtt: isMqttFailure,
     } as const;
     const yes = (code: ErrorCode) =>
       Object.entries(guards)

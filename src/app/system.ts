@@ -7,7 +7,8 @@
  *   config ─┬─► state store (stateDir)
  *           ├─► Share account (credentials from the password file, the systemd credential or the
  *           │   Docker secret) ─► Share sink, Share's read-back, Share's clock
- *           ├─► receiver opener (device: auto, a path, tcp://, emulate)
+ *           ├─► receiver opener (device: auto, a path, tcp://, emulate; receiver.serial)
+ *           ├─► MQTT sink for Home Assistant (mqtt.url; the daemon only, loaded only then)
  *           └─► true clock (host synchronisation, else Share's server time)
  */
 
@@ -30,6 +31,7 @@ import { SYNC_STATE_SCHEMA, type SyncState } from "../sync/state.js";
 import { StateStore } from "../sync/state-store.js";
 import { detectHostSync, type HostSyncState } from "../time/host-sync.js";
 import { type TrueClockSource, trueClockSource } from "../time/true-clock-source.js";
+import { type Mqtt, mqttFromConfig, uploaderStatus } from "./mqtt.js";
 import { deviceFromSpec, type OpenedDevice } from "./receiver-device.js";
 
 export interface SystemOptions {
@@ -47,6 +49,11 @@ export interface SystemOptions {
   readonly linkTimeoutMs?: number;
   /** How the state store opens its temp file (tests: a full disk). */
   readonly openStateTemporary?: (path: string) => Promise<FileHandle>;
+  /**
+   * Publish to the MQTT broker when mqtt.url is set: the daemon does (`run`); one-shot commands do
+   * not, since the availability they would publish ends with them.
+   */
+  readonly mqtt?: boolean;
 }
 
 export interface System {
@@ -61,12 +68,17 @@ export interface System {
   readonly outcomes: Outcomes;
   readonly clock: DaemonClock;
   readonly log: Logger;
+  /** The MQTT sink and its bridge, when mqtt.url is set and `SystemOptions.mqtt` asked for it. */
+  readonly mqtt: Mqtt | undefined;
   openReceiver(): Promise<OpenReceiverSession>;
   /** What one cycle needs, for a session this system opened. */
   cycleDeps(session: ReceiverSession): CycleDeps;
   daemon(options?: Pick<DaemonOptions, "onStall" | "stallMs" | "random" | "devicePollMs">): Daemon;
   close(): Promise<void>;
 }
+
+/** How often the daemon reads the receiver's battery for the MQTT battery sensor: it changes slowly. */
+const MQTT_BATTERY_EVERY_MS = 10 * 60_000;
 
 export async function buildSystem(config: Config, options: SystemOptions): Promise<System> {
   const { log } = options;
@@ -84,8 +96,15 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
     clock,
   });
   const outcomes = new Outcomes();
+  const mqtt = options.mqtt === true ? await mqttFromConfig(config, { log, env }) : undefined;
   // The client can be rebuilt (new credentials): every use goes through `share.client`.
-  const sinks: readonly Sink[] = [new ShareSink(() => share.client, outcomes)];
+  const sinks: readonly Sink[] = [
+    new ShareSink(() => share.client, outcomes),
+    ...(mqtt === undefined ? [] : [mqtt.sink]),
+  ];
+  // Home Assistant hears about the receiver before it is even connected (waiting for it, say).
+  const knownSerial = config.receiver.serial ?? store.current.lastSerial;
+  if (knownSerial !== undefined) mqtt?.bridge.useSerial(knownSerial);
   const readBack: ShareReadBack = { readLatestGlucose: (o) => share.client.readLatestGlucose(o) };
   const trueClock = trueClockSource({
     // `assumeSynchronized: false` in the file means "detect", not "assume unsynchronised".
@@ -126,6 +145,7 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
     outcomes,
     clock,
     log,
+    mqtt,
     async openReceiver() {
       return openReceiverSession(await opener(), {
         log,
@@ -138,7 +158,7 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
       return { session, store, sinks, trueClock: () => trueClock.get(), clock, readBack, log };
     },
     daemon(daemonOptions = {}) {
-      return new Daemon({
+      const daemon = new Daemon({
         settings,
         store,
         openReceiver: () => system.openReceiver(),
@@ -148,10 +168,15 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
         readBack,
         clock,
         log,
+        ...(mqtt === undefined ? {} : { batteryEveryMs: MQTT_BATTERY_EVERY_MS }),
         ...daemonOptions,
       });
+      mqtt?.bridge.watchStatus(() => uploaderStatus(daemon.snapshot()));
+      return daemon;
     },
     async close() {
+      // "offline" for Home Assistant first, while the process is still sure to be alive.
+      await mqtt?.bridge.close();
       await share.close();
       await device?.release();
     },

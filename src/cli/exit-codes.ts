@@ -25,6 +25,8 @@ export const EXIT = {
   STATE: 9,
   /** Another sharebridge process (the daemon, named by its PID) holds the state directory. */
   LOCKED: 10,
+  /** `mqtt forget`: the MQTT broker could not be reached or refused the login. */
+  MQTT: 11,
   /** The daemon's loop stopped making progress; systemd restarts it (Restart=on-failure). */
   STALLED: 70,
   /** Interrupted by SIGINT/SIGTERM before finishing. */
@@ -81,6 +83,8 @@ export const EXIT_CODE_BY_ERROR: Readonly<Record<ErrorCode, ExitCode>> = {
   STATE_READ_FAILED: EXIT.STATE,
   STATE_PERMISSION: EXIT.STATE,
   STATE_LOCKED: EXIT.LOCKED,
+  MQTT_UNAVAILABLE: EXIT.MQTT,
+  MQTT_REFUSED: EXIT.MQTT,
 };
 
 export function exitCodeFor(error: unknown): ExitCode {

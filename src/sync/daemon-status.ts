@@ -52,6 +52,8 @@ export interface DaemonSnapshot {
   /** Share failures by error code (SHARE_UNAVAILABLE, SHARE_SESSION, …). */
   readonly shareErrors: Readonly<Record<string, number>>;
   readonly nextWakeAtMs: number | undefined;
+  /** The receiver's battery, percent, when the daemon reads it (DaemonOptions.batteryEveryMs). */
+  readonly batteryPercent?: number | undefined;
 }
 
 /** Healthy when the last successful cycle is less than two reading intervals old (issue: /healthz). */

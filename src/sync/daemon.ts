@@ -22,6 +22,7 @@
  */
 import { isSharebridgeError } from "../errors.js";
 import type { Logger } from "../log.js";
+import { ReadBatteryLevel } from "../receiver/commands.js";
 import { SHARE_SINK_NAME } from "../sinks/share-sink.js";
 import type { Sink } from "../sinks/sink.js";
 import type { TrueClockSource } from "../time/true-clock-source.js";
@@ -60,6 +61,11 @@ export interface DaemonOptions {
   readonly stallMs?: number;
   /** Called once when the loop stalls; the CLI exits non-zero there so systemd restarts the service. */
   readonly onStall?: () => void;
+  /**
+   * Read the receiver's battery after a successful cycle at most this often, ms, for the snapshot
+   * (MQTT's battery sensor). Default: never (one more receiver request nobody would read).
+   */
+  readonly batteryEveryMs?: number;
 }
 
 const MINUTE = 60_000;
@@ -91,6 +97,8 @@ export class Daemon {
   #shareFailures = 0;
   #probing: Probing | undefined;
   #lastMonitoringCheckMs = Number.NEGATIVE_INFINITY;
+  #batteryPercent: number | undefined;
+  #lastBatteryReadMs = Number.NEGATIVE_INFINITY;
   /** The last cycle's record being written (not awaited by the loop; awaited before `run` returns). */
   #lastCycleWrite: Promise<unknown> = Promise.resolve();
 
@@ -122,6 +130,7 @@ export class Daemon {
       linkErrors: this.#metrics.linkErrors(this.#session?.stats),
       shareErrors: this.#metrics.shareErrors(),
       nextWakeAtMs: this.#nextWakeAtMs,
+      batteryPercent: this.#batteryPercent,
     };
   }
 
@@ -188,6 +197,7 @@ export class Daemon {
         this.#o.log.info({ posted: report.posted, serial: report.serial }, "readings posted");
       await this.#o.share.persist();
       await this.#keepMonitoringAlive(report.serial, signal);
+      await this.#readBattery(session);
       this.#wait("idle", undefined);
       const now = this.#clock.now();
       const wake = nextWake({
@@ -323,6 +333,20 @@ export class Daemon {
       }
     } catch (error) {
       this.#o.log.debug({ err: error }, "could not check the remote monitoring session");
+    }
+  }
+
+  /** The battery level now and then (`batteryEveryMs`); a receiver that does not say keeps the last. */
+  async #readBattery(session: OpenReceiverSession): Promise<void> {
+    const every = this.#o.batteryEveryMs;
+    const now = this.#clock.now();
+    if (every === undefined || now - this.#lastBatteryReadMs < every) return;
+    this.#lastBatteryReadMs = now;
+    try {
+      const level = await session.receiver.call(ReadBatteryLevel);
+      if (level >= 0 && level <= 100) this.#batteryPercent = level;
+    } catch (error) {
+      this.#o.log.debug({ err: error }, "could not read the receiver's battery");
     }
   }
 
