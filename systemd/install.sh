@@ -85,9 +85,9 @@ Next:
   4. sudo systemctl enable --now sharebridge
   5. journalctl -u sharebridge -f                (and: sudo sharebridge status --config $CONFIG_DIR/config.json)
 
-Several receivers on this host (one instance each, README.md "Several receivers"): for each NAME,
-  sudo sharebridge receiver list                (each receiver's serial; stop running instances first)
-  $CONFIG_DIR/NAME.json                         (device auto, receiver.serial, share.region, share.username)
-  $CONFIG_DIR/NAME.share-password               (mode 0600: install -m 0600 /dev/null $CONFIG_DIR/NAME.share-password)
-  sudo systemctl enable --now sharebridge@NAME
+Several receivers on this host, one instance each (README.md, "Several receivers"); for each NAME:
+  a. sudo sharebridge receiver list                 (every receiver's serial; stop the services first)
+  b. $CONFIG_DIR/NAME.json: device auto, receiver.serial, share.region, share.username
+  c. $CONFIG_DIR/NAME.share-password: its password, one line, mode 0600
+  d. sudo systemctl enable --now sharebridge@NAME
 NEXT

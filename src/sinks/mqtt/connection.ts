@@ -122,6 +122,9 @@ export class MqttConnection {
       reconnectPeriod: 0,
       queueQoSZero: false,
       resubscribe: false,
+      // mqtt-packet otherwise pre-builds a buffer for each of the 65,536 packet ids at the first
+      // connect: 7.6 MiB of heap (measured), for a client that sends a few packets a minute.
+      writeCache: false,
       ...(this.#options.will === undefined
         ? {}
         : {
