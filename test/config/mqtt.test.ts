@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { uploaderStatus } from "../../src/app/mqtt.js";
 import { configFromDocument } from "../../src/config/load.js";
 import { defaultClientId, mqttPasswordFile, mqttSettings } from "../../src/config/mqtt.js";
-import type { DaemonSnapshot } from "../../src/sync/daemon-status.js";
+import { healthySnapshot } from "../observe/support/snapshot.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -84,26 +84,7 @@ describe("mqtt settings", () => {
 });
 
 describe("the status published from the daemon's snapshot", () => {
-  const snapshot: DaemonSnapshot = {
-    startedAtMs: 0,
-    nowMs: 1000,
-    phase: "idle",
-    waitingFor: undefined,
-    serial: "SM12345678",
-    readingIntervalSeconds: 300,
-    lastCycle: undefined,
-    lastSuccessAtMs: 900,
-    lastReading: undefined,
-    lastPostUtcMs: 800,
-    backlog: 3,
-    clockOffsetSeconds: 0,
-    cycles: {},
-    probes: 0,
-    linkErrors: {},
-    shareErrors: {},
-    nextWakeAtMs: undefined,
-    batteryPercent: 64,
-  };
+  const snapshot = healthySnapshot({ backlog: 3, lastPostUtcMs: 800, batteryPercent: 64 });
 
   it.each([
     ["idle", undefined, "ok"],

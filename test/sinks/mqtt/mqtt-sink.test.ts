@@ -90,15 +90,19 @@ interface Settled {
 }
 
 function context(settled: Settled[]): SinkContext {
-  return {
+  // Built apart from its type: sink contexts may carry more than this sink uses.
+  const made = {
     serial: SERIAL,
     signal: undefined,
     log: silentLogger,
     nowUtcMs: () => AT,
-    async settle(through, delivered) {
+    async settle(through: Reading, delivered: readonly Reading[]) {
       settled.push({ through: through.index, delivered: delivered.map((r) => r.index) });
     },
+    notes: undefined,
+    saveNotes: async () => undefined,
   };
+  return made;
 }
 
 /** One cycle through the sink: three chunks, the newest postable reading second to last. */
