@@ -76,6 +76,7 @@ export function openerBySerial(spec: DeviceSpec, serial: string, options: BySeri
         ? [lastMatch, ...candidates.filter((c) => c !== lastMatch)]
         : candidates;
     const others: string[] = [];
+    let busy = 0;
     for (const candidate of ordered) {
       const probe = await probeCandidate(candidate, options.log);
       if (probe.serial !== null && serialKey(probe.serial) === serialKey(serial)) {
@@ -83,17 +84,29 @@ export function openerBySerial(spec: DeviceSpec, serial: string, options: BySeri
         options.onDiscovered?.(candidate, candidates.length - 1);
         return deviceOpener(parseDeviceSpec(candidate))(sink);
       }
+      if (probe.inUse) busy++;
       others.push(seen(candidate, probe));
     }
     const found = others.length === 0 ? "no receiver was found" : `found ${others.join("; ")}`;
+    const context = {
+      serial,
+      candidates: candidates.length,
+      hint: "plug it in with a data cable; `sharebridge receiver list` shows the receivers found",
+    };
+    if (busy > 0) {
+      // It may be one that another process holds (`status` next to the daemon): said as an open
+      // that failed on a locked port, which is what `status` and `doctor` report as "in use".
+      const which = busy === 1 ? "the one" : `the ${busy}`;
+      throw new SharebridgeError(
+        "DEVICE_OPEN_FAILED",
+        `no free receiver has serial ${serial} (${found}): cannot lock port of ${which} in use`,
+        context,
+      );
+    }
     throw new SharebridgeError(
       "DEVICE_NOT_FOUND",
       `no receiver with serial ${serial} is connected (${found})`,
-      {
-        serial,
-        candidates: candidates.length,
-        hint: "plug it in with a data cable; `sharebridge receiver list` shows the receivers found",
-      },
+      context,
     );
   };
 }

@@ -76,9 +76,29 @@ describe("receiver.serial over ptys", () => {
 
     const absent = openerBySerial(pattern(), "SM00000001", { log: silentLogger });
     await expect(absent(ignore)).rejects.toThrow(
-      `no receiver with serial SM00000001 is connected (found ${join(dir, "ttyACM0")} in use by another process; ${second} on ${join(dir, "ttyACM1")}; ${third} on ${join(dir, "ttyACM2")}) [DEVICE_NOT_FOUND]`,
+      `no free receiver has serial SM00000001 (found ${join(dir, "ttyACM0")} in use by another process; ${second} on ${join(dir, "ttyACM1")}; ${third} on ${join(dir, "ttyACM2")}): cannot lock port of the one in use [DEVICE_OPEN_FAILED]`,
     );
     expect(first).not.toBe(second);
+    await held.splice(0)[0]?.close();
+    await expect(absent(ignore)).rejects.toThrow(
+      `no receiver with serial SM00000001 is connected (found ${first} on ${join(dir, "ttyACM0")}; ${second} on ${join(dir, "ttyACM1")}; ${third} on ${join(dir, "ttyACM2")}) [DEVICE_NOT_FOUND]`,
+    );
+  });
+
+  it("status next to the instance that holds the receiver says it is in use", async () => {
+    const [, second] = serials() as [string, string];
+    held.push(await serialOpener(join(dir, "ttyACM1"))(ignore));
+    const run = await cli([
+      "status",
+      "--json",
+      "--device",
+      join(dir, "ttyACM?"),
+      "--receiver-serial",
+      second,
+      "--state-dir",
+      join(dir, "state"),
+    ]);
+    expect(JSON.parse(run.stdout).receiver).toMatchObject({ present: false, inUse: true, serial: null });
   });
 
   it("the session refuses a receiver with another serial than receiver.serial", async () => {
