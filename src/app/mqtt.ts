@@ -4,7 +4,7 @@
  * MQTT pays nothing for it. The bridge publishes the daemon's snapshot as the uploader's status.
  */
 import { systemTimers, type Timers } from "../clock.js";
-import { mqttSettings } from "../config/mqtt.js";
+import { type MqttSettings, mqttSettings } from "../config/mqtt.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { Mqtt, ShareStatus, UploaderStatus } from "../sinks/mqtt/index.js";
@@ -13,7 +13,11 @@ import { packageVersion } from "../util/version.js";
 
 export type { Mqtt } from "../sinks/mqtt/index.js";
 
-/** The sink and its bridge for `config`, or undefined without mqtt.url. */
+/**
+ * The sink and its bridge for `config`, or undefined without mqtt.url — and undefined too, with an
+ * error logged, when its password or CA file cannot be read: Home Assistant is a dashboard, and a
+ * broken one must not stop the uploads to Share.
+ */
 export async function mqttFromConfig(
   config: Config,
   options: {
@@ -23,7 +27,13 @@ export async function mqttFromConfig(
   },
 ): Promise<Mqtt | undefined> {
   if (config.mqtt.url === undefined) return undefined;
-  const settings = await mqttSettings(config, options.env);
+  let settings: MqttSettings;
+  try {
+    settings = await mqttSettings(config, options.env);
+  } catch (error) {
+    options.log.error({ err: error }, "MQTT is off: its settings cannot be used; uploads to Share go on");
+    return undefined;
+  }
   const { createMqtt } = await import("../sinks/mqtt/index.js");
   return createMqtt(
     { ...settings, version: await packageVersion() },

@@ -3,10 +3,11 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { uploaderStatus } from "../../src/app/mqtt.js";
+import { mqttFromConfig, uploaderStatus } from "../../src/app/mqtt.js";
 import { configFromDocument } from "../../src/config/load.js";
 import { defaultClientId, mqttPasswordFile, mqttSettings } from "../../src/config/mqtt.js";
 import { healthySnapshot } from "../observe/support/snapshot.js";
+import { logSink } from "../share/support/log-sink.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -80,6 +81,20 @@ describe("mqtt settings", () => {
       `mqtt.caFile ${join(dir, "notes.txt")} holds no PEM certificate [CONFIG_INVALID]`,
     );
     await expect(refused).rejects.not.toThrow(/hunter2/);
+  });
+});
+
+describe("MQTT in the running system", () => {
+  it("an unreadable password file turns MQTT off, loudly, and nothing else", async () => {
+    const sink = logSink();
+    const config = configFromDocument({
+      mqtt: { url: "mqtt://ha", username: "bridge", passwordFile: join(dir, "missing") },
+    });
+    expect(await mqttFromConfig(config, { log: sink.log, env: {} })).toBeUndefined();
+    expect(sink.lines().map((l) => [l["level"], l["msg"]])).toEqual([
+      [50, "MQTT is off: its settings cannot be used; uploads to Share go on"],
+    ]);
+    expect(sink.text()).toContain(`cannot read the password file ${join(dir, "missing")} (ENOENT)`);
   });
 });
 
