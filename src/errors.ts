@@ -128,6 +128,12 @@ export const ALERT_ERROR_CODES = [
   "ALERT_UNDELIVERED",
 ] as const;
 
+/**
+ * The MQTT broker (src/sinks/mqtt/) could not be reached or refused the login. Only `mqtt forget`
+ * fails on it: the daemon logs it and keeps trying, and Share never waits for the broker.
+ */
+export const MQTT_ERROR_CODES = ["MQTT_UNAVAILABLE", "MQTT_REFUSED"] as const;
+
 /** Interrupted, or a bug. */
 export const APP_ERROR_CODES = ["ABORTED", "INTERNAL"] as const;
 
@@ -138,6 +144,7 @@ export type ShareErrorCode = (typeof SHARE_ERROR_CODES)[number];
 export type StateErrorCode = (typeof STATE_ERROR_CODES)[number];
 export type UsageErrorCode = (typeof USAGE_ERROR_CODES)[number];
 export type AlertErrorCode = (typeof ALERT_ERROR_CODES)[number];
+export type MqttErrorCode = (typeof MQTT_ERROR_CODES)[number];
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 export type ErrorCode =
   | ReceiverErrorCode
@@ -147,6 +154,7 @@ export type ErrorCode =
   | StateErrorCode
   | UsageErrorCode
   | AlertErrorCode
+  | MqttErrorCode
   | AppErrorCode;
 
 /** Every code, list by list (tests walk it: each code has a documented exit code). */
@@ -158,6 +166,7 @@ export const ERROR_CODE_LISTS = {
   state: STATE_ERROR_CODES,
   usage: USAGE_ERROR_CODES,
   alert: ALERT_ERROR_CODES,
+  mqtt: MQTT_ERROR_CODES,
   app: APP_ERROR_CODES,
 } as const;
 
@@ -281,6 +290,8 @@ export const isStateFailure = guard<StateErrorCode>(STATE_ERROR_CODES);
 export const isUsageFailure = guard<UsageErrorCode>(USAGE_ERROR_CODES);
 /** An alert could not be delivered. */
 export const isAlertFailure = guard<AlertErrorCode>(ALERT_ERROR_CODES);
+/** The MQTT broker could not be reached or refused the login. */
+export const isMqttFailure = guard<MqttErrorCode>(MQTT_ERROR_CODES);
 
 /** Shorthand for throwing in expression position: `x ?? fail("USAGE", "x is required")`. */
 export function fail<C extends ErrorCode>(

@@ -9,6 +9,7 @@ set -euo pipefail
 PREFIX=/opt/sharebridge
 CONFIG_DIR=/etc/sharebridge
 UNIT=/etc/systemd/system/sharebridge.service
+TEMPLATE=/etc/systemd/system/sharebridge@.service
 SOURCE=$(cd "$(dirname "$0")/.." && pwd)
 NODE_HELP="Debian 12 (bookworm) ships Node.js 18, which is too old: install Node.js 20 or newer from
 NodeSource (https://github.com/nodesource/distributions) or the official builds (https://nodejs.org),
@@ -61,11 +62,19 @@ udevadm control --reload && udevadm trigger --subsystem-match=tty || true
 sed "s|^ExecStart=/usr/bin/node |ExecStart=$NODE |" "$PREFIX/systemd/sharebridge.service" >"$UNIT.tmp"
 chmod 0644 "$UNIT.tmp" && mv "$UNIT.tmp" "$UNIT"
 grep -q "^ExecStart=$NODE " "$UNIT" || { echo "could not set ExecStart in $UNIT" >&2; exit 1; }
+# The template for several receivers on one host: sharebridge@NAME, one per /etc/sharebridge/NAME.json.
+sed "s|^ExecStart=/usr/bin/node |ExecStart=$NODE |" "$PREFIX/systemd/sharebridge@.service" >"$TEMPLATE.tmp"
+chmod 0644 "$TEMPLATE.tmp" && mv "$TEMPLATE.tmp" "$TEMPLATE"
+grep -q "^ExecStart=$NODE " "$TEMPLATE" || { echo "could not set ExecStart in $TEMPLATE" >&2; exit 1; }
 systemctl daemon-reload
 if systemctl is-active --quiet sharebridge; then
   systemctl restart sharebridge
   echo "    the service was running: restarted it on the new build (PID $(systemctl show -p MainPID --value sharebridge))"
 fi
+for instance in $(systemctl list-units 'sharebridge@*.service' --state=active --plain --no-legend | awk '{print $1}'); do
+  systemctl restart "$instance"
+  echo "    $instance was running: restarted it on the new build"
+done
 
 cat <<NEXT
 
@@ -75,4 +84,10 @@ Next:
   3. sudo sharebridge doctor --config $CONFIG_DIR/config.json --password-file $CONFIG_DIR/share-password
   4. sudo systemctl enable --now sharebridge
   5. journalctl -u sharebridge -f                (and: sudo sharebridge status --config $CONFIG_DIR/config.json)
+
+Several receivers on this host, one instance each (README.md, "Several receivers"); for each NAME:
+  a. sudo sharebridge receiver list                 (every receiver's serial; stop the services first)
+  b. $CONFIG_DIR/NAME.json: device auto, receiver.serial, share.region, share.username
+  c. $CONFIG_DIR/NAME.share-password: its password, one line, mode 0600
+  d. sudo systemctl enable --now sharebridge@NAME
 NEXT

@@ -9,12 +9,14 @@ import {
   type ErrorCode,
   isAlertFailure,
   isClockFailure,
+  isMqttFailure,
   isReceiverFailure,
   isRecordFailure,
   isSharebridgeError,
   isShareFailure,
   isStateFailure,
   isUsageFailure,
+  MQTT_ERROR_CODES,
   RECEIVER_ERROR_CODES,
   RECORD_ERROR_CODES,
   SHARE_ERROR_CODES,
@@ -86,6 +88,7 @@ describe("error code lists", () => {
         STATE_ERROR_CODES.length +
         USAGE_ERROR_CODES.length +
         ALERT_ERROR_CODES.length +
+        MQTT_ERROR_CODES.length +
         APP_ERROR_CODES.length,
     );
   });
@@ -99,6 +102,7 @@ describe("error code lists", () => {
       state: isStateFailure,
       usage: isUsageFailure,
       alert: isAlertFailure,
+      mqtt: isMqttFailure,
     } as const;
     const yes = (code: ErrorCode) =>
       Object.entries(guards)

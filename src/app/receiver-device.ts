@@ -1,13 +1,16 @@
 /**
- * The receiver a `device` value names (DESIGN.md §3, §8): `auto` (found by USB id), a path,
- * `tcp://HOST:PORT`, or `emulate[:PROFILE]` — a receiver emulator in the same process (profile g4
- * unless named), so every command can be tried on a machine with no receiver attached. The emulator
- * is loaded only then: the daemon on a real receiver never pays for it.
+ * The receiver a `device` value names (DESIGN.md §3, §8): `auto` (found by USB id), a path, a
+ * pattern (`/dev/ttyACM*`), `tcp://HOST:PORT`, or `emulate[:PROFILE]` — a receiver emulator in the
+ * same process (profile g4 unless named), so every command can be tried on a machine with no
+ * receiver attached. The emulator is loaded only then: the daemon on a real receiver never pays for
+ * it. With a serial (receiver.serial) only the receiver with that serial is opened
+ * (receiver-by-serial.ts).
  */
 import { SharebridgeError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { deviceOpener, parseDeviceSpec } from "../receiver/device.js";
 import type { TransportOpener } from "../receiver/transport.js";
+import { openerBySerial } from "./receiver-by-serial.js";
 
 export interface OpenedDevice {
   readonly opener: TransportOpener;
@@ -17,12 +20,20 @@ export interface OpenedDevice {
 
 const EMULATE = /^emulate(?::([a-z0-9]+))?$/;
 
+export interface DeviceOptions {
+  /** The emulator's live readings (`emulate` only). */
+  readonly live?: { intervalSeconds: number } | undefined;
+  /** receiver.serial: open only the receiver with this serial (not for `emulate`). */
+  readonly serial?: string | undefined;
+}
+
 /** The device named by a `--device`/`device` value. */
 export async function deviceFromSpec(
   text: string,
   log: Logger,
-  live?: { intervalSeconds: number },
+  options: DeviceOptions = {},
 ): Promise<OpenedDevice> {
+  const { live, serial } = options;
   const emulate = EMULATE.exec(text.trim());
   if (emulate !== null) {
     const { createReceiverEmulator, PROFILE_IDS } = await import("../emulator/receiver/index.js");
@@ -39,8 +50,12 @@ export async function deviceFromSpec(
     });
     return { opener: emulator.opener(), release: () => emulator.close() };
   }
-  const opener = deviceOpener(parseDeviceSpec(text), {
-    onDiscovered: (path, others) => log.info({ device: path, otherReceivers: others }, "found the receiver"),
-  });
+  const spec = parseDeviceSpec(text);
+  const onDiscovered = (path: string, others: number) =>
+    log.info({ device: path, otherReceivers: others }, "found the receiver");
+  const opener =
+    serial === undefined
+      ? deviceOpener(spec, { onDiscovered })
+      : openerBySerial(spec, serial, { log, onDiscovered });
   return { opener, release: async () => undefined };
 }

@@ -7,10 +7,11 @@
  *   config ─┬─► state store (stateDir)
  *           ├─► Share account (credentials from the password file, the systemd credential or the
  *           │   Docker secret) ─► Share sink, Share's read-back, Share's clock
- *           ├─► receiver opener (device: auto, a path, tcp://, emulate)
+ *           ├─► receiver opener (device: auto, a path, tcp://, emulate; receiver.serial)
  *           ├─► true clock (host synchronisation, else Share's server time)
- *           └─► archive sink (archive.retentionDays > 0): the local history in <stateDir>/archive,
- *               told Share's outcome of every reading through `outcomes`
+ *           ├─► archive sink (archive.retentionDays > 0): the local history in <stateDir>/archive,
+ *           │   told Share's outcome of every reading through `outcomes`
+ *           └─► MQTT sink for Home Assistant (mqtt.url; the daemon only, loaded only then)
  */
 
 import type { FileHandle } from "node:fs/promises";
@@ -36,6 +37,7 @@ import { prepareStateDirectory } from "../sync/state-directory.js";
 import { StateStore } from "../sync/state-store.js";
 import { detectHostSync, type HostSyncState } from "../time/host-sync.js";
 import { type TrueClockSource, trueClockSource } from "../time/true-clock-source.js";
+import { type Mqtt, mqttFromConfig, uploaderStatus } from "./mqtt.js";
 import { deviceFromSpec, type OpenedDevice } from "./receiver-device.js";
 
 export interface SystemOptions {
@@ -53,6 +55,11 @@ export interface SystemOptions {
   readonly linkTimeoutMs?: number;
   /** How the state store opens its temp file (tests: a full disk). */
   readonly openStateTemporary?: (path: string) => Promise<FileHandle>;
+  /**
+   * Publish to the MQTT broker when mqtt.url is set: the daemon does (`run`); one-shot commands do
+   * not, since the availability they would publish ends with them.
+   */
+  readonly mqtt?: boolean;
 }
 
 export interface System {
@@ -69,6 +76,8 @@ export interface System {
   readonly archive: ArchiveSink | undefined;
   readonly clock: DaemonClock;
   readonly log: Logger;
+  /** The MQTT sink and its bridge, when mqtt.url is set and `SystemOptions.mqtt` asked for it. */
+  readonly mqtt: Mqtt | undefined;
   openReceiver(): Promise<OpenReceiverSession>;
   /** What one cycle needs, for a session this system opened. */
   cycleDeps(session: ReceiverSession): CycleDeps;
@@ -94,12 +103,17 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
   const outcomes = new Outcomes();
   const archive = await openArchive(config, log);
   if (archive !== undefined) outcomes.subscribe(archive.noteOutcome);
+  const mqtt = options.mqtt === true ? await mqttFromConfig(config, { log, env }) : undefined;
   // The client can be rebuilt (new credentials): every use goes through `share.client`. Share first:
   // the engine hands each chunk to the sinks in this order.
   const sinks: readonly Sink[] = [
     new ShareSink(() => share.client, outcomes),
     ...(archive === undefined ? [] : [archive]),
+    ...(mqtt === undefined ? [] : [mqtt.sink]),
   ];
+  // Home Assistant hears about the receiver before it is even connected (waiting for it, say).
+  const knownSerial = config.receiver.serial ?? store.current.lastSerial;
+  if (knownSerial !== undefined) mqtt?.bridge.useSerial(knownSerial);
   const readBack: ShareReadBack = { readLatestGlucose: (o) => share.client.readLatestGlucose(o) };
   const trueClock = trueClockSource({
     // `assumeSynchronized: false` in the file means "detect", not "assume unsynchronised".
@@ -126,7 +140,7 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
   let device: OpenedDevice | undefined;
   const opener = async (): Promise<TransportOpener> => {
     if (options.opener !== undefined) return options.opener();
-    device ??= await deviceFromSpec(config.device, log);
+    device ??= await deviceFromSpec(config.device, log, { serial: config.receiver.serial });
     return device.opener;
   };
   const system: System = {
@@ -141,18 +155,20 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
     archive,
     clock,
     log,
+    mqtt,
     async openReceiver() {
       return openReceiverSession(await opener(), {
         log,
         timeoutMs: options.linkTimeoutMs,
         now: () => clock.now(),
+        expectedSerial: config.receiver.serial,
       });
     },
     cycleDeps(session) {
       return { session, store, sinks, trueClock: () => trueClock.get(), clock, readBack, log };
     },
     daemon(daemonOptions = {}) {
-      return new Daemon({
+      const daemon = new Daemon({
         settings,
         store,
         openReceiver: () => system.openReceiver(),
@@ -164,8 +180,12 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
         log,
         ...daemonOptions,
       });
+      mqtt?.bridge.watchStatus(() => uploaderStatus(daemon.snapshot()));
+      return daemon;
     },
     async close() {
+      // "offline" for Home Assistant first, while the process is still sure to be alive.
+      await mqtt?.bridge.close();
       await archive?.close(clock.now());
       await share.close();
       await device?.release();

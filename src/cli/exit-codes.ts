@@ -27,6 +27,8 @@ export const EXIT = {
   LOCKED: 10,
   /** `alerts test`: the webhook did not take the message. */
   ALERT_UNDELIVERED: 11,
+  /** `mqtt forget`: the MQTT broker could not be reached or refused the login. */
+  MQTT: 12,
   /** The daemon's loop stopped making progress; systemd restarts it (Restart=on-failure). */
   STALLED: 70,
   /** Interrupted by SIGINT/SIGTERM before finishing. */
@@ -87,6 +89,8 @@ export const EXIT_CODE_BY_ERROR: Readonly<Record<ErrorCode, ExitCode>> = {
   STATE_LOCKED: EXIT.LOCKED,
   PAGE_INDEX_MISMATCH: EXIT.RECEIVER,
   ALERT_UNDELIVERED: EXIT.ALERT_UNDELIVERED,
+  MQTT_UNAVAILABLE: EXIT.MQTT,
+  MQTT_REFUSED: EXIT.MQTT,
 };
 
 export function exitCodeFor(error: unknown): ExitCode {

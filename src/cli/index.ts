@@ -10,13 +10,13 @@
  * `--config`, `SHAREBRIDGE_CONFIG` and the variables; builds the logger at `log.level`; checks what a
  * Share command needs; and watches stdout, so that `sharebridge … | head` ends quietly.
  */
-import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { type Clock, systemClock } from "../clock.js";
 import { requireShareAccount } from "../config/require.js";
 import { isSharebridgeError, SharebridgeError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
 import { closestName } from "../util/did-you-mean.js";
+import { packageVersion } from "../util/version.js";
 import type { Command, OptionSpec } from "./command.js";
 import { configFromOptions, GLOBAL_FLAG_OPTIONS, GLOBAL_FLAGS_USAGE } from "./config-options.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
@@ -64,6 +64,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: "Show the receiver's identity, firmware, clocks, battery and database partitions",
     load: () => import("./receiver-info.js"),
   },
+  "receiver list": {
+    summary: "List every connected receiver with its serial, product and device path",
+    load: () => import("./receiver-list.js"),
+  },
   "receiver records": {
     summary: "Print the decoded records of one partition with their true times (JSON lines or CSV)",
     load: () => import("./receiver-records.js"),
@@ -99,6 +103,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   "share followers remove": {
     summary: "Remove a follower",
     load: () => import("./share-followers-remove.js"),
+  },
+  "mqtt forget": {
+    summary: "Remove the receivers' sensors from Home Assistant (clears what was published on the broker)",
+    load: () => import("./mqtt-forget.js"),
   },
   "emulate receiver": {
     summary: "Run the Dexcom receiver emulator on TCP and/or a pseudo-terminal",
@@ -192,11 +200,6 @@ function unknownCommand(argv: readonly string[]): string {
   return `Unknown command: ${what}${suggestion}`;
 }
 
-async function version(): Promise<string> {
-  const text = await readFile(new URL("../../package.json", import.meta.url), "utf8");
-  return String((JSON.parse(text) as { version?: unknown }).version);
-}
-
 /** Refuses an option the command does not take, suggesting the nearest one. */
 function checkOptionNames(args: readonly string[], options: OptionSpec, allowPositionals: boolean): void {
   const { tokens } = parseArgs({
@@ -264,7 +267,7 @@ function readerGone(log: Logger): number {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const env = io.env ?? process.env;
   if (argv[0] === "--version") {
-    io.stdout.write(`sharebridge ${await version()}\n`);
+    io.stdout.write(`sharebridge ${await packageVersion()}\n`);
     return EXIT.OK;
   }
   const found = findCommand(argv);

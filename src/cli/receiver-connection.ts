@@ -16,7 +16,9 @@ export async function withReceiver<T>(
   context: CommandContext,
   use: (receiver: Receiver) => Promise<T>,
 ): Promise<T> {
-  const device = await deviceFromSpec(context.config.device, context.log);
+  const device = await deviceFromSpec(context.config.device, context.log, {
+    serial: context.config.receiver.serial,
+  });
   try {
     const receiver = await Receiver.open(device.opener, { log: context.log, signal: context.signal });
     const onAbort = () => void receiver.close();

@@ -30,10 +30,12 @@ ${CONFIG_FLAGS_USAGE}`,
     const stateOptions = { fileName: STATE_FILE_NAME, log: context.log, signal: context.signal };
     if (!(await waitForUsableStateDirectory(config.stateDir, stateOptions))) return EXIT.OK;
     const lock = await acquireStateLock(config.stateDir, { command: "run", log: context.log });
-    const system = await buildSystem(config, { log: context.log }).catch(async (error: unknown) => {
-      await lock.release();
-      throw error;
-    });
+    const system = await buildSystem(config, { log: context.log, mqtt: true }).catch(
+      async (error: unknown) => {
+        await lock.release();
+        throw error;
+      },
+    );
     let stalled = false;
     const daemon = system.daemon({
       onStall: () => {

@@ -41,7 +41,7 @@ ${CONFIG_FLAGS_USAGE}`,
     const { config } = context;
     configuredOrigin(config); // a bad share.server is a configuration error (exit 2), found before probing
     // The device from the configuration (file < environment < --device), opened only by the probe.
-    const device = await deviceFromSpec(config.device, context.log);
+    const device = await deviceFromSpec(config.device, context.log, { serial: config.receiver.serial });
     const report = await collectStatus({
       config,
       device,

@@ -39,7 +39,7 @@ export function configReference(): string {
     "| --- | --- | --- | --- | --- | --- |",
     ...rows,
     "",
-    `\`run\`, \`sync\`, \`status\` and \`doctor\` take the flags ${flagged.map((k) => `\`--${k.spec.flag?.name}\``).join(", ")}; the \`share\` commands take those of the \`share.*\` keys and \`--state-dir\`. Every command takes ${global.map((k) => `\`--${k.spec.flag?.name}\``).join(" and ")}, and \`--config FILE\`.`,
+    `\`run\`, \`sync\`, \`status\` and \`doctor\` take the flags ${flagged.map((k) => `\`--${k.spec.flag?.name}\``).join(", ")}; the \`share\` commands take those of the \`share.*\` keys and \`--state-dir\`. Every command takes ${global.map((k) => `\`--${k.spec.flag?.name}\``).join(", ")} and \`--config FILE\`.`,
   ].join("\n");
 }
 

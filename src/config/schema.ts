@@ -21,6 +21,8 @@ import { LOG_LEVELS } from "../log.js";
 import { DISPLAY_UNITS } from "../readings/units.js";
 import { SHARE_REGIONS } from "../share/regions.js";
 import { parseServerUrl } from "../share/server-url.js";
+import { brokerUrlProblem } from "../sinks/mqtt/broker-url.js";
+import { topicPrefixProblem } from "../sinks/mqtt/topics.js";
 import { TIME_MODES } from "../time/share-times.js";
 import { isUuid } from "../util/uuid.js";
 import { address, boolean, choice, integer, isKeySpec, type KeySpec, text, type ValueOf } from "./kinds.js";
@@ -43,6 +45,20 @@ export const CONFIG_KEYS = {
     fix: "use auto, a device path, tcp://HOST:PORT or emulate[:PROFILE]",
     typeText: "auto, a path, tcp://HOST:PORT or emulate[:PROFILE]",
   }),
+  receiver: {
+    serial: text({
+      help: "The serial number of the one receiver to use (as `sharebridge receiver list` shows it).",
+      details:
+        "With `device` set to `auto` or a pattern such as `/dev/ttyACM*`, every receiver found is asked for its serial and only this one is opened, whichever device node it appears as; with a path or `tcp://`, a receiver with another serial is refused. Needed when one host runs one instance per receiver: see [Several receivers](#several-receivers).",
+      default: undefined,
+      env: "SHAREBRIDGE_RECEIVER_SERIAL",
+      flag: { name: "receiver-serial", value: "SERIAL", global: true },
+      fix: "give the serial as `sharebridge receiver list` shows it, e.g. SM12345678",
+      typeText: "letters and digits",
+      maxLength: 32,
+      check: (value) => (/^[A-Za-z0-9-]{1,32}$/.test(value) ? undefined : "must be letters and digits"),
+    }),
+  },
   stateDir: text({
     help: "Where the state file `state.json` lives.",
     default: "./state",
@@ -237,6 +253,73 @@ export const CONFIG_KEYS = {
       max: 1440,
       unit: "minutes",
       env: "SHAREBRIDGE_ALERTS_AFTER_MINUTES",
+    }),
+  },
+  mqtt: {
+    url: text({
+      help: "The MQTT broker to publish readings and status to, for Home Assistant: `mqtt://HOST[:PORT]`, or `mqtts://HOST[:PORT]` for TLS.",
+      details:
+        "Unset, nothing is published and the MQTT client is never loaded. Ports default to 1883 and 8883. TLS certificates are always verified (see `mqtt.caFile`). See [Home Assistant](#home-assistant).",
+      default: undefined,
+      env: "SHAREBRIDGE_MQTT_URL",
+      fix: "write mqtt://HOST[:PORT] or mqtts://HOST[:PORT], without user name or password",
+      typeText: "mqtt:// or mqtts:// URL",
+      maxLength: 300,
+      check: brokerUrlProblem,
+    }),
+    username: text({
+      help: "The user name for the broker, when it asks for one.",
+      default: undefined,
+      env: "SHAREBRIDGE_MQTT_USERNAME",
+      fix: "give the broker's user name",
+      maxLength: 256,
+      typeText: "text, at most 256 characters",
+    }),
+    passwordFile: text({
+      help: "A file holding the broker password on one line.",
+      details:
+        "Without it, sharebridge uses the systemd credential `mqtt-password` (`$CREDENTIALS_DIRECTORY`), then the Docker secret `/run/secrets/mqtt-password`, and connects without a password when there is neither.",
+      default: undefined,
+      env: "SHAREBRIDGE_MQTT_PASSWORD_FILE",
+      fix: "give the path of the broker's password file",
+      typeText: "a file",
+    }),
+    caFile: text({
+      help: "A PEM file with the certificate authority that signed the broker's certificate, for `mqtts://` with a private CA.",
+      details: "Trusted in addition to the system's authorities. There is no way to skip verification.",
+      default: undefined,
+      env: "SHAREBRIDGE_MQTT_CA_FILE",
+      fix: "give the path of a PEM file",
+      typeText: "a file",
+    }),
+    clientId: text({
+      help: "The MQTT client id; each connection to a broker needs its own.",
+      details:
+        "The default is made of the host name and the state directory, so that several instances on one host never share one.",
+      default: undefined,
+      defaultText: "`sharebridge-HOSTNAME-` and 8 hex digits of the state directory",
+      env: "SHAREBRIDGE_MQTT_CLIENT_ID",
+      fix: "give 1 to 64 letters, digits, _ or -",
+      typeText: "1–64 letters, digits, _ -",
+      maxLength: 64,
+      check: (value) => (/^[A-Za-z0-9_-]{1,64}$/.test(value) ? undefined : "must be letters, digits, _ or -"),
+    }),
+    topicPrefix: text({
+      help: "The first level of every topic sharebridge publishes: `PREFIX/SERIAL/reading`, `…/status`, `…/availability`.",
+      default: "sharebridge",
+      env: "SHAREBRIDGE_MQTT_TOPIC_PREFIX",
+      fix: "use letters, digits, _ . - and / between levels, e.g. sharebridge or home/cgm",
+      typeText: "topic levels",
+      check: topicPrefixProblem,
+    }),
+    discoveryPrefix: text({
+      help: "Home Assistant's discovery prefix: sensors are announced at `PREFIX/sensor/…/config`.",
+      details: "Home Assistant's default is `homeassistant`; change it only if yours was changed.",
+      default: "homeassistant",
+      env: "SHAREBRIDGE_MQTT_DISCOVERY_PREFIX",
+      fix: "use the discovery prefix set in Home Assistant's MQTT integration",
+      typeText: "topic levels",
+      check: topicPrefixProblem,
     }),
   },
   log: {

@@ -1,11 +1,13 @@
 /**
- * `--device auto|PATH|tcp://HOST:PORT` (DESIGN.md §8) → a transport opener.
+ * `--device auto|PATH|PATTERN|tcp://HOST:PORT` (DESIGN.md §8) → a transport opener.
  *
- * With `auto` every open searches again, so a receiver that comes back on another /dev node after a
- * replug is found by the link's reopen and by the daemon's next cycle.
+ * With `auto` (and a pattern such as `/dev/ttyACM*`, device-pattern.ts) every open searches again,
+ * so a receiver that comes back on another /dev node after a replug is found by the link's reopen
+ * and by the daemon's next cycle.
  */
 import { SharebridgeError } from "../errors.js";
 import { parseHostPort } from "../util/host-port.js";
+import { expandDevicePattern, isDevicePattern } from "./device-pattern.js";
 import { type DiscoveryRoots, findReceiverPorts } from "./discovery.js";
 import type { TransportOpener } from "./transport.js";
 import { serialOpener } from "./transports/serial.js";
@@ -14,6 +16,8 @@ import { tcpOpener } from "./transports/tcp.js";
 export type DeviceSpec =
   | { readonly kind: "auto" }
   | { readonly kind: "path"; readonly path: string }
+  /** Every character device matching, e.g. /dev/ttyACM* (device-pattern.ts). */
+  | { readonly kind: "pattern"; readonly pattern: string }
   | { readonly kind: "tcp"; readonly host: string; readonly port: number };
 
 export function parseDeviceSpec(text: string): DeviceSpec {
@@ -26,6 +30,7 @@ export function parseDeviceSpec(text: string): DeviceSpec {
   }
   if (value.includes("://")) throw invalid(text, "only tcp:// URLs are supported");
   if (value.length > 4096 || value.includes("\0")) throw invalid(text, "not a usable path");
+  if (isDevicePattern(value)) return { kind: "pattern", pattern: value };
   return { kind: "path", path: value };
 }
 
@@ -34,7 +39,7 @@ function invalid(text: string, why: string): SharebridgeError {
     "DEVICE_SPEC_INVALID",
     `--device ${JSON.stringify(text.slice(0, 200))}: ${why}`,
     {
-      hint: "use auto, a device path such as /dev/serial/by-id/..., or tcp://HOST:PORT",
+      hint: "use auto, a device path such as /dev/serial/by-id/..., a pattern such as /dev/ttyACM*, or tcp://HOST:PORT",
     },
   );
 }
@@ -62,6 +67,19 @@ export function deviceOpener(spec: DeviceSpec, options: DeviceOpenerOptions = {}
         }
         options.onDiscovered?.(first.path, found.length - 1);
         return serialOpener(first.path)(sink);
+      };
+    case "pattern":
+      return async (sink) => {
+        const found = await expandDevicePattern(spec.pattern);
+        const first = found[0];
+        if (first === undefined) {
+          throw new SharebridgeError("DEVICE_NOT_FOUND", `no serial device matches ${spec.pattern}`, {
+            device: spec.pattern,
+            hint: "plug the receiver in with a data cable, or check the pattern",
+          });
+        }
+        options.onDiscovered?.(first, found.length - 1);
+        return serialOpener(first)(sink);
       };
   }
 }

@@ -27,9 +27,20 @@ export interface OpenReceiverSession extends ReceiverSession {
 /** Identity reads in a row that may each be cut by another reopen before the check gives up. */
 const IDENTITY_ATTEMPTS = 3;
 
+export interface ReceiverSessionOptions {
+  readonly log?: Logger;
+  readonly timeoutMs?: number | undefined;
+  readonly now?: () => number;
+  /**
+   * The only serial this session may serve (receiver.serial): another receiver on the port is
+   * refused at the open, and by `confirmIdentity` like any change of receiver.
+   */
+  readonly expectedSerial?: string | undefined;
+}
+
 export async function openReceiverSession(
   opener: TransportOpener,
-  options: { log?: Logger; timeoutMs?: number; now?: () => number } = {},
+  options: ReceiverSessionOptions = {},
 ): Promise<OpenReceiverSession> {
   const log = options.log ?? silentLogger;
   const clock = options.now === undefined ? undefined : { now: options.now };
@@ -38,6 +49,15 @@ export async function openReceiverSession(
     const reader = new IncrementalReader(receiver, { log });
     let reopensAtIdentity = receiver.stats.reopens;
     const serial = await reader.serial();
+    const expected = options.expectedSerial;
+    if (expected !== undefined && serialKey(expected) !== serialKey(serial)) {
+      // Not ours: another child's receiver must never feed this account (issue 14).
+      throw new SharebridgeError(
+        "DEVICE_NOT_FOUND",
+        `the receiver on ${receiver.description} is ${serial}, not ${expected} (receiver.serial)`,
+        { device: receiver.description, serial, expected },
+      );
+    }
     return {
       receiver,
       reader,

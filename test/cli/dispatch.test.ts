@@ -53,7 +53,7 @@ describe("sharebridge command line", () => {
     ],
     [
       ["receiver"],
-      'Unknown command: receiver; "receiver" is followed by one of: info, records, dump, set-display-offset, set-charger-current',
+      'Unknown command: receiver; "receiver" is followed by one of: info, list, records, dump, set-display-offset, set-charger-current',
     ],
     [["frobnicate"], "Unknown command: frobnicate\n"],
   ])("refuses the unknown command %j with a suggestion", async (args, message) => {

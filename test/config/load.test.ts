@@ -54,6 +54,16 @@ describe("configuration", () => {
       archive: { retentionDays: 90 },
       alerts: { format: "ntfy", afterMinutes: 20 },
       http: { listen: null },
+      receiver: { serial: undefined },
+      mqtt: {
+        url: undefined,
+        username: undefined,
+        passwordFile: undefined,
+        caFile: undefined,
+        clientId: undefined,
+        topicPrefix: "sharebridge",
+        discoveryPrefix: "homeassistant",
+      },
       log: { level: "info" },
     });
   });

@@ -37,6 +37,8 @@ function config(dir: string, share: Partial<Config["share"]> = { region: "us", u
     archive: { retentionDays: 90 },
     alerts: { format: "ntfy", afterMinutes: 20 },
     http: { listen: null },
+    receiver: {},
+    mqtt: { topicPrefix: "sharebridge", discoveryPrefix: "homeassistant" },
     log: { level: "info" },
   };
 }

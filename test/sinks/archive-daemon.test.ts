@@ -29,7 +29,8 @@ describe("archive in the daemon", () => {
     bench = b;
     const archiveDir = join(b.config.stateDir, "archive");
     const { daemon, stop } = await b.start();
-    await b.runWhile(() => b.stored().length === 0);
+    // The cycle has ended (every sink delivered to), not just Share's part of it.
+    await b.runWhile(() => b.stored().length === 0 || daemon.snapshot().phase !== "idle");
     const first = (await readArchive(archiveDir, { sinceMs: 0 })).readings[0]?.index ?? -1;
     expect(first).toBeGreaterThanOrEqual(0);
 

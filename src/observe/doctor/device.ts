@@ -12,6 +12,7 @@
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { deviceOpener, parseDeviceSpec } from "../../receiver/device.js";
+import { expandDevicePattern } from "../../receiver/device-pattern.js";
 import { DEXCOM_PRODUCT_ID, DEXCOM_VENDOR_ID, findReceiverPorts } from "../../receiver/discovery.js";
 import { countOf } from "../../util/plural.js";
 import type { DeviceNode } from "./device-node.js";
@@ -70,6 +71,22 @@ export const deviceCheck: Check = {
         facts.devicePath = spec.path;
         facts.opener = { opener: env.serialOpener(spec.path), release: noRelease };
         return ok(`${spec.path} exists`);
+      }
+      case "pattern": {
+        facts.deviceKind = "path";
+        const found = await expandDevicePattern(spec.pattern);
+        const first = found[0];
+        if (first === undefined) {
+          return fail(
+            `no serial device matches ${spec.pattern}`,
+            "plug the receiver in with a data cable, or check the pattern (ls -l /dev/serial/by-id/)",
+          );
+        }
+        facts.devicePath = first;
+        facts.opener = { opener: env.serialOpener(first), release: noRelease };
+        return ok(
+          `${countOf(found.length, "serial device")} ${found.length === 1 ? "matches" : "match"} ${spec.pattern}: ${found.join(", ")}`,
+        );
       }
       case "auto": {
         facts.deviceKind = "auto";

@@ -22,6 +22,8 @@ export function testConfig(
     archive: { retentionDays: 90 },
     alerts: { format: "ntfy", afterMinutes: 20 },
     http: { listen: null },
+    receiver: {},
+    mqtt: { topicPrefix: "sharebridge", discoveryPrefix: "homeassistant" },
     log: { level: "info" },
     ...rest,
     share: {

@@ -137,6 +137,8 @@ export async function daemonBench(options: DaemonBenchOptions = {}): Promise<Dae
       archive: { retentionDays: 90 },
       alerts: { format: "ntfy", afterMinutes: 20 },
       http: { listen: null },
+      receiver: {},
+      mqtt: { topicPrefix: "sharebridge", discoveryPrefix: "homeassistant" },
       log: { level: "info" },
     },
     async daemon(overrides = {}) {
