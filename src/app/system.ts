@@ -61,7 +61,8 @@ export interface System {
   readonly outcomes: Outcomes;
   readonly clock: DaemonClock;
   readonly log: Logger;
-  openReceiver(): Promise<OpenReceiverSession>;
+  /** Opens the receiver; when `signal` aborts, every request of the session ends at once (ABORTED). */
+  openReceiver(signal?: AbortSignal): Promise<OpenReceiverSession>;
   /** What one cycle needs, for a session this system opened. */
   cycleDeps(session: ReceiverSession): CycleDeps;
   daemon(options?: Pick<DaemonOptions, "onStall" | "stallMs" | "random" | "devicePollMs">): Daemon;
@@ -92,8 +93,8 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
     hostSync:
       options.hostSync ??
       (() => detectHostSync({ assumeSynchronized: config.clock.assumeSynchronized ? true : undefined })),
-    reference: async () => {
-      const t = await share.client.serverTime();
+    reference: async (signal) => {
+      const t = await share.client.serverTime(signal);
       return {
         utcMs: t.serverUtcMs,
         sentAtMs: t.sentAtMs,
@@ -126,21 +127,22 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
     outcomes,
     clock,
     log,
-    async openReceiver() {
+    async openReceiver(signal) {
       return openReceiverSession(await opener(), {
         log,
         timeoutMs: options.linkTimeoutMs,
         now: () => clock.now(),
+        ...(signal === undefined ? {} : { signal }),
       });
     },
     cycleDeps(session) {
-      return { session, store, sinks, trueClock: () => trueClock.get(), clock, readBack, log };
+      return { session, store, sinks, trueClock: (signal) => trueClock.get(signal), clock, readBack, log };
     },
     daemon(daemonOptions = {}) {
       return new Daemon({
         settings,
         store,
-        openReceiver: () => system.openReceiver(),
+        openReceiver: (signal) => system.openReceiver(signal),
         share,
         sinks,
         trueClock,

@@ -81,7 +81,7 @@ ${CONFIG_FLAGS_USAGE}`,
           { reason: login.reason },
         );
       }
-      session = await system.openReceiver();
+      session = await system.openReceiver(context.signal);
       const options = { ...system.settings, signal: context.signal, onProgress: bar?.update };
       const deps = system.cycleDeps(session);
       const report = dryRun ? await planOnly(deps, options) : await runCycle(deps, options);
@@ -111,6 +111,11 @@ ${CONFIG_FLAGS_USAGE}`,
         backlog: typeof backlog === "number" ? backlog : undefined,
       });
       const posted = isSharebridgeError(error) ? error.context["posted"] : undefined;
+      // Interrupted is what the caller must hear first; what was acknowledged before stays posted.
+      if (isSharebridgeError(error, "ABORTED")) {
+        context.log.warn({ posted: typeof posted === "number" ? posted : 0 }, "sync interrupted");
+        return EXIT.INTERRUPTED;
+      }
       if (typeof posted === "number" && posted > 0) {
         context.log.error({ code: (error as SharebridgeError).code, posted }, (error as Error).message);
         return EXIT.PARTIAL;

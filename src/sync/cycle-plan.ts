@@ -65,7 +65,7 @@ export interface PlanInput {
   readonly sinks: readonly Sink[];
   readonly settings: CycleSettings;
   /** The clock to anchor against, resolved for this cycle (host if synchronised, else Share's). */
-  readonly trueClock: () => Promise<TrueClock>;
+  readonly trueClock: (signal?: AbortSignal) => Promise<TrueClock>;
   /** The host clock. */
   readonly clock: Clock;
   /** Share's latest readings, to keep ST stable when the held offset was lost; none in a dry run. */
@@ -130,7 +130,7 @@ export async function planCycle(input: PlanInput): Promise<CyclePlan> {
   // for counting only (`clockUnavailable`): what waits for Share is known, nothing is delivered.
   const sample = await receiver.callTimed(ReadSystemTime);
   let clockUnavailable: unknown;
-  const trueClock = await input.trueClock().catch((error: unknown) => {
+  const trueClock = await input.trueClock(input.signal).catch((error: unknown) => {
     if (!isShareFailure(error)) throw error;
     clockUnavailable = error;
     return UNSYNCHRONISED_HOST;

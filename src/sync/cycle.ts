@@ -20,6 +20,7 @@
  * the emulators, a fake clock and a temporary directory.
  */
 import type { Clock } from "../clock.js";
+import { SharebridgeError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { isPostable, type SkipReason } from "../readings/reading.js";
 import type { Discontinuity } from "../records/incremental-reader.js";
@@ -47,7 +48,8 @@ export interface CycleDeps {
   readonly session: ReceiverSession;
   readonly store: StateStore<SyncState>;
   readonly sinks: readonly Sink[];
-  readonly trueClock: () => Promise<TrueClock>;
+  /** The clock to anchor against; `signal` ends a reference request in flight (Share's time). */
+  readonly trueClock: (signal?: AbortSignal) => Promise<TrueClock>;
   readonly clock: Clock;
   /** Share's read-back (offset-recovery.ts); without it a fresh offset stands as measured. */
   readonly readBack?: ShareReadBack | undefined;
@@ -134,6 +136,11 @@ export async function runCycle(deps: CycleDeps, options: CycleOptions): Promise<
     log: deps.log,
   });
   const share = sinks.find((s) => s.sink === SHARE_SINK_NAME) ?? sinks[0];
+  // Stopped (SIGTERM, Ctrl-C): whatever the abort cut short, the cycle did not finish.
+  if (options.signal?.aborted === true) {
+    const stopped = new SharebridgeError("ABORTED", "the sync cycle was stopped", {});
+    throw withProgress(stopped, share?.delivered ?? 0, share?.backlog ?? 0);
+  }
   const failed = sinks.find((s) => s.error !== undefined);
   if (failed !== undefined) throw withProgress(failed.error, failed.delivered, failed.backlog);
   if (readError !== undefined) throw withProgress(readError, share?.delivered ?? 0, share?.backlog ?? 0);

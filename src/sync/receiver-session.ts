@@ -29,11 +29,25 @@ const IDENTITY_ATTEMPTS = 3;
 
 export async function openReceiverSession(
   opener: TransportOpener,
-  options: { log?: Logger; timeoutMs?: number; now?: () => number } = {},
+  options: {
+    log?: Logger;
+    timeoutMs?: number;
+    now?: () => number;
+    /**
+     * The command's or daemon's stop signal: when it aborts, opening the port and every request of
+     * the session, whatever it is waiting for, end at once with ABORTED (a stop within 2 s).
+     */
+    signal?: AbortSignal;
+  } = {},
 ): Promise<OpenReceiverSession> {
   const log = options.log ?? silentLogger;
   const clock = options.now === undefined ? undefined : { now: options.now };
-  const receiver = await Receiver.open(opener, { log, timeoutMs: options.timeoutMs, clock });
+  const receiver = await Receiver.open(opener, {
+    log,
+    timeoutMs: options.timeoutMs,
+    clock,
+    signal: options.signal,
+  });
   try {
     const reader = new IncrementalReader(receiver, { log });
     let reopensAtIdentity = receiver.stats.reopens;
