@@ -23,7 +23,7 @@ function summary(report: CycleReport): string {
     .map(([why, n]) => `${n} ${why}`)
     .join(", ");
   const lines = [
-    `receiver ${report.serial}: ${countOf(report.newRecords, "new record")}, ${countOf(report.pagesRead, "page")} read`,
+    `receiver ${report.serial}: ${countOf(report.newRecords, "new record")}${report.backfillRecords > 0 ? ` (${report.backfillRecords} backfilled)` : ""}, ${countOf(report.pagesRead, "page")} read`,
     report.outcome === "dry-run"
       ? `would post ${countOf(report.wouldPost.length, "reading")}`
       : `posted ${countOf(report.posted, "reading")} in ${countOf(report.posts, "batch", "batches")}`,
