@@ -9,6 +9,7 @@ import { formatShareDate } from "../share/dates.js";
 import { INTERACTIVE_RETRY } from "../share/settings.js";
 import { type CycleReport, planOnly, runCycle } from "../sync/cycle.js";
 import { decideOnFailure } from "../sync/failure-policy.js";
+import { realDaemonClock } from "../sync/scheduler.js";
 import { type LastCycle, withLastCycle } from "../sync/state.js";
 import { acquireStateLock } from "../sync/state-lock.js";
 import { countOf } from "../util/plural.js";
@@ -29,6 +30,12 @@ function summary(report: CycleReport): string {
       : `posted ${countOf(report.posted, "reading")} in ${countOf(report.posts, "batch", "batches")}`,
   ];
   if (skipped !== "") lines.push(`not posted: ${skipped}`);
+  if (report.quarantined > 0) {
+    lines.push(
+      `quarantined: ${countOf(report.quarantined, "reading")} Share keeps refusing (tried again daily)`,
+    );
+  }
+  if (report.held > 0) lines.push(`held: ${countOf(report.held, "reading")} Share called future (next run)`);
   for (const d of report.discontinuities) lines.push(`history: ${d.kind}`);
   return `${lines.join("\n")}\n`;
 }
@@ -55,8 +62,10 @@ ${CONFIG_FLAGS_USAGE}`,
       log: context.log,
       signal: context.signal,
     });
-    // One-shot: a few quick retries, not the daemon's minutes of back-off.
-    const system = await buildSystem(config, { log: context.log, retry: INTERACTIVE_RETRY }).catch(
+    // One-shot: a few quick retries, not the daemon's minutes of back-off. The command's wall clock
+    // (a test's fixed one) is the cycle's.
+    const clock = { now: () => context.clock.now(), sleep: realDaemonClock.sleep };
+    const system = await buildSystem(config, { log: context.log, retry: INTERACTIVE_RETRY, clock }).catch(
       async (error: unknown) => {
         await lock.release();
         throw error;
