@@ -2,10 +2,11 @@
 // (src/emulator/receiver/hostile.ts; needs `npm run build`):
 //
 //   node test/support/hostile-receiver.mjs MODE [--profile g4] [--seed 1] [--days 30] [--realistic]
-//                                              [--flood-bytes N] [--port 0]
+//        [--flood-bytes N] [--reply-delay-ms MS] [--honest-connections N] [--port 0]
 //
-// --realistic adds a real receiver's reply delays (12–220 ms), so that a long read is under way
-// when a test signals the command reading from it.
+// --realistic adds a real receiver's reply delays (12–220 ms); --reply-delay-ms holds every reply MS
+// longer, so that a command is still waiting on the receiver when a test signals it;
+// --honest-connections N serves the first N connections unchanged (a first sync leaves a cursor).
 //
 // Prints "listening tcp://127.0.0.1:PORT" once ready; SIGTERM or SIGINT stops it (exit 0).
 import { parseArgs } from "node:util";
@@ -19,6 +20,8 @@ const { positionals, values } = parseArgs({
     days: { type: "string", default: "30" },
     realistic: { type: "boolean", default: false },
     "flood-bytes": { type: "string" },
+    "reply-delay-ms": { type: "string", default: "0" },
+    "honest-connections": { type: "string", default: "0" },
     port: { type: "string", default: "0" },
   },
 });
@@ -26,6 +29,8 @@ const receiver = await startHostileReceiver({
   mode: positionals[0] ?? "",
   port: Number(values.port),
   floodBytes: values["flood-bytes"] === undefined ? undefined : Number(values["flood-bytes"]),
+  replyDelayMs: Number(values["reply-delay-ms"]),
+  honestConnections: Number(values["honest-connections"]),
   emulator: {
     profile: values.profile,
     seed: Number(values.seed),
