@@ -26,7 +26,7 @@ import {
 } from "../../src/emulator/receiver/index.js";
 import { type ShareEmulator, startShareEmulator } from "../../src/emulator/share/index.js";
 import { FIXTURE_PAGES, fixturePage } from "../records/support/fixtures.js";
-import { cli } from "../support/cli.js";
+import { accountArgs, cli } from "../support/cli.js";
 import { TEST_EPOCH_MS } from "../support/epoch.js";
 
 const NOW = TEST_EPOCH_MS;
@@ -101,18 +101,13 @@ beforeEach(async () => {
   });
   const listener = await receiver.listenTcp("127.0.0.1", 0);
   share = await startShareEmulator({ accounts: [{ name: USER, password: PASSWORD }], now: clock.now });
-  args = [
-    "--device",
-    `tcp://127.0.0.1:${listener.port}`,
-    "--server",
-    share.url("us"),
-    "--username",
-    USER,
-    "--password-file",
-    join(dir, "password"),
-    "--state-dir",
-    join(dir, "state"),
-  ];
+  args = accountArgs({
+    device: `tcp://127.0.0.1:${listener.port}`,
+    server: share.url("us"),
+    username: USER,
+    passwordFile: join(dir, "password"),
+    stateDir: join(dir, "state"),
+  });
 });
 
 afterEach(async () => {

@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXIT } from "../../src/cli/exit-codes.js";
 import { createReceiverEmulator, type ReceiverEmulator } from "../../src/emulator/receiver/index.js";
 import { type ShareEmulator, startShareEmulator } from "../../src/emulator/share/index.js";
+import { accountArgs } from "../support/cli.js";
 import { runMeasured } from "../support/measured-process.js";
 
 const STOP_WITHIN_MS = 2000;
@@ -56,18 +57,13 @@ async function listen(onConnection: (socket: Socket) => void): Promise<number> {
 }
 
 function argsFor(device: string, server: string): string[] {
-  return [
-    "--device",
+  return accountArgs({
     device,
-    "--server",
     server,
-    "--username",
-    USER,
-    "--password-file",
-    join(dir, "password"),
-    "--state-dir",
-    join(dir, "state"),
-  ];
+    username: USER,
+    passwordFile: join(dir, "password"),
+    stateDir: join(dir, "state"),
+  });
 }
 
 describe("a stop signal ends the command within 2 s", () => {

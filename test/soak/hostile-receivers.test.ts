@@ -28,6 +28,7 @@ import {
 import type { EgvRecord } from "../../src/emulator/receiver/index.js";
 import { type ShareEmulator, startShareEmulator } from "../../src/emulator/share/index.js";
 import { RECEIVER_EPOCH_MS } from "../../src/time/epoch.js";
+import { accountArgs } from "../support/cli.js";
 import { TEST_EPOCH_MS } from "../support/epoch.js";
 import { type MeasuredRun, runMeasured } from "../support/measured-process.js";
 
@@ -70,18 +71,13 @@ async function bench(
   const dir = await mkdtemp(join(tmpdir(), `sharebridge-hostile-${mode}-`));
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
   await writeFile(join(dir, "password"), `${PASSWORD}\n`);
-  const args = [
-    "--device",
-    hostile.device,
-    "--server",
-    share.url("us"),
-    "--username",
-    USER,
-    "--password-file",
-    join(dir, "password"),
-    "--state-dir",
-    join(dir, "state"),
-  ];
+  const args = accountArgs({
+    device: hostile.device,
+    server: share.url("us"),
+    username: USER,
+    passwordFile: join(dir, "password"),
+    stateDir: join(dir, "state"),
+  });
   return { hostile, share, dir, args };
 }
 

@@ -20,11 +20,11 @@
  * Everything here comes from a file: bounded (size, pages), and a bad line is a CONFIG_INVALID
  * naming its line number and what is wrong, never its contents beyond the page header's fields.
  */
-import { open } from "node:fs/promises";
 import { SharebridgeError } from "../../errors.js";
 import { layoutForRevision } from "../../records/layouts.js";
 import { decodeManufacturingPage } from "../../records/xml-record.js";
 import { fromHex } from "../../util/hex.js";
+import { readSmallTextFile } from "../../util/small-file.js";
 import { decodePageHeader, PAGE_HEADER_LENGTH, PAGE_LENGTH, pageHeaderIntact } from "../../wire/page.js";
 import { RECORD_TYPE, recordTypeName } from "../../wire/record-types.js";
 
@@ -88,37 +88,7 @@ export function parseReplay(text: string): ReplayPages {
 
 /** Reads and parses a replay file (`emulate receiver --replay FILE`), bounded in size. */
 export async function readReplayFile(path: string): Promise<ReplayPages> {
-  let text: string;
-  try {
-    const handle = await open(path, "r");
-    try {
-      const stat = await handle.stat();
-      if (!stat.isFile()) {
-        throw new SharebridgeError("CONFIG_UNREADABLE", `the replay ${path} is not a regular file`, {
-          file: path,
-        });
-      }
-      if (stat.size > MAX_REPLAY_BYTES) {
-        throw new SharebridgeError(
-          "CONFIG_INVALID",
-          `the replay ${path} is larger than ${MAX_REPLAY_BYTES} bytes`,
-          {
-            file: path,
-          },
-        );
-      }
-      text = await handle.readFile("utf8");
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    if (error instanceof SharebridgeError) throw error;
-    const errno = (error as NodeJS.ErrnoException).code ?? "error";
-    throw new SharebridgeError("CONFIG_UNREADABLE", `cannot read the replay ${path} (${errno})`, {
-      file: path,
-      errno,
-    });
-  }
+  const text = await readSmallTextFile(path, { name: "the replay", maxBytes: MAX_REPLAY_BYTES });
   try {
     return parseReplay(text);
   } catch (error) {
