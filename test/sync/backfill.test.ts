@@ -6,6 +6,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { EgvRecord, ReceiverEmulator } from "../../src/emulator/receiver/index.js";
+import type { Reading } from "../../src/readings/reading.js";
+import type { Sink } from "../../src/sinks/sink.js";
 import { RECEIVER_EPOCH_MS } from "../../src/time/epoch.js";
 import { readingSystemSeconds } from "../../src/time/share-times.js";
 import { type Bench, bench } from "./support/harness.js";
@@ -139,5 +141,50 @@ describe("backfilled readings (type 18)", () => {
     expect(cursors?.egv?.lastIndex).toBe(3);
     b.now += 5 * 60_000;
     expect((await b.cycle()).posted).toBe(1);
+  });
+
+  it("a sink that settles once, through a backfilled reading, has both cursors moved: EGV to the last EGV it was handed", async () => {
+    b = await bench({ receiver: { profile: "touchscreen", seed: 8, days: 1 } });
+    const received: Reading[] = [];
+    const sink: Sink = {
+      name: "archive",
+      open(context) {
+        return {
+          async write(readings) {
+            received.push(...readings);
+          },
+          async end() {
+            const last = received.at(-1);
+            if (last !== undefined) await context.settle(last, received);
+            return { delivered: received.length, requests: 1 };
+          },
+        };
+      },
+    };
+    const report = await b.cycle({ sinks: [sink] });
+    // Handed partition after partition: every EGV reading, then every backfilled one.
+    const types = received.map((r) => r.recordType);
+    const firstBackfill = types.indexOf(BACKFILL);
+    expect(firstBackfill).toBeGreaterThan(0);
+    expect(types.slice(0, firstBackfill).every((t) => t === EGV)).toBe(true);
+    expect(types.slice(firstBackfill).every((t) => t === BACKFILL)).toBe(true);
+    expect(received.length - firstBackfill).toBe(report.backfillRecords);
+    const cursors = b.store.current.receivers[b.emulator.serial]?.sinks?.["archive"]?.cursors;
+    expect(cursors?.egv?.lastIndex).toBe(records(b.emulator, EGV).at(-1)?.index);
+    expect(cursors?.backfill?.lastIndex).toBe(records(b.emulator, BACKFILL).at(-1)?.index);
+    // The next cycle hands it nothing again.
+    received.length = 0;
+    await b.cycle({ sinks: [sink] });
+    expect(received).toEqual([]);
+  });
+
+  it("a dry run lists the backfilled readings it would post", async () => {
+    b = await bench({ receiver: { profile: "touchscreen", seed: 8, days: 1 } });
+    const dry = await b.cycle({ dryRun: true });
+    const windowStart = b.now - 24 * HOUR;
+    expect(dry.wouldPost.map((e) => e.stSeconds * 1000).sort((x, y) => x - y)).toEqual(
+      expected(b, windowStart).map(([st]) => st),
+    );
+    expect(dry.backfillRecords).toBe(records(b.emulator, BACKFILL).length);
   });
 });
