@@ -25,7 +25,7 @@ describe("a signal loss on a touchscreen receiver", () => {
   it("the daemon closes the gap on Share from type 18: nothing lost, nothing stored twice", async () => {
     const s = await scenario({
       transport: "tcp",
-      receiver: { profile: "touchscreen", seed: 8, days: 1, live: { intervalSeconds: 300 } },
+      receiver: { profile: "touchscreen", seed: 10, days: 1, live: { intervalSeconds: 300 } },
     });
     current = s;
     const backfilled = () => (s.receiver.model.partitions[BACKFILL]?.records ?? []) as EgvRecord[];
