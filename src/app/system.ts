@@ -78,7 +78,8 @@ export interface System {
   readonly log: Logger;
   /** The MQTT sink and its bridge, when mqtt.url is set and `SystemOptions.mqtt` asked for it. */
   readonly mqtt: Mqtt | undefined;
-  openReceiver(): Promise<OpenReceiverSession>;
+  /** Opens the receiver; when `signal` aborts, every request of the session ends at once (ABORTED). */
+  openReceiver(signal?: AbortSignal): Promise<OpenReceiverSession>;
   /** What one cycle needs, for a session this system opened. */
   cycleDeps(session: ReceiverSession): CycleDeps;
   daemon(options?: Pick<DaemonOptions, "onStall" | "stallMs" | "random" | "devicePollMs">): Daemon;
@@ -120,8 +121,8 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
     hostSync:
       options.hostSync ??
       (() => detectHostSync({ assumeSynchronized: config.clock.assumeSynchronized ? true : undefined })),
-    reference: async () => {
-      const t = await share.client.serverTime();
+    reference: async (signal) => {
+      const t = await share.client.serverTime(signal);
       return {
         utcMs: t.serverUtcMs,
         sentAtMs: t.sentAtMs,
@@ -156,22 +157,23 @@ export async function buildSystem(config: Config, options: SystemOptions): Promi
     clock,
     log,
     mqtt,
-    async openReceiver() {
+    async openReceiver(signal) {
       return openReceiverSession(await opener(), {
         log,
         timeoutMs: options.linkTimeoutMs,
         now: () => clock.now(),
         expectedSerial: config.receiver.serial,
+        signal,
       });
     },
     cycleDeps(session) {
-      return { session, store, sinks, trueClock: () => trueClock.get(), clock, readBack, log };
+      return { session, store, sinks, trueClock: (signal) => trueClock.get(signal), clock, readBack, log };
     },
     daemon(daemonOptions = {}) {
       const daemon = new Daemon({
         settings,
         store,
-        openReceiver: () => system.openReceiver(),
+        openReceiver: (signal) => system.openReceiver(signal),
         share,
         sinks,
         trueClock,

@@ -9,6 +9,7 @@ import { parseFaultSpec } from "../emulator/receiver/faults.js";
 import { createReceiverEmulator, type ProfileId } from "../emulator/receiver/index.js";
 import { MAX_PAGES_PER_REPLY } from "../emulator/receiver/options.js";
 import { PROFILE_IDS } from "../emulator/receiver/profiles.js";
+import { readReplayFile } from "../emulator/receiver/replay.js";
 import { isReceiverSerial } from "../records/serial.js";
 import { parseHostPort } from "../util/host-port.js";
 import type { Command, CommandContext } from "./command.js";
@@ -39,7 +40,11 @@ const command: Command = {
   --serial SN               receiver serial number (default derived from the seed)
   --max-pages N             storage wrap: keep at most N pages per partition
   --charger-width 1|4       ReadChargerCurrentSetting payload bytes (default 1)
-  --policy SPEC             switch error replies, e.g. bad-crc=silence,page-out-of-range=ff-fill`,
+  --policy SPEC             switch error replies, e.g. bad-crc=silence,page-out-of-range=ff-fill
+  --replay FILE             start from real pages, as "receiver dump --format hex" prints them; the
+                            history (--days, --live) continues after them
+  --salt                    salt the readings: trends 8 and 9, LOW and HIGH values, special codes,
+                            one display time beyond 2100`,
   options: {
     listen: { type: "string" },
     pty: { type: "string" },
@@ -55,6 +60,8 @@ const command: Command = {
     "max-pages": { type: "string" },
     "charger-width": { type: "string" },
     policy: { type: "string" },
+    replay: { type: "string" },
+    salt: { type: "boolean" },
   },
   async run(ctx: CommandContext): Promise<number> {
     const { values } = ctx;
@@ -78,6 +85,8 @@ const command: Command = {
     if (serial !== undefined && !isReceiverSerial(serial)) {
       usage(`--serial must be 1 to 32 letters, digits or hyphens, got "${serial}"`, "serial");
     }
+    const replayFile = stringOption(values, "replay");
+    const replay = replayFile === undefined ? undefined : await readReplayFile(replayFile);
     const log = ctx.log.child({ component: "emulator" });
     const emulator = createReceiverEmulator({
       profile: profile as ProfileId,
@@ -91,6 +100,8 @@ const command: Command = {
       maxPages: integerOption(values, "max-pages", 1, 1_000_000),
       chargerCurrentWidth: width as 1 | 4 | undefined,
       errorPolicy: policyText === undefined ? undefined : parseErrorPolicySpec(policyText),
+      replay,
+      salt: values["salt"] === true,
       log: ctx.log,
     });
     try {

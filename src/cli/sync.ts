@@ -9,6 +9,7 @@ import { formatShareDate } from "../share/dates.js";
 import { INTERACTIVE_RETRY } from "../share/settings.js";
 import { type CycleReport, planOnly, runCycle } from "../sync/cycle.js";
 import { decideOnFailure } from "../sync/failure-policy.js";
+import { realDaemonClock } from "../sync/scheduler.js";
 import { type LastCycle, withLastCycle } from "../sync/state.js";
 import { acquireStateLock } from "../sync/state-lock.js";
 import { countOf } from "../util/plural.js";
@@ -23,12 +24,18 @@ function summary(report: CycleReport): string {
     .map(([why, n]) => `${n} ${why}`)
     .join(", ");
   const lines = [
-    `receiver ${report.serial}: ${countOf(report.newRecords, "new record")}, ${countOf(report.pagesRead, "page")} read`,
+    `receiver ${report.serial}: ${countOf(report.newRecords, "new record")}${report.backfillRecords > 0 ? ` (${report.backfillRecords} backfilled)` : ""}, ${countOf(report.pagesRead, "page")} read`,
     report.outcome === "dry-run"
       ? `would post ${countOf(report.wouldPost.length, "reading")}`
       : `posted ${countOf(report.posted, "reading")} in ${countOf(report.posts, "batch", "batches")}`,
   ];
   if (skipped !== "") lines.push(`not posted: ${skipped}`);
+  if (report.quarantined > 0) {
+    lines.push(
+      `quarantined: ${countOf(report.quarantined, "reading")} Share keeps refusing (tried again daily)`,
+    );
+  }
+  if (report.held > 0) lines.push(`held: ${countOf(report.held, "reading")} Share called future (next run)`);
   for (const d of report.discontinuities) lines.push(`history: ${d.kind}`);
   return `${lines.join("\n")}\n`;
 }
@@ -55,8 +62,10 @@ ${CONFIG_FLAGS_USAGE}`,
       log: context.log,
       signal: context.signal,
     });
-    // One-shot: a few quick retries, not the daemon's minutes of back-off.
-    const system = await buildSystem(config, { log: context.log, retry: INTERACTIVE_RETRY }).catch(
+    // One-shot: a few quick retries, not the daemon's minutes of back-off. The command's wall clock
+    // (a test's fixed one) is the cycle's.
+    const clock = { now: () => context.clock.now(), sleep: realDaemonClock.sleep };
+    const system = await buildSystem(config, { log: context.log, retry: INTERACTIVE_RETRY, clock }).catch(
       async (error: unknown) => {
         await lock.release();
         throw error;
@@ -81,7 +90,7 @@ ${CONFIG_FLAGS_USAGE}`,
           { reason: login.reason },
         );
       }
-      session = await system.openReceiver();
+      session = await system.openReceiver(context.signal);
       const options = { ...system.settings, signal: context.signal, onProgress: bar?.update };
       const deps = system.cycleDeps(session);
       const report = dryRun ? await planOnly(deps, options) : await runCycle(deps, options);
@@ -111,6 +120,11 @@ ${CONFIG_FLAGS_USAGE}`,
         backlog: typeof backlog === "number" ? backlog : undefined,
       });
       const posted = isSharebridgeError(error) ? error.context["posted"] : undefined;
+      // Interrupted is what the caller must hear first; what was acknowledged before stays posted.
+      if (isSharebridgeError(error, "ABORTED")) {
+        context.log.warn({ posted: typeof posted === "number" ? posted : 0 }, "sync interrupted");
+        return EXIT.INTERRUPTED;
+      }
       if (typeof posted === "number" && posted > 0) {
         context.log.error({ code: (error as SharebridgeError).code, posted }, (error as Error).message);
         return EXIT.PARTIAL;

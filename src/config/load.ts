@@ -15,10 +15,11 @@
  * $CREDENTIALS_DIRECTORY/share-password (systemd LoadCredential=share-password:…), else
  * /run/secrets/share-password (a Docker secret named share-password).
  */
-import { access, open } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { SharebridgeError } from "../errors.js";
 import { describeJsonProblem, parseJsonText } from "../util/json-text.js";
+import { readSmallTextFile } from "../util/small-file.js";
 import { buildConfig, documentFromTexts, type Layer, mergeLayers, parseDocument } from "./layers.js";
 import { type Config, DECLARED_KEYS } from "./schema.js";
 
@@ -68,36 +69,15 @@ async function exists(path: string): Promise<boolean> {
  * print the password.
  */
 async function readConfigFile(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    const handle = await open(path, "r");
-    try {
-      const { size, isFile } = await handle.stat().then((s) => ({ size: s.size, isFile: s.isFile() }));
-      if (!isFile) {
-        throw new SharebridgeError("CONFIG_UNREADABLE", `the configuration ${path} is not a regular file`, {
-          file: path,
-          fix: "give the path of a JSON file",
-        });
-      }
-      if (size > MAX_CONFIG_BYTES) {
-        throw new SharebridgeError("CONFIG_INVALID", `${path} is larger than ${MAX_CONFIG_BYTES} bytes`, {
-          file: path,
-          fix: "give the configuration file, not another one",
-        });
-      }
-      text = await handle.readFile("utf8");
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    if (error instanceof SharebridgeError) throw error;
-    const errno = (error as NodeJS.ErrnoException).code ?? "error";
-    throw new SharebridgeError("CONFIG_UNREADABLE", `cannot read the configuration file ${path} (${errno})`, {
-      file: path,
-      errno,
-      fix: errno === "ENOENT" ? "check the path" : "check the file's permissions",
-    });
-  }
+  const text = await readSmallTextFile(path, {
+    name: "the configuration",
+    maxBytes: MAX_CONFIG_BYTES,
+    fix: {
+      notAFile: "give the path of a JSON file",
+      tooLarge: "give the configuration file, not another one",
+      unreadable: (errno) => (errno === "ENOENT" ? "check the path" : "check the file's permissions"),
+    },
+  });
   // Never quote the file: --config pointed at the password file must not print the password.
   const parsed = await parseJsonText(text);
   if (!parsed.ok) {

@@ -8,7 +8,7 @@
  * Files are read here and never quoted in an error: a wrong path must not print a password or a key.
  */
 import { createHash } from "node:crypto";
-import { access, open } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { SharebridgeError } from "../errors.js";
@@ -17,6 +17,7 @@ import { readPasswordFile } from "../share/settings.js";
 import { parseBrokerUrl } from "../sinks/mqtt/broker-url.js";
 import type { ConnectionSettings } from "../sinks/mqtt/connection.js";
 import type { TopicPrefixes } from "../sinks/mqtt/topics.js";
+import { readSmallTextFile } from "../util/small-file.js";
 import type { Config } from "./schema.js";
 
 export const MQTT_CREDENTIAL_NAME = "mqtt-password";
@@ -52,34 +53,15 @@ export async function mqttPasswordFile(
 
 /** The PEM text of mqtt.caFile. */
 export async function readCaFile(path: string): Promise<string> {
-  let text: string;
-  try {
-    const handle = await open(path, "r");
-    try {
-      const size = (await handle.stat()).size;
-      if (size > MAX_CA_FILE_BYTES) {
-        throw new SharebridgeError(
-          "CONFIG_INVALID",
-          `mqtt.caFile ${path} is larger than ${MAX_CA_FILE_BYTES} bytes`,
-          {
-            key: "mqtt.caFile",
-            fix: "give a PEM file with the certificate authority's certificate",
-          },
-        );
-      }
-      text = await handle.readFile("utf8");
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    if (error instanceof SharebridgeError) throw error;
-    const errno = (error as NodeJS.ErrnoException).code ?? "error";
-    throw new SharebridgeError("CONFIG_UNREADABLE", `cannot read mqtt.caFile ${path} (${errno})`, {
-      key: "mqtt.caFile",
-      errno,
-      fix: errno === "ENOENT" ? "check the path" : "check the file's permissions",
-    });
-  }
+  const text = await readSmallTextFile(path, {
+    name: "the MQTT certificate authority (mqtt.caFile)",
+    maxBytes: MAX_CA_FILE_BYTES,
+    fix: {
+      notAFile: "give a PEM file with the certificate authority's certificate",
+      tooLarge: "give a PEM file with the certificate authority's certificate",
+      unreadable: (errno) => (errno === "ENOENT" ? "check the path" : "check the file's permissions"),
+    },
+  });
   if (!text.includes("-----BEGIN CERTIFICATE-----")) {
     throw new SharebridgeError("CONFIG_INVALID", `mqtt.caFile ${path} holds no PEM certificate`, {
       key: "mqtt.caFile",

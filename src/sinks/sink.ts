@@ -10,10 +10,13 @@
  *                                    this sink's cursor (awaited: nothing moves before it is on disk)
  *
  * Contract:
- * - `write` receives every reading after the sink's cursor, postable or not, oldest first, in
- *   chunks. It resolves when the sink can take more (backpressure): a slow destination slows the
- *   reading only as far as the engine's bounded queue allows.
- * - A sink settles only what its destination acknowledged, and never out of order.
+ * - `write` receives every reading after the sink's cursor, postable or not, in chunks: first those
+ *   of EGV_DATA, oldest first, then (touchscreen receivers) those of BACKFILLED_EGV_DATA, oldest
+ *   first — `reading.recordType` says which; each partition has its own cursor. It resolves when the
+ *   sink can take more (backpressure): a slow destination slows the reading only as far as the
+ *   engine's bounded queue allows.
+ * - A sink settles only what its destination acknowledged, and never out of order (settling a
+ *   backfilled reading settles every EGV reading handed before it).
  * - `end` delivers what is pending and settles the rest. A writer that throws is given nothing more
  *   this cycle; its cursor stays at its last settle.
  */

@@ -8,6 +8,9 @@
  *
  * - Each sink's cursor moves only when the sink settles, after its destination acknowledged, and is
  *   written to disk before the sink goes on (StateStore.update is awaited).
+ * - A sink has a cursor per partition (partitions.ts). It is handed all its EGV_DATA readings before
+ *   any BACKFILLED_EGV_DATA one, and settles in order: settling through a backfilled reading settles
+ *   every EGV reading it was handed too, so both cursors move.
  * - The read goes on to the end when a sink fails, so the backlog and the newest reading are known
  *   (`status`, the schedule); it stops at once when the cycle is aborted (SIGTERM).
  * - A receiver that fails part-way still lets every sink deliver what was read before the failure:
@@ -20,7 +23,8 @@ import { isPostable, type Reading } from "../readings/reading.js";
 import type { Sink, SinkResult } from "../sinks/sink.js";
 import { Channel } from "../util/channel.js";
 import type { CyclePlan } from "./cycle-plan.js";
-import type { EgvCursor, SyncState } from "./state.js";
+import { partitionOf, READING_PARTITIONS } from "./partitions.js";
+import type { CursorPartition, EgvCursor, SyncState } from "./state.js";
 import { MAX_SINK_NOTES_BYTES, withReceiver, withSink } from "./state.js";
 import type { StateStore } from "./state-store.js";
 
@@ -56,7 +60,10 @@ export interface SinkOutcome {
 interface Lane {
   readonly sink: Sink;
   readonly channel: Channel<readonly Reading[]>;
+  /** The sink's EGV_DATA cursor at the start of the cycle. */
   readonly base: EgvCursor | undefined;
+  /** The last reading of each partition handed to the sink (settled with any later one). */
+  readonly handed: Partial<Record<CursorPartition, Reading>>;
   /** Postable readings after the cursor handed to (or meant for) this sink. */
   postable: number;
   /** Readings the sink settled as acknowledged by its destination. */
@@ -78,7 +85,8 @@ export async function deliver(input: DeliverInput): Promise<Delivery> {
   const lanes: Lane[] = input.sinks.map((sink) => ({
     sink,
     channel: new Channel<readonly Reading[]>(CHANNEL_CAPACITY),
-    base: plan.cursors.get(sink.name),
+    base: plan.cursor(sink.name, "egv"),
+    handed: {},
     postable: 0,
     delivered: 0,
     result: undefined,
@@ -91,10 +99,11 @@ export async function deliver(input: DeliverInput): Promise<Delivery> {
     for await (const readings of plan.readings) {
       if (signal?.aborted === true) break;
       for (const lane of lanes) {
-        const after = lane.base;
-        const mine = after === undefined ? readings : readings.filter((r) => r.index > after.lastIndex);
-        if (mine.length === 0) continue;
+        const mine = readings.filter((r) => plan.isNew(lane.sink.name, r));
+        const last = mine.at(-1);
+        if (last === undefined) continue;
         for (const reading of mine) if (isPostable(reading)) lane.postable++;
+        lane.handed[partitionOf(last.recordType)] = last;
         await lane.channel.push(mine);
       }
     }
@@ -136,7 +145,13 @@ export async function deliver(input: DeliverInput): Promise<Delivery> {
 async function consume(lane: Lane, input: DeliverInput): Promise<void> {
   const { plan, store, clock, signal, log } = input;
   const serial = plan.serial;
-  let lastSt = lane.base?.lastStSeconds ?? null;
+  /** ST of the newest acknowledged reading per partition, epoch seconds. */
+  const lastSt: Partial<Record<CursorPartition, number | null>> = {};
+  const cursorAt = (reading: Reading): EgvCursor => {
+    const partition = partitionOf(reading.recordType);
+    const st = lastSt[partition] ?? plan.cursor(lane.sink.name, partition)?.lastStSeconds ?? null;
+    return { lastIndex: reading.index, lastSystemSeconds: reading.systemSeconds, lastStSeconds: st };
+  };
   const writer = lane.sink.open({
     serial,
     signal,
@@ -153,19 +168,24 @@ async function consume(lane: Lane, input: DeliverInput): Promise<void> {
     },
     async settle(through, acknowledged) {
       for (const reading of acknowledged) {
-        const st = reading.times === undefined ? null : reading.times.stMs / 1000;
-        if (st !== null) lastSt = Math.max(lastSt ?? st, st);
+        if (reading.times === undefined) continue;
+        const partition = partitionOf(reading.recordType);
+        const before = lastSt[partition] ?? plan.cursor(lane.sink.name, partition)?.lastStSeconds ?? null;
+        lastSt[partition] = Math.max(before ?? 0, reading.times.stMs / 1000);
       }
-      const cursor: EgvCursor = {
-        lastIndex: through.index,
-        lastSystemSeconds: through.systemSeconds,
-        lastStSeconds: lastSt,
-      };
+      // `through`'s partition, and every partition handed before it, settled up to what was handed.
+      const moved: Partial<Record<CursorPartition, EgvCursor>> = {};
+      const partition = partitionOf(through.recordType);
+      for (const earlier of READING_PARTITIONS.slice(0, READING_PARTITIONS.indexOf(partition))) {
+        const last = lane.handed[earlier];
+        if (last !== undefined) moved[earlier] = cursorAt(last);
+      }
+      moved[partition] = cursorAt(through);
       const at = clock.now() + plan.clock().clock.correctionMs;
       await store.update((state) =>
         withSink(state, serial, lane.sink.name, (s) => ({
           ...s,
-          cursors: { ...s.cursors, egv: cursor },
+          cursors: { ...s.cursors, ...moved },
           lastDeliveredUtcMs: acknowledged.length > 0 ? at : s.lastDeliveredUtcMs,
         })),
       );

@@ -5,7 +5,12 @@
  *   ReadSystemTime ─► clock for the cycle ─► cursor: the oldest of the sinks' cursors
  *        ─► record stream (chunk by chunk) ─► confirm the receiver's identity ─► classify ─► readings
  *                                    └─ first run without a held offset: Share's stamp decides (below)
+ *        ─► then BACKFILLED_EGV_DATA the same way, from its own cursors, where the receiver keeps it
+ *           and the probe finds something new (partitions.ts)
  *
+ * - Readings come partition after partition, each oldest first (every EGV_DATA reading before the
+ *   first BACKFILLED_EGV_DATA one): a sink that settles a backfilled reading has settled every EGV
+ *   reading it was handed (cycle-deliver.ts moves both cursors).
  * - Without a synchronised clock nothing is read (CLOCK_UNSYNCHRONISED from the clock model).
  * - The held offset is handed to `onClockSettled` before the first reading leaves the plan, so it is
  *   saved before anything is posted with it and a re-post after a crash carries the same ST.
@@ -23,21 +28,27 @@ import { isPostable, type Reading, SKIP_REASONS, type SkipReason } from "../read
 import { ReadSystemTime } from "../receiver/commands.js";
 import type { ReceiverApi } from "../receiver/receiver-api.js";
 import { RESETTING_DISCONTINUITIES } from "../records/cursor.js";
-import type { Discontinuity, IncrementalReader, RecordCursor } from "../records/incremental-reader.js";
+import type { Discontinuity, IncrementalReader } from "../records/incremental-reader.js";
+import type { RecordProblem } from "../records/problems.js";
 import type { EgvRecord } from "../records/record-types.js";
 import type { ShareReading } from "../share/readings.js";
 import { SHARE_SINK_NAME, toShareEgv } from "../sinks/share-sink.js";
 import type { Sink } from "../sinks/sink.js";
 import { type CycleClock, clockForCycle } from "../time/clock-model.js";
-import { HOLD_TOLERANCE_SECONDS } from "../time/held-offset.js";
 import type { TrueClock } from "../time/reference-clock.js";
 import type { TimeMode } from "../time/share-times.js";
 import { withProgress } from "./cycle-deliver.js";
-import { agreedShift, latestOnShare, type ShareReadBack } from "./offset-recovery.js";
-import { openRecordStream } from "./record-stream.js";
-import { type EgvCursor, type LastReading, type SyncState, serialKey, sinkState } from "./state.js";
-
-const EGV_DATA = 4;
+import { agreedShift, latestOnShare, passedShare, type ShareReadBack } from "./offset-recovery.js";
+import { backfillDue, oldestCursor, PARTITION_RECORD_TYPE, partitionOf } from "./partitions.js";
+import { openRecordStream, type RecordStream } from "./record-stream.js";
+import {
+  type CursorPartition,
+  type EgvCursor,
+  type LastReading,
+  type SyncState,
+  serialKey,
+  sinkState,
+} from "./state.js";
 
 /** A connected receiver: its API, a reader bound to it, and its serial (read once per connection). */
 export interface ReceiverSession {
@@ -65,7 +76,7 @@ export interface PlanInput {
   readonly sinks: readonly Sink[];
   readonly settings: CycleSettings;
   /** The clock to anchor against, resolved for this cycle (host if synchronised, else Share's). */
-  readonly trueClock: () => Promise<TrueClock>;
+  readonly trueClock: (signal?: AbortSignal) => Promise<TrueClock>;
   /** The host clock. */
   readonly clock: Clock;
   /** Share's latest readings, to keep ST stable when the held offset was lost; none in a dry run. */
@@ -79,12 +90,15 @@ export interface PlanInput {
 
 /** What the plan learned while its readings were consumed. */
 export interface PlanStats {
+  /** Records after the cursors read this cycle, both partitions. */
   newRecords: number;
+  /** Of those, BACKFILLED_EGV_DATA records. */
+  backfillRecords: number;
   problems: number;
   pagesRead: number;
   readonly skipped: Record<SkipReason, number>;
   postable: number;
-  /** The highest record index known to be on the receiver (the cursor when nothing new was read). */
+  /** The highest EGV index known to be on the receiver (the cursor when nothing new was read). */
   newestIndex: number | undefined;
   /** The newest reading the read saw (not display-only), for the schedule and `status`. */
   lastReading: LastReading | undefined;
@@ -97,12 +111,24 @@ export interface CyclePlan {
    * unsynchronised host, for counting what waits only; deliver nothing, and fail with this.
    */
   readonly clockUnavailable: unknown;
+  /**
+   * What the reads found: EGV_DATA's known before the first reading, BACKFILLED_EGV_DATA's added
+   * before its first reading.
+   */
   readonly discontinuities: readonly Discontinuity[];
-  /** Each sink's cursor for this cycle: undefined after an erase or a receiver change. */
-  readonly cursors: ReadonlyMap<string, EgvCursor | undefined>;
+  /**
+   * A sink's cursor in a partition for this cycle: undefined without one, and after an erase or a
+   * receiver change. A partition's cursors are set before its first reading is yielded.
+   */
+  cursor(sink: string, partition: CursorPartition): EgvCursor | undefined;
+  /** Whether `reading` lies after the sink's cursor in its partition (is the sink's to settle). */
+  isNew(sink: string, reading: Reading): boolean;
   /** The clock in force (after `onClockSettled`, the one readings are stamped by). */
   clock(): CycleClock;
-  /** Every reading after the oldest sink cursor, oldest first, chunk by chunk. Consumed once. */
+  /**
+   * Every reading after the oldest sink cursor of its partition, chunk by chunk: EGV_DATA oldest
+   * first, then BACKFILLED_EGV_DATA oldest first; one partition per chunk. Consumed once.
+   */
   readonly readings: AsyncIterable<readonly Reading[]>;
   readonly stats: PlanStats;
 }
@@ -130,7 +156,7 @@ export async function planCycle(input: PlanInput): Promise<CyclePlan> {
   // for counting only (`clockUnavailable`): what waits for Share is known, nothing is delivered.
   const sample = await receiver.callTimed(ReadSystemTime);
   let clockUnavailable: unknown;
-  const trueClock = await input.trueClock().catch((error: unknown) => {
+  const trueClock = await input.trueClock(input.signal).catch((error: unknown) => {
     if (!isShareFailure(error)) throw error;
     clockUnavailable = error;
     return UNSYNCHRONISED_HOST;
@@ -147,30 +173,50 @@ export async function planCycle(input: PlanInput): Promise<CyclePlan> {
     );
   }
 
-  // 2. Read from the oldest cursor of the sinks; a sink without one means a backfill.
-  const sinkCursors = input.sinks.map((sink) => sinkState(before, sink.name).cursors.egv);
-  const readerCursor = oldestCursor(sinkCursors);
-  const stream = await openRecordStream(reader, {
-    recordType: EGV_DATA,
-    cursor: readerCursor,
-    recordBudget: recordBudget(settings),
-    signal: input.signal,
-    onProgress: input.onProgress,
-  });
-  for (const discontinuity of stream.discontinuities) {
-    log.warn({ discontinuity }, `receiver history discontinuity: ${discontinuity.kind}`);
-  }
-  // After an erase or a receiver change the old cursors mean nothing: settle from scratch.
-  const restart = stream.discontinuities.some((d) => RESETTING_DISCONTINUITIES.has(d.kind));
-  const cursors = new Map(input.sinks.map((sink, i) => [sink.name, restart ? undefined : sinkCursors[i]]));
+  // 2. Read each partition from the oldest cursor of the sinks there; a sink without one means a
+  // backfill. After an erase or a receiver change the old cursors mean nothing: settle from scratch.
+  const budget = recordBudget(settings);
+  const cursors = new Map<string, Partial<Record<CursorPartition, EgvCursor>>>(
+    input.sinks.map((sink) => [sink.name, {}]),
+  );
+  const discontinuities: Discontinuity[] = [];
+  const isNew = (sink: string, reading: Reading) => {
+    const after = cursors.get(sink)?.[partitionOf(reading.recordType)];
+    return after === undefined || reading.index > after.lastIndex;
+  };
+  const sinkCursors = (partition: CursorPartition) =>
+    input.sinks.map((sink) => sinkState(before, sink.name).cursors[partition]);
+  const open = async (partition: CursorPartition, reset: boolean) => {
+    const own = sinkCursors(partition);
+    const stream = await openRecordStream(reader, {
+      recordType: PARTITION_RECORD_TYPE[partition],
+      cursor: reset ? undefined : oldestCursor(own),
+      recordBudget: budget,
+      signal: input.signal,
+      // The progress bar follows EGV_DATA, the long read of a backfill.
+      onProgress: partition === "egv" ? input.onProgress : undefined,
+    });
+    for (const discontinuity of stream.discontinuities) {
+      log.warn({ discontinuity, partition }, `receiver history discontinuity: ${discontinuity.kind}`);
+    }
+    discontinuities.push(...stream.discontinuities);
+    const restart = reset || stream.discontinuities.some((d) => RESETTING_DISCONTINUITIES.has(d.kind));
+    input.sinks.forEach((sink, i) => {
+      const mine = cursors.get(sink.name) ?? {};
+      mine[partition] = restart ? undefined : own[i];
+    });
+    return { stream, restart };
+  };
+  const egv = await open("egv", false);
 
   const stats: PlanStats = {
     newRecords: 0,
+    backfillRecords: 0,
     problems: 0,
     pagesRead: 0,
     skipped: Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>,
     postable: 0,
-    newestIndex: restart ? undefined : readerCursor?.lastIndex,
+    newestIndex: egv.restart ? undefined : oldestCursor(sinkCursors("egv"))?.lastIndex,
     lastReading: before?.lastReading,
   };
   const windowStartMs = () =>
@@ -195,11 +241,24 @@ export async function planCycle(input: PlanInput): Promise<CyclePlan> {
       if (reading.skip === undefined) stats.postable++;
       else stats.skipped[reading.skip]++;
     }
+    // The newest reading and index are EGV_DATA's: backfilled readings fill gaps behind them.
+    const last = records.at(-1);
+    if (last === undefined || partitionOf(last.recordType) !== "egv") return readings;
     const newest = newestReading(records, clock);
     if (newest !== undefined) stats.lastReading = newest;
-    const last = records.at(-1);
-    if (last !== undefined) stats.newestIndex = Math.max(stats.newestIndex ?? -1, last.index);
+    stats.newestIndex = Math.max(stats.newestIndex ?? -1, last.index);
     return readings;
+  };
+  const pages: Record<CursorPartition, number> = { egv: 0, backfill: 0 };
+  const note = (chunk: { records: readonly EgvRecord[]; problems: readonly RecordProblem[] }) => {
+    stats.newRecords += chunk.records.length;
+    stats.problems += chunk.problems.length;
+    for (const problem of chunk.problems.slice(0, 5)) {
+      log.warn(
+        { problem: { code: problem.code, reason: problem.reason, index: problem.index } },
+        "bad record skipped",
+      );
+    }
   };
 
   // 3. Share's stamp decides a fresh offset (see the module comment).
@@ -212,11 +271,9 @@ export async function planCycle(input: PlanInput): Promise<CyclePlan> {
   /** Share could not be asked about a fresh offset: deliver nothing, count what waits. */
   let blocked: unknown;
   let waiting = 0;
-  const shareCursor = cursors.get(SHARE_SINK_NAME);
   const countWaiting = (records: readonly EgvRecord[]) => {
     for (const reading of classifyAll(records)) {
-      if (isPostable(reading) && (shareCursor === undefined || reading.index > shareCursor.lastIndex))
-        waiting++;
+      if (isPostable(reading) && isNew(SHARE_SINK_NAME, reading)) waiting++;
     }
   };
   const decide = () => {
@@ -235,19 +292,13 @@ export async function planCycle(input: PlanInput): Promise<CyclePlan> {
     return readings;
   };
 
-  async function* readings(): AsyncGenerator<readonly Reading[]> {
+  async function* egvReadings(stream: RecordStream): AsyncGenerator<readonly Reading[]> {
     for await (const chunk of stream.chunks) {
       // Before anything read is saved or posted: still the receiver whose serial this session holds?
       await session.confirmIdentity?.();
-      stats.newRecords += chunk.records.length;
-      stats.problems += chunk.problems.length;
-      stats.pagesRead = chunk.pagesRead;
-      for (const problem of chunk.problems.slice(0, 5)) {
-        log.warn(
-          { problem: { code: problem.code, reason: problem.reason, index: problem.index } },
-          "bad record skipped",
-        );
-      }
+      note(chunk);
+      pages.egv = chunk.pagesRead;
+      stats.pagesRead = pages.egv + pages.backfill;
       if (blocked !== undefined) {
         countWaiting(chunk.records);
         continue;
@@ -277,48 +328,50 @@ export async function planCycle(input: PlanInput): Promise<CyclePlan> {
       const released = release(chunk.records);
       if (released.length > 0) yield released;
     }
-    if (blocked !== undefined) throw withProgress(blocked, 0, waiting);
-    if (held.length > 0) {
+    if (blocked === undefined && held.length > 0) {
       const decided = decide();
       await settle();
       yield decided;
     }
-    await settle();
+    if (blocked === undefined) await settle();
+  }
+
+  /** BACKFILLED_EGV_DATA, after EGV_DATA, under the clock EGV_DATA settled. */
+  async function* backfillReadings(): AsyncGenerator<readonly Reading[]> {
+    const from = egv.restart ? undefined : oldestCursor(sinkCursors("backfill"));
+    if (!(await backfillDue(session, from))) return;
+    const { stream } = await open("backfill", egv.restart);
+    for await (const chunk of stream.chunks) {
+      await session.confirmIdentity?.();
+      note(chunk);
+      stats.backfillRecords += chunk.records.length;
+      pages.backfill = chunk.pagesRead;
+      stats.pagesRead = pages.egv + pages.backfill;
+      if (blocked !== undefined) {
+        countWaiting(chunk.records);
+        continue;
+      }
+      const released = release(chunk.records);
+      if (released.length > 0) yield released;
+    }
+  }
+
+  async function* readings(): AsyncGenerator<readonly Reading[]> {
+    yield* egvReadings(egv.stream);
+    yield* backfillReadings();
+    if (blocked !== undefined) throw withProgress(blocked, 0, waiting);
   }
 
   return {
     serial,
     clockUnavailable,
-    discontinuities: stream.discontinuities,
-    cursors,
+    discontinuities,
+    cursor: (sink, partition) => cursors.get(sink)?.[partition],
+    isNew,
     clock: () => clock,
     readings: readings(),
     stats,
   };
-}
-
-/** The oldest of the sinks' cursors, or undefined when a sink has none (it reads the whole window). */
-function oldestCursor(cursors: readonly (EgvCursor | undefined)[]): RecordCursor | undefined {
-  let oldest: EgvCursor | undefined;
-  for (const cursor of cursors) {
-    if (cursor === undefined) return undefined;
-    if (oldest === undefined || cursor.lastIndex < oldest.lastIndex) oldest = cursor;
-  }
-  return oldest === undefined
-    ? undefined
-    : { lastIndex: oldest.lastIndex, lastSystemSeconds: oldest.lastSystemSeconds };
-}
-
-/** The held records reach past Share's newest reading: every reading that could vote has been read. */
-function passedShare(
-  held: readonly EgvRecord[],
-  clock: CycleClock,
-  onShare: readonly ShareReading[],
-): boolean {
-  const last = held.at(-1);
-  if (last === undefined) return false;
-  const newestOnShareMs = Math.max(...onShare.map((r) => r.stMs), Number.NEGATIVE_INFINITY);
-  return clock.stamp(last).stMs > newestOnShareMs + HOLD_TOLERANCE_SECONDS * 1000;
 }
 
 function newestReading(records: readonly EgvRecord[], clock: CycleClock): LastReading | undefined {

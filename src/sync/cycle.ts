@@ -3,7 +3,7 @@
  *
  *   measure the clock ─► read after the oldest sink cursor, chunk by chunk ─► classify ─► sinks
  *   (ReadSystemTime)     (page range + new pages)                              each posts and settles
- *                                                                              its own cursor
+ *                        EGV_DATA, then BACKFILLED_EGV_DATA where it exists    its own cursors
  *
  * A dry run is the plan alone: it reads and classifies, and changes nothing anywhere.
  *
@@ -20,6 +20,7 @@
  * the emulators, a fake clock and a temporary directory.
  */
 import type { Clock } from "../clock.js";
+import { SharebridgeError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { isPostable, type SkipReason } from "../readings/reading.js";
 import type { Discontinuity } from "../records/incremental-reader.js";
@@ -47,7 +48,8 @@ export interface CycleDeps {
   readonly session: ReceiverSession;
   readonly store: StateStore<SyncState>;
   readonly sinks: readonly Sink[];
-  readonly trueClock: () => Promise<TrueClock>;
+  /** The clock to anchor against; `signal` ends a reference request in flight (Share's time). */
+  readonly trueClock: (signal?: AbortSignal) => Promise<TrueClock>;
   readonly clock: Clock;
   /** Share's read-back (offset-recovery.ts); without it a fresh offset stands as measured. */
   readonly readBack?: ShareReadBack | undefined;
@@ -64,8 +66,10 @@ export interface CycleReport {
   readonly serial: string;
   /** `posted`: Share acknowledged new readings; `nothing-new`; `dry-run`. */
   readonly outcome: "posted" | "nothing-new" | "dry-run";
-  /** Records after the cursor read this cycle. */
+  /** Records after the cursors read this cycle (EGV_DATA and BACKFILLED_EGV_DATA). */
   readonly newRecords: number;
+  /** Of those, BACKFILLED_EGV_DATA records (touchscreen receivers, after a signal loss). */
+  readonly backfillRecords: number;
   readonly skipped: Readonly<Record<SkipReason, number>>;
   /** Readings Share acknowledged this cycle. */
   readonly posted: number;
@@ -73,7 +77,7 @@ export interface CycleReport {
   readonly posts: number;
   /** What a dry run would have posted, oldest first. */
   readonly wouldPost: readonly ShareEgv[];
-  /** The Share sink's cursor before and after. */
+  /** The Share sink's EGV_DATA cursor before and after. */
   readonly cursorBefore: EgvCursor | undefined;
   readonly cursorAfter: EgvCursor | undefined;
   readonly discontinuities: readonly Discontinuity[];
@@ -134,6 +138,11 @@ export async function runCycle(deps: CycleDeps, options: CycleOptions): Promise<
     log: deps.log,
   });
   const share = sinks.find((s) => s.sink === SHARE_SINK_NAME) ?? sinks[0];
+  // Stopped (SIGTERM, Ctrl-C): whatever the abort cut short, the cycle did not finish.
+  if (options.signal?.aborted === true) {
+    const stopped = new SharebridgeError("ABORTED", "the sync cycle was stopped", {});
+    throw withProgress(stopped, share?.delivered ?? 0, share?.backlog ?? 0);
+  }
   const failed = sinks.find((s) => s.error !== undefined);
   if (failed !== undefined) throw withProgress(failed.error, failed.delivered, failed.backlog);
   if (readError !== undefined) throw withProgress(readError, share?.delivered ?? 0, share?.backlog ?? 0);
@@ -143,6 +152,7 @@ export async function runCycle(deps: CycleDeps, options: CycleOptions): Promise<
     serial: plan.serial,
     outcome: (share?.delivered ?? 0) > 0 ? "posted" : "nothing-new",
     newRecords: stats.newRecords,
+    backfillRecords: stats.backfillRecords,
     skipped: { ...stats.skipped },
     posted: share?.delivered ?? 0,
     posts: share?.requests ?? 0,
@@ -169,11 +179,10 @@ export async function runCycle(deps: CycleDeps, options: CycleOptions): Promise<
  * Share's (the cycle waits for Share, exit code 5), with that backlog.
  */
 async function waitingForClock(plan: CyclePlan): Promise<unknown> {
-  const cursor = plan.cursors.get(SHARE_SINK_NAME);
   let waiting = 0;
   for await (const readings of plan.readings) {
     for (const reading of readings) {
-      if (isPostable(reading) && (cursor === undefined || reading.index > cursor.lastIndex)) waiting++;
+      if (isPostable(reading) && plan.isNew(SHARE_SINK_NAME, reading)) waiting++;
     }
   }
   return withProgress(plan.clockUnavailable, 0, waiting);
@@ -182,20 +191,20 @@ async function waitingForClock(plan: CyclePlan): Promise<unknown> {
 /** A dry run: the plan alone. Reads and classifies what a cycle would deliver; writes nothing. */
 export async function planOnly(deps: CycleDeps, options: CycleOptions): Promise<CycleReport> {
   const plan = await planCycle(planInput(deps, options, true));
-  const cursor = plan.cursors.get(SHARE_SINK_NAME);
   const wouldPost: ShareEgv[] = [];
   for await (const readings of plan.readings) {
     for (const reading of readings) {
-      if (cursor !== undefined && reading.index <= cursor.lastIndex) continue;
-      if (isPostable(reading)) wouldPost.push(toShareEgv(reading));
+      if (isPostable(reading) && plan.isNew(SHARE_SINK_NAME, reading)) wouldPost.push(toShareEgv(reading));
     }
   }
+  const cursor = plan.cursor(SHARE_SINK_NAME, "egv");
   const clock = plan.clock();
   const { stats } = plan;
   return {
     serial: plan.serial,
     outcome: "dry-run",
     newRecords: stats.newRecords,
+    backfillRecords: stats.backfillRecords,
     skipped: { ...stats.skipped },
     posted: 0,
     posts: 0,

@@ -45,8 +45,11 @@ export type { DaemonClock } from "./scheduler.js";
 export interface DaemonOptions {
   readonly settings: CycleSettings;
   readonly store: StateStore<SyncState>;
-  /** Opens the receiver (with `auto`, finds it again each time). */
-  readonly openReceiver: () => Promise<OpenReceiverSession>;
+  /**
+   * Opens the receiver (with `auto`, finds it again each time). `signal` is the daemon's: when it
+   * aborts, every request of the session ends at once, whatever the link is waiting for.
+   */
+  readonly openReceiver: (signal: AbortSignal) => Promise<OpenReceiverSession>;
   readonly share: ShareAccess;
   /** Where readings go; Share first. */
   readonly sinks: readonly Sink[];
@@ -168,7 +171,7 @@ export class Daemon {
 
   /** One turn of the loop; returns how long to sleep. */
   async #step(signal: AbortSignal): Promise<number> {
-    const session = this.#session ?? (await this.#connect());
+    const session = this.#session ?? (await this.#connect(signal));
     if (session === undefined) return this.#o.devicePollMs ?? 2000;
     const blocked = await this.#shareBlocked();
     if (blocked !== undefined) return blocked;
@@ -183,7 +186,7 @@ export class Daemon {
           session,
           store: this.#o.store,
           sinks: this.#o.sinks,
-          trueClock: () => this.#o.trueClock.get(),
+          trueClock: (s) => this.#o.trueClock.get(s),
           clock: this.#clock,
           readBack: this.#o.readBack,
           log: this.#o.log,
@@ -246,9 +249,9 @@ export class Daemon {
     return Math.min(probing.intervalMs, probing.untilMs - now);
   }
 
-  async #connect(): Promise<OpenReceiverSession | undefined> {
+  async #connect(signal: AbortSignal): Promise<OpenReceiverSession | undefined> {
     try {
-      const session = await this.#o.openReceiver();
+      const session = await this.#o.openReceiver(signal);
       this.#session = session;
       this.#o.log.info({ device: session.description, serial: session.serial }, "receiver connected");
       const last = this.#o.store.current.lastSerial;
@@ -257,6 +260,7 @@ export class Daemon {
       }
       return session;
     } catch (error) {
+      if (signal.aborted) return undefined;
       this.#wait("waiting-for-receiver", `a receiver (${describe(error)})`);
       this.#metrics.countCycle("receiver-unavailable");
       return undefined;

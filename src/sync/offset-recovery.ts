@@ -15,9 +15,11 @@
  * chance, and never several in a row at one shift.
  */
 import { isSharebridgeError } from "../errors.js";
+import type { EgvRecord } from "../records/record-types.js";
 import type { ReadOptions } from "../share/client.js";
 import type { ShareEgv } from "../share/egv.js";
 import type { ParsedReadings, ShareReading } from "../share/readings.js";
+import type { CycleClock } from "../time/clock-model.js";
 import { HOLD_TOLERANCE_SECONDS } from "../time/held-offset.js";
 
 /** Share readings that must agree on one shift before it is taken. */
@@ -87,4 +89,16 @@ export async function shiftOnShare(
   signal?: AbortSignal,
 ): Promise<number | undefined> {
   return agreedShift(toPost, await latestOnShare(share, backfillHours, signal));
+}
+
+/** The held records reach past Share's newest reading: every reading that could vote has been read. */
+export function passedShare(
+  held: readonly EgvRecord[],
+  clock: CycleClock,
+  onShare: readonly ShareReading[],
+): boolean {
+  const last = held.at(-1);
+  if (last === undefined) return false;
+  const newestOnShareMs = Math.max(...onShare.map((r) => r.stMs), Number.NEGATIVE_INFINITY);
+  return clock.stamp(last).stMs > newestOnShareMs + HOLD_TOLERANCE_SECONDS * 1000;
 }

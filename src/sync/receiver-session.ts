@@ -36,6 +36,11 @@ export interface ReceiverSessionOptions {
    * refused at the open, and by `confirmIdentity` like any change of receiver.
    */
   readonly expectedSerial?: string | undefined;
+  /**
+   * The command's or daemon's stop signal: when it aborts, opening the port and every request of
+   * the session, whatever it is waiting for, end at once with ABORTED (a stop within 2 s).
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export async function openReceiverSession(
@@ -44,7 +49,12 @@ export async function openReceiverSession(
 ): Promise<OpenReceiverSession> {
   const log = options.log ?? silentLogger;
   const clock = options.now === undefined ? undefined : { now: options.now };
-  const receiver = await Receiver.open(opener, { log, timeoutMs: options.timeoutMs, clock });
+  const receiver = await Receiver.open(opener, {
+    log,
+    timeoutMs: options.timeoutMs,
+    clock,
+    signal: options.signal,
+  });
   try {
     const reader = new IncrementalReader(receiver, { log });
     let reopensAtIdentity = receiver.stats.reopens;

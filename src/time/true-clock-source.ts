@@ -17,7 +17,7 @@ export interface TrueClockSourceOptions {
   /** Whether the host clock is synchronised (host-sync.ts). */
   readonly hostSync: () => Promise<HostSyncState>;
   /** Asked only when the host is not synchronised; a rejection means "no reference". */
-  readonly reference?: (() => Promise<ReferenceSample>) | undefined;
+  readonly reference?: ((signal?: AbortSignal) => Promise<ReferenceSample>) | undefined;
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -27,8 +27,9 @@ export interface TrueClockSource {
    * The clock to anchor this cycle against (unsynchronised when neither source is usable). When the
    * host is not synchronised and the reference could not be reached at all, throws what the reference
    * threw: with Share as the clock and Share down, the cycle is waiting for Share, not for NTP.
+   * `signal` ends a reference request in flight (a stop must not wait for a slow Share).
    */
-  get(): Promise<TrueClock>;
+  get(signal?: AbortSignal): Promise<TrueClock>;
   /** Forget the cached host answer: ask again next time. */
   invalidate(): void;
 }
@@ -36,12 +37,16 @@ export interface TrueClockSource {
 export function trueClockSource(options: TrueClockSourceOptions): TrueClockSource {
   let cached: { value: HostSyncState; atMs: number } | undefined;
   return {
-    async get() {
+    async get(signal) {
       const now = options.clock.now();
       if (cached === undefined || now - cached.atMs > HOST_SYNC_CACHE_MS) {
         cached = { value: await options.hostSync(), atMs: now };
       }
-      const resolved = await resolveTrueClock({ hostSync: cached.value, reference: options.reference });
+      const { reference } = options;
+      const resolved = await resolveTrueClock({
+        hostSync: cached.value,
+        reference: reference === undefined ? undefined : () => reference(signal),
+      });
       if (resolved.referenceError !== undefined) {
         options.log.debug({ reason: resolved.referenceError }, "the reference clock could not be used");
       }

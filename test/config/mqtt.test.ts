@@ -74,7 +74,7 @@ describe("mqtt settings", () => {
     await writeFile(join(dir, "notes.txt"), "the broker password is hunter2\n");
     const config = (caFile: string) => configFromDocument({ mqtt: { url: "mqtts://ha", caFile } });
     await expect(mqttSettings(config(join(dir, "missing.pem")), {})).rejects.toThrow(
-      `cannot read mqtt.caFile ${join(dir, "missing.pem")} (ENOENT) [CONFIG_UNREADABLE]`,
+      `cannot read the MQTT certificate authority (mqtt.caFile) file ${join(dir, "missing.pem")} (ENOENT) [CONFIG_UNREADABLE]`,
     );
     const refused = mqttSettings(config(join(dir, "notes.txt")), {});
     await expect(refused).rejects.toThrow(

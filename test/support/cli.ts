@@ -34,3 +34,25 @@ export async function cli(
   await new Promise((resolve) => setImmediate(resolve));
   return { code, stdout: out.text(), stderr: err.text() };
 }
+
+/** The flags of a command that reads a receiver and posts to a Share account (sync, run, status). */
+export function accountArgs(o: {
+  readonly device: string;
+  readonly server: string;
+  readonly username: string;
+  readonly passwordFile: string;
+  readonly stateDir: string;
+}): string[] {
+  return [
+    "--device",
+    o.device,
+    "--server",
+    o.server,
+    "--username",
+    o.username,
+    "--password-file",
+    o.passwordFile,
+    "--state-dir",
+    o.stateDir,
+  ];
+}

@@ -7,6 +7,7 @@ import { SharebridgeError } from "../../errors.js";
 import type { ModelPartition, ModelRecord, NewRecord } from "./model.js";
 import { Partition } from "./partition.js";
 import type { Profile } from "./profiles.js";
+import type { ReplayPages } from "./replay.js";
 
 /** Partitions that survive EraseDatabase: the factory and PC records (types 0–2, §5.8). */
 const KEPT_ON_ERASE: ReadonlySet<number> = new Set([0, 1, 2]);
@@ -14,11 +15,23 @@ const KEPT_ON_ERASE: ReadonlySet<number> = new Set([0, 1, 2]);
 export class Database {
   readonly #partitions = new Map<number, Partition>();
 
-  constructor(profile: Profile, maxPages = Number.POSITIVE_INFINITY) {
+  /** `replay`: real pages the partitions start from (replay.ts); each type must be the profile's. */
+  constructor(profile: Profile, maxPages = Number.POSITIVE_INFINITY, replay?: ReplayPages) {
     for (const spec of profile.partitions) {
       // XML partitions hold one record per page and are never wrapped.
       const limit = spec.recordLength >= 500 ? Number.POSITIVE_INFINITY : maxPages;
       this.#partitions.set(spec.id, new Partition(spec, limit));
+    }
+    for (const [recordType, pages] of replay ?? []) {
+      const partition = this.#partitions.get(recordType);
+      if (partition === undefined) {
+        throw new SharebridgeError(
+          "CONFIG_INVALID",
+          `the replay holds pages of record type ${recordType}, a partition the ${profile.id} profile does not have`,
+          { recordType, profile: profile.id },
+        );
+      }
+      partition.replay(pages);
     }
   }
 

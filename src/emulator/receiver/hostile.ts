@@ -14,6 +14,12 @@
  *   false-start-flood      every reply comes after `floodBytes` of `01 46 08` repeated
  *   disconnect-every-byte  every connection delivers one byte of its first reply, then closes
  *
+ * `honestConnections` serves the first connections as they are, the mode from the next one: a test
+ * lets a first sync leave a cursor, then meets the mode with it (the absurd range's worst case).
+ * `replyDelayMs` adds a slow line on top of any mode: every reply leaves that long after the
+ * emulator gave it, in order. A test that stops a command mid-read uses it to know the command is
+ * still waiting on the receiver when its signal arrives.
+ *
  * Start it from a test (`startHostileReceiver`) or as a child process (test/support/hostile-receiver.mjs,
  * for end-to-end runs of sync and the daemon against `tcp://127.0.0.1:PORT`).
  */
@@ -46,6 +52,10 @@ export interface HostileOptions {
   readonly emulator?: ReceiverEmulatorOptions;
   /** false-start-flood: bytes of `01 46 08` before each reply. Default 16 384. */
   readonly floodBytes?: number;
+  /** Every reply is held this long before it is sent (default 0). */
+  readonly replyDelayMs?: number;
+  /** Connections served honestly before the mode applies (default 0). */
+  readonly honestConnections?: number;
   /** Loopback unless told otherwise. */
   readonly host?: string;
   /** 0 picks a free port. */
@@ -90,6 +100,12 @@ export function checkHostileMode(mode: string): HostileMode {
 export async function startHostileReceiver(options: HostileOptions): Promise<HostileReceiver> {
   const mode = checkHostileMode(options.mode);
   const floodBytes = options.floodBytes ?? 16_384;
+  const replyDelayMs = options.replyDelayMs ?? 0;
+  if (!Number.isInteger(replyDelayMs) || replyDelayMs < 0 || replyDelayMs > 60_000) {
+    throw new SharebridgeError("CONFIG_INVALID", "replyDelayMs must be an integer in [0, 60000]", {
+      replyDelayMs,
+    });
+  }
   const emulator = createReceiverEmulator({ days: 30, seed: 1, ...options.emulator });
   const stats: HostileStats = { connections: 0, requests: {}, bytesOut: 0 };
   const sockets = new Set<Socket>();
@@ -97,7 +113,10 @@ export async function startHostileReceiver(options: HostileOptions): Promise<Hos
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     stats.connections++;
-    void serve(socket, emulator, mode, floodBytes, stats).catch(() => socket.destroy());
+    const honest = stats.connections <= (options.honestConnections ?? 0);
+    void serve(socket, emulator, { mode: honest ? undefined : mode, floodBytes, replyDelayMs }, stats).catch(
+      () => socket.destroy(),
+    );
   });
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
@@ -128,10 +147,15 @@ export async function startHostileReceiver(options: HostileOptions): Promise<Hos
 async function serve(
   socket: Socket,
   emulator: ReceiverEmulator,
-  mode: HostileMode,
-  floodBytes: number,
+  how: {
+    /** Undefined: an honest connection (replies as the emulator gave them). */
+    readonly mode: HostileMode | undefined;
+    readonly floodBytes: number;
+    readonly replyDelayMs: number;
+  },
   stats: HostileStats,
 ): Promise<void> {
+  const { mode, floodBytes, replyDelayMs } = how;
   const pending: Packet[] = [];
   let previous: Uint8Array | undefined;
   const send = (bytes: Uint8Array) => {
@@ -160,8 +184,14 @@ async function serve(
         send(bytes);
     }
   };
+  let slowLine = Promise.resolve();
   const replies = new Deframer(MAX_PACKET_LENGTH, (event) => {
-    if (event.kind === "packet") onReply({ code: event.packet.code, payload: event.packet.payload.slice() });
+    if (event.kind !== "packet") return;
+    const reply = { code: event.packet.code, payload: event.packet.payload.slice() };
+    if (replyDelayMs === 0) return onReply(reply);
+    slowLine = slowLine
+      .then(() => new Promise((resolve) => setTimeout(resolve, replyDelayMs)))
+      .then(() => onReply(reply));
   });
   const requests = new Deframer(MAX_REQUEST_LENGTH, (event) => {
     if (event.kind !== "packet") return;
@@ -183,7 +213,7 @@ async function serve(
 }
 
 /** The reply the mode sends for `request`, as packet bytes. */
-function rewrite(mode: HostileMode, request: Packet, reply: Packet): Uint8Array {
+function rewrite(mode: HostileMode | undefined, request: Packet, reply: Packet): Uint8Array {
   const isPages = request.code === COMMAND_ID.ReadDatabasePages && reply.code === ACK;
   switch (mode) {
     case "absurd-range":

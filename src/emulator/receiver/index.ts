@@ -105,6 +105,8 @@ export class ReceiverEmulator {
       transmitterId: options.transmitterId,
       maxPages: options.maxPages,
       clock: options.clock,
+      replay: options.replay,
+      salt: options.salt,
     });
   }
 
@@ -271,6 +273,8 @@ export class ReceiverEmulator {
       profile: profile === undefined ? this.#options.profile : getProfile(profile),
       serial,
       transmitterId: undefined,
+      // Another receiver: none of the replayed pages are its own.
+      replay: undefined,
     };
     const receiver = this.#build(options);
     this.#options = options;

@@ -9,6 +9,7 @@ import { checkFaultSpec, type FaultSpec, parseFaultSpec } from "./faults.js";
 import { checkSerial } from "./identity.js";
 import { getProfile, type Profile, type ProfileId } from "./profiles.js";
 import type { ClockOptions } from "./receiver.js";
+import { parseReplay, type ReplayPages } from "./replay.js";
 
 export interface ReceiverEmulatorOptions {
   /** Receiver generation (default "g4"). */
@@ -41,6 +42,13 @@ export interface ReceiverEmulatorOptions {
   readonly clock?: ClockOptions;
   /** Delay before a pty comes back after an unplug, ms (default 200). */
   readonly replugDelayMs?: number;
+  /**
+   * Real pages to start from, as `receiver dump --format hex` prints them (replay.ts), or parsed;
+   * the generated history continues after them.
+   */
+  readonly replay?: string | ReplayPages;
+  /** Salt the EGV readings with the values a client must map or skip (salt.ts). Default off. */
+  readonly salt?: boolean;
   /** Root or parent logger; the emulator logs under `component: "emulator"`. */
   readonly log?: Logger;
 }
@@ -61,6 +69,8 @@ export interface ResolvedOptions {
   readonly maxPages: number;
   readonly clock: ClockOptions;
   readonly replugDelayMs: number;
+  readonly replay: ReplayPages | undefined;
+  readonly salt: boolean;
   readonly log: Logger;
 }
 
@@ -136,6 +146,8 @@ export function resolveOptions(options: ReceiverEmulatorOptions = {}): ResolvedO
         : integerIn("maxPages", options.maxPages, 1, 1_000_000),
     clock: checkClock(options.clock),
     replugDelayMs: integerIn("replugDelayMs", options.replugDelayMs ?? 200, 0, 60_000),
+    replay: typeof options.replay === "string" ? parseReplay(options.replay) : options.replay,
+    salt: options.salt === true,
     log: (options.log ?? silentLogger).child({ component: "emulator" }),
   };
 }

@@ -22,9 +22,12 @@ import {
   pcParameterXml,
   type ReceiverIdentity,
 } from "./identity.js";
+import type { NewRecord, XmlRecord } from "./model.js";
 import { Prng } from "./prng.js";
 import { firmwareHeaderXml, type Profile, partitionInfoXml } from "./profiles.js";
 import { ReadingGrid } from "./reading-grid.js";
+import { newestReplayedSystemSeconds, type ReplayPages, replayedSerial } from "./replay.js";
+import { Salt } from "./salt.js";
 import { SensorSchedule } from "./sensor-sessions.js";
 import { ReceiverSimulation, type SettingsValues } from "./simulation.js";
 import { Timeline } from "./timeline.js";
@@ -61,6 +64,10 @@ export interface ReceiverSetup {
   readonly transmitterId: string | undefined;
   readonly maxPages: number;
   readonly clock: ClockOptions;
+  /** Real pages the database starts from (replay.ts); the history continues after them. */
+  readonly replay?: ReplayPages | undefined;
+  /** Salt the EGV readings with the values a client must map or skip (salt.ts). */
+  readonly salt?: boolean | undefined;
 }
 
 export interface DeviceSettings {
@@ -92,9 +99,13 @@ export class EmulatedReceiver {
     if (!Number.isFinite(nowMs))
       throw new SharebridgeError("CONFIG_INVALID", "now() must return a number", {});
     this.profile = profile;
-    this.identity = createIdentity(profile, prng, setup.serial, setup.transmitterId);
+    this.identity = createIdentity(profile, prng, serialOf(setup), setup.transmitterId);
 
-    const skewSeconds = setup.clock.systemSkewSeconds ?? -91 * 86_400 + r.int(-1800, 1800);
+    const historyStartMs = nowMs - Math.round(days * DAY_MS);
+    const skewSeconds =
+      setup.clock.systemSkewSeconds ??
+      replaySkewSeconds(setup.replay, historyStartMs) ??
+      -91 * 86_400 + r.int(-1800, 1800);
     const zoneOffsetSeconds = setup.clock.zoneOffsetSeconds ?? r.pick(ZONES_SECONDS);
     const clockErrorSeconds = r.pick([-1, 1]) * r.int(7, 240);
     const displayOffsetSeconds =
@@ -102,7 +113,6 @@ export class EmulatedReceiver {
     const dstShiftSeconds = setup.clock.dstShiftSeconds ?? r.pick([3600, -3600]);
     const systemNow = Math.floor((nowMs - RECEIVER_EPOCH_MS) / 1000) + skewSeconds;
     const rtcNow = setup.clock.rtcSeconds ?? r.int(15_000_000, 60_000_000);
-    const historyStartMs = nowMs - Math.round(days * DAY_MS);
     const manufacturedMs = historyStartMs - r.int(60, 400) * DAY_MS - r.int(0, DAY_MS);
     const earliestSystem = systemNow - Math.ceil((nowMs - manufacturedMs) / 1000);
     if (earliestSystem < 0 || systemNow > MAX_RECEIVER_SECONDS || rtcNow < 0 || rtcNow > systemNow) {
@@ -129,7 +139,7 @@ export class EmulatedReceiver {
       // History starts before the DST shift; the shift event brings the offset to displayOffsetSeconds.
       displayOffset: displayOffsetSeconds,
     });
-    this.db = new Database(profile, setup.maxPages);
+    this.db = new Database(profile, setup.maxPages, setup.replay);
     this.firmwareHeaderXml = firmwareHeaderXml(profile, this.identity.bleDeviceAddress);
     this.partitionInfoXml = partitionInfoXml(profile);
     this.device = {
@@ -158,6 +168,7 @@ export class EmulatedReceiver {
       manufacturedMs,
       historyStartMs,
       zoneOffsetSeconds - (dstMs === undefined ? 0 : dstShiftSeconds),
+      new Set(setup.replay?.keys()),
     );
     const timeline = new Timeline(profile, prng.fork("timeline"), glucose, sessions, {
       initialSettingsMs: historyStartMs,
@@ -185,6 +196,7 @@ export class EmulatedReceiver {
       dstShiftSeconds,
       settings: defaultSettings(this.device.clockMode),
       startMs: historyStartMs,
+      salt: setup.salt === true ? new Salt() : undefined,
     });
     this.#simulation.advanceTo(nowMs);
   }
@@ -211,10 +223,15 @@ export class EmulatedReceiver {
     manufacturedMs: number,
     historyStartMs: number,
     pcZoneOffsetSeconds: number,
+    replayed: ReadonlySet<number>,
   ): void {
+    // A replayed document stands: the receiver holds one manufacturing record, not two.
+    const append = (type: number, record: NewRecord<XmlRecord>) => {
+      if (!replayed.has(type)) this.db.append(type, record);
+    };
     const factorySystem = this.clock.systemAt(manufacturedMs);
     const factoryLocal = factorySystem + FACTORY_UTC_OFFSET_SECONDS;
-    this.db.append(RECORD_TYPE.MANUFACTURING_DATA, {
+    append(RECORD_TYPE.MANUFACTURING_DATA, {
       kind: "xml",
       systemSeconds: factorySystem,
       displaySeconds: factoryLocal,
@@ -227,7 +244,7 @@ export class EmulatedReceiver {
       ),
     });
     const firmwareSystem = factorySystem + r.int(600, 7200);
-    this.db.append(RECORD_TYPE.FIRMWARE_PARAMETER_DATA, {
+    append(RECORD_TYPE.FIRMWARE_PARAMETER_DATA, {
       kind: "xml",
       systemSeconds: firmwareSystem,
       displaySeconds: firmwareSystem + FACTORY_UTC_OFFSET_SECONDS,
@@ -235,7 +252,7 @@ export class EmulatedReceiver {
     });
     const pcSystem = this.clock.systemAt(historyStartMs - r.int(1, 20) * DAY_MS);
     const pcDisplay = pcSystem + this.clock.displayOffset;
-    this.db.append(RECORD_TYPE.PC_SOFTWARE_PARAMETER, {
+    append(RECORD_TYPE.PC_SOFTWARE_PARAMETER, {
       kind: "xml",
       systemSeconds: pcSystem,
       displaySeconds: pcDisplay,
@@ -262,4 +279,27 @@ function defaultSettings(clockMode: number): SettingsValues {
     brightness: 2,
     graphHeight: 0,
   };
+}
+
+/** The serial: the replayed manufacturing record's when one was replayed (a `serial` must agree). */
+function serialOf(setup: ReceiverSetup): string | undefined {
+  const replayed = setup.replay === undefined ? undefined : replayedSerial(setup.replay);
+  if (replayed !== undefined && setup.serial !== undefined && setup.serial !== replayed) {
+    throw new SharebridgeError(
+      "CONFIG_INVALID",
+      `serial ${setup.serial} contradicts the replayed manufacturing record's serial ${replayed}`,
+      { serial: setup.serial, replayed },
+    );
+  }
+  return replayed ?? setup.serial;
+}
+
+/**
+ * With a replay: the system clock skew that starts the generated history one reading interval after
+ * the newest replayed record (replay.ts), so real and generated readings form one history.
+ */
+function replaySkewSeconds(replay: ReplayPages | undefined, historyStartMs: number): number | undefined {
+  const newest = replay === undefined ? undefined : newestReplayedSystemSeconds(replay);
+  if (newest === undefined) return undefined;
+  return newest + READING_INTERVAL_MS / 1000 - Math.floor((historyStartMs - RECEIVER_EPOCH_MS) / 1000);
 }

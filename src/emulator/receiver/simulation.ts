@@ -27,6 +27,7 @@ import { type CalSubrecord, type EgvRecord, type NewRecord, toStoredGlucose } fr
 import { deriveSeed, Prng } from "./prng.js";
 import type { Profile } from "./profiles.js";
 import type { ReadingGrid } from "./reading-grid.js";
+import type { Salt } from "./salt.js";
 import {
   inWindow,
   rawCountsAt,
@@ -77,6 +78,8 @@ export interface SimulationSetup {
   readonly settings: SettingsValues;
   /** Everything before this host time has already been processed (the start of the history). */
   readonly startMs: number;
+  /** Salts EGV readings with the values a client must map or skip (salt.ts); none by default. */
+  readonly salt?: Salt | undefined;
 }
 
 export class ReceiverSimulation {
@@ -337,7 +340,7 @@ export class ReceiverSimulation {
       noise,
       ...this.#extendedEgvFields(RECORD_TYPE.EGV_DATA, ms - lagMs, rate, glucose, algorithmState, false),
     };
-    this.#s.db.append(RECORD_TYPE.EGV_DATA, record);
+    this.#s.db.append(RECORD_TYPE.EGV_DATA, this.#s.salt?.apply(record, this.#random("salt", ms)) ?? record);
   }
 
   /** The rev ≥ 4 / rev 5 fields of an EGV (§5.1), present only when the partition's layout has them. */

@@ -3,7 +3,7 @@
  * (bridge.ts), with a cursor of its own in the state file (`receivers[serial].sinks.mqtt`).
  *
  * MQTT carries state, not history: of the readings a cycle hands over, only the newest postable one
- * is published; the others are settled as not delivered, with it. So a first run or a catch-up after
+ * (by its true time: backfilled readings come after the cycle's EGVs, yet are older) is published; the others are settled as not delivered, with it. So a first run or a catch-up after
  * an outage publishes one reading, not a day of them, and Home Assistant's history stays true to
  * when each value was current.
  *
@@ -46,7 +46,12 @@ class MqttWriter implements SinkWriter {
   async write(readings: readonly Reading[]): Promise<void> {
     for (const reading of readings) {
       this.#last = reading;
-      if (isPostable(reading)) this.#newest = reading;
+      // Newest by true time, not by order: backfilled readings (type 18) follow the EGVs (sink.ts).
+      if (
+        isPostable(reading) &&
+        (this.#newest === undefined || reading.times.wtMs >= this.#newest.times.wtMs)
+      )
+        this.#newest = reading;
     }
   }
 

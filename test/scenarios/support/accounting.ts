@@ -2,7 +2,8 @@
  * The scenarios' bookkeeping: what each receiver held, what Share holds at the end, and the counts
  * every scenario asserts and prints.
  *
- *   lost          a real reading of a receiver (not display-only, not a special value), inside the
+ *   lost          a real reading of a receiver (not display-only, not a special value; of EGV_DATA
+ *                 or, on a touchscreen, BACKFILLED_EGV_DATA), inside the
  *                 backfill window, no newer than the newest reading Share holds for that serial, and
  *                 absent from Share
  *   stored twice  a reading Share holds more than once: a second entry for the same receiver reading
@@ -23,7 +24,8 @@ import type { ShareEmulator } from "../../../src/emulator/share/index.js";
 import { RECEIVER_EPOCH_MS } from "../../../src/time/epoch.js";
 import { readingSystemSeconds } from "../../../src/time/share-times.js";
 
-const EGV = 4;
+/** The reading partitions: EGV_DATA, and BACKFILLED_EGV_DATA on touchscreen receivers. */
+const READING_PARTITIONS = [4, 18];
 
 export interface ReceiverReading {
   /** The reading's time on the receiver's system clock (as the daemon reads it). */
@@ -39,9 +41,11 @@ export class Ledger {
   capture(emulator: ReceiverEmulator): string {
     const model = emulator.model;
     const readings: ReceiverReading[] = [];
-    for (const record of model.partitions[EGV]?.records ?? []) {
-      if (record.kind !== "egv" || record.displayOnly || record.special !== null) continue;
-      readings.push({ systemSeconds: readingSystemSeconds(record), value: record.glucose });
+    for (const type of READING_PARTITIONS) {
+      for (const record of model.partitions[type]?.records ?? []) {
+        if (record.kind !== "egv" || record.displayOnly || record.special !== null) continue;
+        readings.push({ systemSeconds: readingSystemSeconds(record), value: record.glucose });
+      }
     }
     this.#receivers.set(model.serial, readings);
     return model.serial;

@@ -143,6 +143,28 @@ describe("the MQTT sink against mosquitto", () => {
     expect(watcher.last(`sharebridge/${SERIAL}/availability`)).toBe("online");
   });
 
+  it("backfilled readings after the cycle's EGVs are older: the newest by time is published", async () => {
+    broker = await startBroker();
+    bridge = new MqttBridge(settings(broker.port), { log: silentLogger, timers: systemTimers });
+    const sink = new MqttSink(bridge);
+    const watcher = await watch(broker, ["sharebridge/#"]);
+    watchers.push(watcher);
+    bridge.useSerial(SERIAL);
+    await waitFor(() => bridge?.online === true, "the bridge online", 10_000);
+
+    const settled: Settled[] = [];
+    const writer = sink.open(context(settled));
+    await writer.write([reading(10, 100), reading(12, 102)]);
+    // The engine hands type 18 after type 4 (sink.ts): a gap closed from the backfill, index 11.
+    await writer.write([{ ...reading(11, 101), recordType: 18 }]);
+    expect(await writer.end()).toEqual({ delivered: 1, requests: 1 });
+    expect(settled).toEqual([{ through: 11, delivered: [12] }]);
+    await waitFor(() => watcher.last(`sharebridge/${SERIAL}/reading`) !== undefined, "the reading", 5000);
+    expect(
+      watcher.messages.filter((m) => m.topic.endsWith("/reading")).map((m) => JSON.parse(m.payload)),
+    ).toEqual([newest(12)]);
+  });
+
   it("with no broker, settles at once and delivers nothing", async () => {
     // A port where nothing listens: the broker's, after it stopped.
     broker = await startBroker();
