@@ -8,7 +8,7 @@
  * Every account holds all of its own receiver's readings (a whole day: the backfill window covers
  * the emulators' history), none twice, and nothing of another receiver. Real processes on real
  * time: the receivers store a new reading every 3 s, and the daemons run at that cadence (so this
- * lives with the integration tests, not with the fake-time scenarios).
+ * lives with the soak: twenty seconds of three real daemons on real time, not the fake-time scenarios).
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
