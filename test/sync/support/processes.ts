@@ -63,6 +63,16 @@ export function startNode(script: string, args: string[] = [], options: { asServ
   });
   const done = new Promise<ChildResult>((resolve) => {
     child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+    // A node the service's uid may not run (one under a 0700 directory) fails the spawn itself:
+    // the test then fails on this message instead of an uncaught exception and a timeout.
+    child.on("error", (error) =>
+      resolve({
+        code: null,
+        signal: null,
+        stdout,
+        stderr: `${stderr}cannot start ${process.execPath} as uid ${options.asService === true ? SERVICE_UID : process.getuid?.()}: ${error.message}`,
+      }),
+    );
   });
   return {
     pid: child.pid ?? -1,
@@ -88,6 +98,12 @@ export function startNode(script: string, args: string[] = [], options: { asServ
 }
 
 /** Runs a script to its end. */
-export function runNode(script: string, args: string[] = [], options: { asService?: boolean } = {}) {
-  return startNode(script, args, options).done;
+export async function runNode(
+  script: string,
+  args: string[] = [],
+  options: { asService?: boolean } = {},
+): Promise<ChildResult> {
+  const result = await startNode(script, args, options).done;
+  if (result.code === null && result.signal === null) throw new Error(result.stderr);
+  return result;
 }
