@@ -33,7 +33,30 @@ export function compileDevicePattern(pattern: string): { folder: string; matches
   return { folder, matches: (name) => regex.test(name) };
 }
 
-const natural = new Intl.Collator("en", { numeric: true });
+/**
+ * ttyACM2 before ttyACM10: runs of digits compare by value, everything else by code unit. Written
+ * out rather than an `Intl.Collator`, whose ICU data would stay resident in the daemon (≈3 MiB).
+ */
+export function naturalCompare(a: string, b: string): number {
+  const left = a.match(/\d+|\D+/g) ?? [];
+  const right = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const x = left[i] as string;
+    const y = right[i] as string;
+    if (x === y) continue;
+    if (isDigit(x) && isDigit(y)) {
+      // By value without Number(): the runs may be longer than a double holds exactly.
+      const xs = x.replace(/^0+(?=\d)/, "");
+      const ys = y.replace(/^0+(?=\d)/, "");
+      if (xs.length !== ys.length) return xs.length - ys.length;
+      if (xs !== ys) return xs < ys ? -1 : 1;
+    }
+    return x < y ? -1 : 1;
+  }
+  return left.length - right.length;
+}
+
+const isDigit = (run: string): boolean => run.charCodeAt(0) >= 48 && run.charCodeAt(0) <= 57;
 
 /** The character devices matching `pattern`, in natural order (none when the folder is missing). */
 export async function expandDevicePattern(pattern: string): Promise<string[]> {
@@ -45,7 +68,7 @@ export async function expandDevicePattern(pattern: string): Promise<string[]> {
     return [];
   }
   const found: string[] = [];
-  for (const name of names.filter(matches).sort(natural.compare)) {
+  for (const name of names.filter(matches).sort(naturalCompare)) {
     const path = join(folder, name);
     try {
       if ((await stat(path)).isCharacterDevice()) found.push(path);

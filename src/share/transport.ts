@@ -26,6 +26,7 @@ import pRetry from "p-retry";
 import { type Clock, sleep, systemClock, systemTimers, type Timers } from "../clock.js";
 import { isSharebridgeError, SharebridgeError } from "../errors.js";
 import type { Logger } from "../log.js";
+import { Pool } from "../util/undici-pool.js";
 import {
   envelopeOnSuccessError,
   faultError,
@@ -36,7 +37,6 @@ import {
 import { SERVICE_PREFIX, SHARE_USER_AGENT } from "./regions.js";
 import { parseRetryAfter } from "./retry-after.js";
 import type { ShareRetry, ShareTimeouts } from "./settings.js";
-import { Pool } from "./undici-pool.js";
 
 export interface ShareCall {
   /** Service group and operation, e.g. `Publisher/PostReceiverEgvRecords`. */

@@ -2,9 +2,14 @@
 import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseDeviceSpec } from "../../src/receiver/device.js";
-import { compileDevicePattern, expandDevicePattern } from "../../src/receiver/device-pattern.js";
+import {
+  compileDevicePattern,
+  expandDevicePattern,
+  naturalCompare,
+} from "../../src/receiver/device-pattern.js";
 
 describe("device patterns", () => {
   let dir: string;
@@ -41,5 +46,43 @@ describe("device patterns", () => {
     );
     expect(await expandDevicePattern(join(dir, "tty???0"))).toEqual([join(dir, "ttyUSB0")]);
     expect(await expandDevicePattern(join(dir, "missing", "tty*"))).toEqual([]);
+  });
+});
+
+describe("natural order of device names", () => {
+  it("digit runs by value, leading zeros and longer-than-a-double runs included", () => {
+    const names = [
+      "ttyACM10",
+      "ttyUSB0",
+      "ttyACM2",
+      "ttyACM",
+      "ttyACM02",
+      "ttyACM1",
+      "ttyACM99999999999999999999",
+    ];
+    expect([...names].sort(naturalCompare)).toEqual([
+      "ttyACM",
+      "ttyACM1",
+      "ttyACM02",
+      "ttyACM2",
+      "ttyACM10",
+      "ttyACM99999999999999999999",
+      "ttyUSB0",
+    ]);
+    expect(naturalCompare("ttyACM3", "ttyACM3")).toBe(0);
+  });
+
+  it("agrees with numeric order for any two numbers, and is antisymmetric for any two names", () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.nat(), (a, b) => {
+        expect(Math.sign(naturalCompare(`ttyACM${a}`, `ttyACM${b}`))).toBe(Math.sign(a - b));
+      }),
+    );
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (a, b) => {
+        expect(Math.sign(naturalCompare(a, b))).toBe(-Math.sign(naturalCompare(b, a)) || 0);
+        expect(naturalCompare(a, b) === 0).toBe(a === b);
+      }),
+    );
   });
 });

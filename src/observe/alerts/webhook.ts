@@ -11,11 +11,11 @@
  * Any 2xx answer is delivered. The URL may hold a secret (an ntfy topic): only its host is ever
  * logged, and an error names the host and the HTTP status or socket error, never the URL.
  */
-import { request } from "undici";
 import type { TimerHandle, Timers } from "../../clock.js";
 import type { AlertFormat } from "../../config/webhook-url.js";
 import { SharebridgeError } from "../../errors.js";
 import type { Logger } from "../../log.js";
+import { Pool } from "../../util/undici-pool.js";
 
 export interface AlertMessage {
   /** The condition (conditions.ts), or "test" for `sharebridge alerts test`. */
@@ -124,8 +124,13 @@ export class WebhookSender {
     const controller = new AbortController();
     const timer = this.#o.timers.setTimeout(() => controller.abort(), timeoutMs);
     let status: number;
+    // A pool of its own per attempt (alerts are rare), destroyed after: nothing outlives the attempt.
+    let pool: Pool | undefined;
     try {
-      const response = await request(this.#o.url, {
+      const url = new URL(this.#o.url);
+      pool = new Pool(url.origin, { connections: 1 });
+      const response = await pool.request({
+        path: `${url.pathname}${url.search}`,
         method: "POST",
         headers,
         body,
@@ -146,6 +151,7 @@ export class WebhookSender {
       );
     } finally {
       this.#o.timers.clearTimeout(timer);
+      await pool?.destroy().catch(() => undefined);
     }
     if (status < 200 || status > 299) {
       throw new SharebridgeError(

@@ -1,5 +1,5 @@
 /**
- * The Share client loads undici's Pool and request API alone (src/share/undici-pool.ts): the class is
+ * The Share client loads undici's Pool and request API alone (src/util/undici-pool.ts): the class is
  * undici's own, and in a fresh process a request through it works while undici's index.js (fetch,
  * WebSocket, …) is never loaded.
  */
@@ -8,7 +8,7 @@ import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { Pool } from "../../src/share/undici-pool.js";
+import { Pool } from "../../src/util/undici-pool.js";
 
 const run = promisify(execFile);
 
@@ -25,7 +25,7 @@ describe("undici's Pool, loaded alone", () => {
     try {
       const script = `
         import { createRequire } from "node:module";
-        const { Pool } = await import(${JSON.stringify(new URL("../../dist/share/undici-pool.js", import.meta.url).href)});
+        const { Pool } = await import(${JSON.stringify(new URL("../../dist/util/undici-pool.js", import.meta.url).href)});
         const pool = new Pool("http://127.0.0.1:${port}");
         const answer = await pool.request({ path: "/", method: "GET" });
         const text = await answer.body.text();
@@ -38,5 +38,19 @@ describe("undici's Pool, loaded alone", () => {
     } finally {
       server.close();
     }
+  });
+
+  it("the daemon's modules (run, the composition root, alerts, status page, MQTT) load without undici's index", async () => {
+    const dist = (path: string) => JSON.stringify(new URL(`../../dist/${path}`, import.meta.url).href);
+    const script = `
+      import { createRequire } from "node:module";
+      await import(${dist("cli/run.js")});
+      await import(${dist("app/system.js")});
+      await import(${dist("observe/alerts/webhook.js")});
+      const undici = Object.keys(createRequire(import.meta.url).cache).filter((f) => f.includes("/undici/"));
+      console.log(JSON.stringify({ index: undici.some((f) => f.endsWith("/undici/index.js")), pool: undici.some((f) => f.endsWith("/lib/dispatcher/pool.js")) }));
+    `;
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script]);
+    expect(JSON.parse(stdout)).toEqual({ index: false, pool: true });
   });
 });
