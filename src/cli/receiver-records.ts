@@ -4,16 +4,21 @@
  *
  * Every row carries the record's fields under their own names (units in the names, see
  * src/records/record-types.ts) and `utc`, the record's true time from the clock model (DESIGN.md §5;
- * for rev ≥ 4 EGVs the reading's own time). `utcSynchronised` says whether that time came from a
+ * for rev ≥ 4 EGVs the reading's own time). EGV rows add `shareGlucose` and `shareTrend`, what
+ * Share would be sent for the stored `glucose` and `trend` (null when the record is never posted).
+ * `utcSynchronised` says whether that time came from a
  * synchronised clock: without one the host clock is used anyway, because this command only
  * displays, and a note on stderr says so. Records the decoder could not read are logged with their
  * bytes on stderr and left out.
  */
 import { ReadSystemTime } from "../receiver/commands.js";
 import type { ReceiverApi } from "../receiver/receiver-api.js";
+import { isPostableGlucose } from "../records/decoders/egv.js";
+import { displayedGlucose } from "../records/glucose.js";
 import { IncrementalReader } from "../records/incremental-reader.js";
 import type { RecordProblem } from "../records/problems.js";
 import type { DexcomRecord } from "../records/record-types.js";
+import { postedTrend } from "../share/egv.js";
 import { type CycleClock, clockForCycle } from "../time/clock-model.js";
 import { RECEIVER_EPOCH_MS } from "../time/epoch.js";
 import { detectHostSync } from "../time/host-sync.js";
@@ -96,6 +101,14 @@ function toRow(record: DexcomRecord, wtMs: number, cycle: CycleClock): Row {
         record.eventDisplaySeconds - (record.displaySeconds - record.systemSeconds),
       );
       break;
+    case "egv": {
+      // Stored value beside what Share would get (share-api §18.4, §18.1): LOW 39, HIGH 401, trends
+      // 8 and 9 as 0; null for what is never posted (special codes, erased flash, display-only).
+      const postable = isPostableGlucose(record);
+      row["shareGlucose"] = postable ? (displayedGlucose(record.glucose) ?? null) : null;
+      row["shareTrend"] = postable ? postedTrend(record.trend) : null;
+      break;
+    }
     default:
       break;
   }

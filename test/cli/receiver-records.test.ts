@@ -6,7 +6,7 @@ import { createReceiverEmulator } from "../../src/emulator/receiver/index.js";
 import { RECEIVER_EPOCH_MS } from "../../src/time/epoch.js";
 import type { TrueClock } from "../../src/time/reference-clock.js";
 import { FakeReceiver, pageMap } from "../records/support/fake-receiver.js";
-import { egvG4Pages, page, record } from "../records/support/page-builder.js";
+import { egvG4, egvG4Pages, page, record } from "../records/support/page-builder.js";
 import { cli } from "../support/cli.js";
 import { FAKE_EPOCH_MS } from "../support/manual-time.js";
 
@@ -45,6 +45,36 @@ describe("receiver records export", () => {
     const offset = Math.round((FAKE_EPOCH_MS - RECEIVER_EPOCH_MS) / 1000) - fake.systemSeconds;
     const expected = RECEIVER_EPOCH_MS + (START + offset) * 1000;
     expect(Math.abs(Date.parse(String(row["utc"])) - expected)).toBeLessThanOrEqual(1000);
+  });
+
+  it("EGV rows show the stored value and trend beside what Share would get (share-api §18.1, §18.4)", async () => {
+    const fake = new FakeReceiver();
+    const stored = [
+      { glucose: 12, trend: 4 }, // special code: never posted
+      { glucose: 30, trend: 8 }, // LOW: 39, trend 8 posted as 0
+      { glucose: 120, trend: 3 },
+      { glucose: 120, trend: 3, displayOnly: true }, // display-only: never posted
+      { glucose: 450, trend: 9 }, // HIGH: 401, trend 9 posted as 0
+      { glucose: 1023, trend: 5 }, // erased flash: never posted
+    ];
+    const records = stored.map((f, i) =>
+      egvG4({ systemSeconds: START + i * 300, displaySeconds: START + i * 300 - 18_000, ...f }),
+    );
+    fake.addPartition(4, {
+      revision: 2,
+      recordLength: 13,
+      pages: pageMap(0, [page({ recordType: 4, revision: 2, pageNumber: 0, perPage: 38, records })]),
+    });
+    fake.systemSeconds = Math.round((FAKE_EPOCH_MS - RECEIVER_EPOCH_MS) / 1000);
+    const rows = (await exportRecords(fake, 4, HOST)).rows;
+    expect(rows.map((r) => [r["glucose"], r["trend"], r["shareGlucose"], r["shareTrend"]])).toEqual([
+      [12, 4, null, null],
+      [30, 8, 39, 0],
+      [120, 3, 120, 3],
+      [120, 3, null, null],
+      [450, 9, 401, 0],
+      [1023, 5, null, null],
+    ]);
   });
 
   it("--since keeps rows at or after the instant", async () => {
