@@ -48,6 +48,7 @@ EXPOSE 9477
 # the daemon's /healthz wherever the configuration's http.listen puts it.
 HEALTHCHECK --interval=60s --timeout=10s --start-period=120s --retries=3 \
   CMD ["node", "/app/dist/main.js", "health"]
-# --max-semi-space-size=2 as in systemd/sharebridge.service: the daemon's resident memory about 3 MiB lower.
-ENTRYPOINT ["node", "--max-semi-space-size=2", "/app/dist/main.js"]
+# The V8 flags of systemd/sharebridge.service (which says what each one saves): the daemon about 60 MiB
+# resident instead of about 90.
+ENTRYPOINT ["node", "--max-semi-space-size=2", "--optimize-for-size", "--single-threaded", "--no-opt", "--no-sparkplug", "--liftoff-only", "/app/dist/main.js"]
 CMD ["run"]

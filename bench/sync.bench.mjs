@@ -71,7 +71,7 @@ async function droppingLink(print) {
     });
     print(
       `30-day backfill over a link that drops the connection every 20 requests (sharebridge run): ` +
-        `${run.posted} readings on Share in ${s(run.wallMs)}, ${run.cycles} cycle(s), ${run.reopens} reconnection(s)`,
+        `${run.posted} readings on Share in ${s(run.wallMs)}, ${run.cycles} cycle(s) completed by then (posting goes on within a cycle), ${run.reopens} reconnection(s)`,
     );
   } finally {
     await receiver.stop();
