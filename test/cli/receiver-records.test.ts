@@ -145,6 +145,27 @@ describe("receiver records command line", () => {
 });
 
 describe("receiver records against the receiver emulator over TCP", () => {
+  it("--type backfill on a G4, which has no such partition: says so plainly, exit 3, nothing on stdout", async () => {
+    const emulator = createReceiverEmulator({ profile: "g4", seed: 2, days: 1 });
+    const { port } = await emulator.listenTcp("127.0.0.1", 0);
+    try {
+      const result = await cli([
+        "receiver",
+        "records",
+        "--type",
+        "backfill",
+        "--device",
+        `tcp://127.0.0.1:${port}`,
+      ]);
+      expect(result.code).toBe(3);
+      expect(result.stdout).toBe("");
+      expect(result.stderr).toContain("this receiver has no BACKFILLED_EGV_DATA partition");
+      expect(result.stderr).toContain("[PARTITION_NOT_FOUND]");
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it("prints every EGV of the partition as JSON lines, and CSV with a header", async () => {
     const emulator = createReceiverEmulator({ profile: "touchscreen", seed: 2, days: 1 });
     const { port } = await emulator.listenTcp("127.0.0.1", 0);
