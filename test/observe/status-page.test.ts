@@ -161,4 +161,19 @@ describe("page html", () => {
     );
     expect(html).not.toMatch(/ style=|<script|<img|<link|https?:\/\//);
   });
+
+  it("refreshes itself every 30 s at the span it shows, and fits a phone's width", () => {
+    const facts = pageFacts({
+      snapshot: healthySnapshot({}),
+      archived: [archived(5, 120)],
+      archiveProblem: undefined,
+      unit: "mg/dL",
+      hours: 24,
+    });
+    const html = renderPage(facts);
+    expect(html).toContain('<meta http-equiv="refresh" content="30">');
+    expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    expect(html).toContain('<a href="/?hours=24" aria-current="page">24 h</a>');
+    expect(html).toMatch(/this page refreshes every 30 s\.<\/footer>/);
+  });
 });
