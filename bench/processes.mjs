@@ -303,4 +303,11 @@ export async function daemonUntilPosted({ device, latency, backfillHours, expect
 }
 
 /** The node flags the daemon runs with as shipped (systemd/sharebridge.service, the Dockerfile). */
-export const DAEMON_NODE_FLAGS = ["--max-semi-space-size=2", "--optimize-for-size", "--single-threaded", "--no-opt", "--no-sparkplug", "--liftoff-only"];
+export const DAEMON_NODE_FLAGS = [
+  "--max-semi-space-size=2",
+  "--optimize-for-size",
+  "--single-threaded",
+  "--no-opt",
+  "--no-sparkplug",
+  "--liftoff-only",
+];

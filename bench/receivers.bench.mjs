@@ -14,7 +14,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MAIN, median, receiverProcess, sleep, startCli } from "./processes.mjs";
+import { DAEMON_NODE_FLAGS, MAIN, median, receiverProcess, sleep, startCli } from "./processes.mjs";
 
 const INTERVAL_SECONDS = 5;
 const WINDOW_SECONDS = 60;
@@ -122,7 +122,8 @@ export async function run(print) {
           ...(name === "mqtt" ? { mqtt: { url: `mqtt://127.0.0.1:${broker.port}` } } : {}),
         }),
       );
-      const child = spawn(process.execPath, [MAIN, "run", "--config", config], {
+      // With the node flags of the systemd units (sharebridge@.service runs one per receiver).
+      const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, MAIN, "run", "--config", config], {
         stdio: ["ignore", "ignore", "inherit"],
       });
       stops.push(() => stopChild(child));
