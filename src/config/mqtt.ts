@@ -8,9 +8,8 @@
  * Files are read here and never quoted in an error: a wrong path must not print a password or a key.
  */
 import { createHash } from "node:crypto";
-import { access } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { SharebridgeError } from "../errors.js";
 import type { Secret } from "../share/secret.js";
 import { readPasswordFile } from "../share/settings.js";
@@ -18,6 +17,7 @@ import { parseBrokerUrl } from "../sinks/mqtt/broker-url.js";
 import type { ConnectionSettings } from "../sinks/mqtt/connection.js";
 import type { TopicPrefixes } from "../sinks/mqtt/topics.js";
 import { readSmallTextFile } from "../util/small-file.js";
+import { resolveSecretFile } from "./load.js";
 import type { Config } from "./schema.js";
 
 export const MQTT_CREDENTIAL_NAME = "mqtt-password";
@@ -27,28 +27,22 @@ const MAX_CA_FILE_BYTES = 256 * 1024;
 
 export type MqttSettings = ConnectionSettings & TopicPrefixes;
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Where the broker password comes from, if anywhere. */
 export async function mqttPasswordFile(
   config: Config,
   env: Readonly<Record<string, string | undefined>>,
   dockerSecret = MQTT_DOCKER_SECRET_FILE,
 ): Promise<string | undefined> {
-  if (config.mqtt.passwordFile !== undefined) return config.mqtt.passwordFile;
-  const credentials = env["CREDENTIALS_DIRECTORY"];
-  if (credentials !== undefined && credentials !== "") {
-    const path = join(credentials, MQTT_CREDENTIAL_NAME);
-    if (await exists(path)) return path;
-  }
-  return (await exists(dockerSecret)) ? dockerSecret : undefined;
+  const found = await resolveSecretFile(
+    {
+      path: config.mqtt.passwordFile,
+      key: "mqtt.passwordFile",
+      credential: MQTT_CREDENTIAL_NAME,
+      dockerSecret,
+    },
+    env,
+  );
+  return found?.path;
 }
 
 /** The PEM text of mqtt.caFile. */
