@@ -4,6 +4,7 @@
  * reading Share keeps refusing is quarantined and the others are posted; a batch whose every reading
  * is refused is the account's problem, not the readings'.
  */
+import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { isSharebridgeError } from "../../src/errors.js";
 import { parseShareNotes } from "../../src/sinks/share-notes.js";
@@ -33,7 +34,11 @@ const cursor = (bench: Bench) =>
 
 describe("the Share sink", () => {
   it("future readings: acknowledged only up to them, posted again every cycle, held from the third, then caught up", async () => {
-    b = await bench({ receiver: { profile: "g4", seed: 31, days: 2 } });
+    const warnings: { msg: string; cycles?: number; readings?: number }[] = [];
+    const log = pino({ level: "warn" }, { write: (line: string) => warnings.push(JSON.parse(line)) });
+    const heldWarnings = () =>
+      warnings.filter((w) => w.msg.startsWith("Share has called these readings future"));
+    b = await bench({ receiver: { profile: "g4", seed: 31, days: 2 }, log });
     const expected = expectedReadings(b, 24);
     // Readings stamped an hour late: those of the last 55 minutes are beyond Share's 5-minute tolerance.
     const future = expected.filter(([st]) => st + AHEAD_MS > (b as Bench).now + 5 * 60_000);
@@ -56,8 +61,11 @@ describe("the Share sink", () => {
     expect(notes(b).held?.cycles).toBe(1);
 
     await b.cycle({ trueClock: async () => AHEAD });
+    expect(heldWarnings()).toEqual([]);
     await b.cycle({ trueClock: async () => AHEAD });
     expect(notes(b).held?.cycles).toBe(3);
+    // From the third cycle the log says so too, with the count held.
+    expect(heldWarnings().map((w) => [w.cycles, w.readings])).toEqual([[3, future.length]]);
     const stored = b.stored().length;
     expect(stored).toBe(expected.length - future.length);
 
