@@ -147,7 +147,11 @@ describe("three receivers, three accounts, three daemons on one host", () => {
       const connections = (running.daemons[n] as ChildDaemon).lines
         .filter((l) => l.msg === "found the receiver")
         .map((l) => l["device"]);
-      report(`several receivers: ${child.account}`, counts, { connections });
+      report(`several receivers: ${child.account}`, counts, {
+        connections,
+        unpluggedAt: new Date(unpluggedAt).toISOString(),
+        ...(counts.lost > 0 ? { log: (running.daemons[n] as ChildDaemon).lines.slice(-40) } : {}),
+      });
       const account = share.account(child.account);
       expect(counts).toMatchObject({ lost: 0, storedTwice: 0, foreign: 0, wrongValue: 0 });
       // The whole day of history and the live readings, not a few.

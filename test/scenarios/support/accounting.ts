@@ -206,6 +206,7 @@ export function report(name: string, counts: Counts, extra: Record<string, unkno
     stored: counts.stored,
     notYetPosted: counts.notYetPosted,
     postRequests: counts.postRequests,
+    ...(counts.lost > 0 ? { lostExamples: counts.lostExamples.map((ms) => new Date(ms).toISOString()) } : {}),
     ...extra,
   };
   console.log(`scenario ${name}: ${JSON.stringify(figures)}`);
