@@ -2,9 +2,12 @@
 // full touchscreen EGV pages (20 × 25-byte records, rev 5), decoded by the real page decoder with
 // PartitionInfo's lengths, next to plain CRC-16 over the same bytes in the same run. The decoder
 // CRC-checks the header and every record, so CRC speed is its ceiling; the ratio shows the rest.
+// The same figures are then measured in a child node with the daemon's flags as shipped
+// (DAEMON_NODE_FLAGS: V8's interpreter only), which is how `sharebridge run` decodes.
 
 import { decodePage } from "../dist/records/page.js";
 import { crc16 } from "../dist/wire/crc16.js";
+import { DAEMON_NODE_FLAGS, figuresAsShipped } from "./processes.mjs";
 import { mbPerSecond, measure } from "./timing.mjs";
 
 const PAGE = 528;
@@ -90,4 +93,8 @@ function bench(print, label, revision, length) {
 export async function run(print) {
   bench(print, "G4 EGV pages (rev 2)", 2, 13);
   bench(print, "touchscreen EGV pages (rev 5)", 5, 25);
+  const shipped = await figuresAsShipped("decode");
+  if (shipped === undefined) return;
+  print(`as the daemon runs (node ${DAEMON_NODE_FLAGS.join(" ")}: V8's interpreter only):`);
+  for (const line of shipped) print(`  ${line.trim()}`);
 }

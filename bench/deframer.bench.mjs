@@ -6,18 +6,12 @@
 // no resync). Every row is measured in this run; ratios are to plain CRC-16 speed. The same rows
 // are then measured again in a child node with the daemon's flags as shipped (DAEMON_NODE_FLAGS:
 // V8's interpreter only), which is how `sharebridge run` deframes.
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { ByteLengthParser } from "@serialport/parser-byte-length";
 import { Deframer } from "../dist/receiver/deframer.js";
 import { crc16 } from "../dist/wire/crc16.js";
 import { encodePacket, MAX_RESPONSE_LENGTH } from "../dist/wire/packet.js";
-import { DAEMON_NODE_FLAGS } from "./processes.mjs";
+import { DAEMON_NODE_FLAGS, figuresAsShipped } from "./processes.mjs";
 import { mbPerSecond, measure } from "./timing.mjs";
-
-/** Set in the child that measures under the daemon's flags, so that it does not start another. */
-const SHIPPED_CHILD = "SHAREBRIDGE_BENCH_SHIPPED_FLAGS";
 
 const REPLIES = 64;
 
@@ -87,13 +81,9 @@ export async function run(print) {
   for (const [name, ms] of rows) {
     print(`${name.padEnd(58)} ${mb(ms)} MB/s  ${(crcMs / ms).toFixed(2)} × CRC speed`);
   }
-  if (process.env[SHIPPED_CHILD] !== undefined) return;
-  const runner = fileURLToPath(new URL("./run.mjs", import.meta.url));
-  const { stdout } = await promisify(execFile)(process.execPath, [...DAEMON_NODE_FLAGS, runner, "deframer"], {
-    env: { ...process.env, [SHIPPED_CHILD]: "1" },
-    timeout: 600_000,
-  });
+  const shipped = await figuresAsShipped("deframer");
+  if (shipped === undefined) return;
   print(`as the daemon runs (node ${DAEMON_NODE_FLAGS.join(" ")}: V8's interpreter only):`);
-  for (const line of stdout.split("\n").filter((l) => / MB\/s /.test(l))) print(`  ${line}`);
+  for (const line of shipped) print(`  ${line.trim()}`);
   print("(a USB full-speed receiver sends at most about 1.2 MB/s)");
 }

@@ -311,3 +311,22 @@ export const DAEMON_NODE_FLAGS = [
   "--no-sparkplug",
   "--liftoff-only",
 ];
+
+/** Set in a child that measures under the daemon's flags, so that it does not start another. */
+const SHIPPED_CHILD = "SHAREBRIDGE_BENCH_SHIPPED_FLAGS";
+
+/**
+ * The lines of figures (those with " MB/s", and the decoder's page headings) that bench `name` prints when node runs it with the
+ * daemon's flags as shipped (V8's interpreter only), or undefined inside such a child.
+ */
+export async function figuresAsShipped(name) {
+  if (process.env[SHIPPED_CHILD] !== undefined) return undefined;
+  const { execFile } = await import("node:child_process");
+  const { promisify } = await import("node:util");
+  const runner = new URL("./run.mjs", import.meta.url).pathname;
+  const { stdout } = await promisify(execFile)(process.execPath, [...DAEMON_NODE_FLAGS, runner, name], {
+    env: { ...process.env, [SHIPPED_CHILD]: "1" },
+    timeout: 600_000,
+  });
+  return stdout.split("\n").filter((line) => / MB\/s|pages \(rev \d\)/.test(line));
+}
