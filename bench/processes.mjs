@@ -316,8 +316,9 @@ export const DAEMON_NODE_FLAGS = [
 const SHIPPED_CHILD = "SHAREBRIDGE_BENCH_SHIPPED_FLAGS";
 
 /**
- * The lines of figures (those with " MB/s", and the decoder's page headings) that bench `name` prints when node runs it with the
- * daemon's flags as shipped (V8's interpreter only), or undefined inside such a child.
+ * The lines of figures (those with " MB/s", and the decoder's page headings) that bench `name`
+ * prints when node runs it with the daemon's flags as shipped (V8's interpreter only), or
+ * undefined inside such a child.
  */
 export async function figuresAsShipped(name) {
   if (process.env[SHIPPED_CHILD] !== undefined) return undefined;

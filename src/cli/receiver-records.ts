@@ -105,7 +105,7 @@ function toRow(record: DexcomRecord, wtMs: number, cycle: CycleClock): Row {
       // Stored value beside what Share would get (share-api §18.4, §18.1): LOW 39, HIGH 401, trends
       // 8 and 9 as 0; null for what is never posted (special codes, erased flash, display-only).
       const postable = isPostableGlucose(record);
-      row["shareGlucose"] = postable ? (displayedGlucose(record.glucose) ?? null) : null;
+      row["shareGlucose"] = postable ? displayedGlucose(record.glucose) : null;
       row["shareTrend"] = postable ? postedTrend(record.trend) : null;
       break;
     }
